@@ -1,0 +1,54 @@
+//! Messages: what people write to each other, ordered per room by a sequence number.
+
+use serde::Serialize;
+
+use super::{MessageId, RoomId, Timestamp, UserId};
+use crate::Error;
+
+/// Message text: up to 10 000 characters; an empty body is allowed only with attachments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageBody(String);
+
+impl MessageBody {
+    pub const MAX_CHARS: usize = 10_000;
+
+    pub fn parse(raw: &str) -> Result<Self, Error> {
+        if raw.chars().count() > Self::MAX_CHARS {
+            return Err(Error::validation(
+                "body",
+                "must be at most 10000 characters long",
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct NewMessage {
+    pub room_id: RoomId,
+    pub author_id: Option<UserId>,
+    /// The sender's idempotency key: sending twice with the same key stores one message.
+    pub client_id: Option<String>,
+    pub body: MessageBody,
+    pub attachments: serde_json::Value,
+    pub thread_root_id: Option<MessageId>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Message {
+    pub id: MessageId,
+    pub room_id: RoomId,
+    pub seq: i64,
+    pub client_id: Option<String>,
+    pub author_id: Option<UserId>,
+    pub body: String,
+    pub attachments: serde_json::Value,
+    pub thread_root_id: Option<MessageId>,
+    pub edited_at: Option<Timestamp>,
+    pub deleted_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+}

@@ -1,0 +1,14 @@
+//! Pure domain types and rules: identifiers, accounts, rooms and messages. No I/O here;
+//! connectors, realtime and media may depend on this module and nothing else of `crm-core`.
+
+mod ids;
+mod message;
+mod room;
+mod timestamp;
+mod user;
+
+pub use ids::{AuditId, DepartmentId, MessageId, RoomId, SessionId, UserId};
+pub use message::{Message, MessageBody, NewMessage};
+pub use room::{Department, NewRoom, Room, RoomKind};
+pub use timestamp::{Timestamp, now};
+pub use user::{DisplayName, Login, NewUser, Password, Role, User};

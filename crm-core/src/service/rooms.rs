@@ -1,0 +1,102 @@
+//! Rooms and messages: creating rooms with their members and appending messages with a
+//! gap-free per-room sequence. The realtime work builds the chat features on these.
+
+use crate::{
+    Error, Result, Store,
+    domain::{Message, MessageId, NewMessage, NewRoom, Room, RoomId, RoomKind, now},
+    store::{message_store, room_store},
+};
+
+#[derive(Clone)]
+pub struct Rooms {
+    store: Store,
+}
+
+impl Rooms {
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+
+    /// Creates a room and its members in one transaction. A DM needs exactly two distinct
+    /// members, and a second DM for the same pair is a conflict.
+    pub async fn create(&self, new: NewRoom) -> Result<Room> {
+        if new.kind == RoomKind::Dm {
+            let distinct = new.members.len() == 2 && new.members[0] != new.members[1];
+            if !distinct {
+                return Err(Error::validation(
+                    "members",
+                    "a dm has exactly two different members",
+                ));
+            }
+        }
+        let id = RoomId::new();
+        let now = now();
+        let mut tx = self.store.begin().await?;
+        room_store::insert(&mut tx, id, &new, now).await?;
+        for member in &new.members {
+            let role = if Some(*member) == new.created_by {
+                "owner"
+            } else {
+                "member"
+            };
+            room_store::add_member(&mut tx, id, *member, role, now).await?;
+        }
+        let room = room_store::get(&mut tx, id)
+            .await?
+            .ok_or(Error::not_found("room"))?;
+        tx.commit().await?;
+        Ok(room)
+    }
+
+    /// Stores a message with the room's next sequence number. Sending again with the same
+    /// client id returns the message stored the first time, and takes no new number.
+    pub async fn post(&self, new: NewMessage) -> Result<(Message, bool)> {
+        let mut tx = self.store.begin().await?;
+        if let Some(existing) = message_store::find_by_client_id(&mut tx, &new).await? {
+            return Ok((existing, false));
+        }
+        if let Some(author) = new.author_id {
+            if !room_store::is_member(&mut tx, new.room_id, author).await? {
+                return Err(match room_store::get(&mut tx, new.room_id).await? {
+                    Some(_) => Error::Forbidden("only members may write in this room".into()),
+                    None => Error::not_found("room"),
+                });
+            }
+        }
+        let now = now();
+        let seq = room_store::next_seq(&mut tx, new.room_id, now)
+            .await
+            .map_err(|error| match error {
+                Error::NotFound { .. } => Error::not_found("room"),
+                other => other,
+            })?;
+        let id = MessageId::new();
+        if let Err(error) = message_store::insert(&mut tx, id, seq, &new, now).await {
+            // A concurrent send with the same client id won the race: answer with its message.
+            if matches!(error, Error::Conflict { .. }) && new.client_id.is_some() {
+                drop(tx);
+                let mut conn = self.store.acquire().await?;
+                if let Some(existing) = message_store::find_by_client_id(&mut conn, &new).await? {
+                    return Ok((existing, false));
+                }
+            }
+            return Err(error);
+        }
+        let message = message_store::get(&mut tx, id)
+            .await?
+            .ok_or(Error::not_found("message"))?;
+        tx.commit().await?;
+        Ok((message, true))
+    }
+
+    /// Messages after a sequence number, oldest first; what a reconnecting client missed.
+    pub async fn messages_after(
+        &self,
+        room: RoomId,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<Message>> {
+        let mut conn = self.store.acquire().await?;
+        message_store::list_after(&mut conn, room, after_seq, limit.clamp(1, 500)).await
+    }
+}

@@ -1,0 +1,206 @@
+//! Storage: one `Store` over SQLite or PostgreSQL, chosen by the URL scheme.
+//!
+//! Queries are written once, in the SQL both engines share, with `$N` placeholders, and run
+//! through sqlx's `Any` driver; that is why ids are stored as text and instants as integer
+//! milliseconds. SQL that only one engine speaks lives in a module named after it (`sqlite.rs`).
+//! Functions here take a connection (usually a transaction) so that services decide what is
+//! atomic. Row types stay in this module; callers get domain values.
+
+pub(crate) mod audit;
+pub(crate) mod departments;
+pub(crate) mod messages;
+pub(crate) mod rooms;
+mod rows;
+pub(crate) mod sessions;
+mod sqlite;
+pub(crate) mod users;
+
+use std::{fmt, str::FromStr, time::Duration};
+
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::{
+    AnyConnection, AnyPool, Transaction,
+    any::{AnyConnectOptions, AnyPoolOptions},
+};
+
+pub use audit::{AuditEntry, NewAuditEntry};
+pub use departments::NewDepartment;
+pub use sessions::SessionRecord;
+pub use users::UserWithHash;
+
+pub(crate) use audit as audit_store;
+pub(crate) use audit::insert as insert_audit;
+pub(crate) use {departments as department_store, messages as message_store, rooms as room_store};
+pub(crate) use {sessions as session_store, users as user_store};
+
+use crate::{Error, Result};
+
+pub type Tx = Transaction<'static, sqlx::Any>;
+pub type Conn = AnyConnection;
+
+/// The database engine behind a `Store`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub const SCHEMES: &'static str = "sqlite:, postgres://, postgresql://";
+
+    /// Picks the backend from a database URL, or names the schemes that are accepted.
+    pub fn from_url(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(Error::validation(
+                "database.url",
+                format!("unsupported scheme; expected one of {}", Self::SCHEMES),
+            ))
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct StoreOptions {
+    pub url: SecretString,
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl StoreOptions {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: SecretString::from(url.into()),
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl fmt::Debug for StoreOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoreOptions")
+            .field("url", &redact_url(self.url.expose_secret()))
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+/// A URL with any password replaced, for logs and `Debug`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, tail) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}{tail}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// The connection pool and the knowledge of which engine it talks to.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects without touching the schema. `open` is what the server and CLI use.
+    pub async fn connect(options: &StoreOptions) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let url = options.url.expose_secret();
+        let backend = Backend::from_url(url)?;
+        let url = match backend {
+            Backend::Sqlite => sqlite::prepare_url(url)?,
+            Backend::Postgres => url.to_owned(),
+        };
+        let connect_options = AnyConnectOptions::from_str(&url)?;
+        let pool_options = AnyPoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(options.acquire_timeout);
+        let pool = match backend {
+            Backend::Sqlite => sqlite::configure(pool_options),
+            Backend::Postgres => pool_options,
+        }
+        .connect_with(connect_options)
+        .await?;
+        tracing::debug!(backend = backend.as_str(), "database connected");
+        Ok(Self { pool, backend })
+    }
+
+    /// Connects and brings the schema up to date.
+    pub async fn open(options: &StoreOptions) -> Result<Self> {
+        let store = Self::connect(options).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies the embedded migrations of this backend that have not run yet.
+    pub async fn migrate(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => {
+                sqlx::migrate!("./migrations/sqlite")
+                    .run(&self.pool)
+                    .await?
+            }
+            Backend::Postgres => {
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&self.pool)
+                    .await?
+            }
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Starts a transaction. On SQLite it takes the write lock up front (`begin immediate`):
+    /// a deferred transaction that reads and then writes fails with "database is locked"
+    /// when another writer committed in between, instead of waiting its turn.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("begin immediate").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    pub async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// For readiness checks: one round trip to the database.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("select 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Open connections and how many of them are idle, for metrics.
+    pub fn pool_stats(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Booleans are stored as 0/1 integers on both engines.
+pub(crate) fn flag(value: bool) -> i64 {
+    i64::from(value)
+}

@@ -1,0 +1,168 @@
+//! The `switchboard` server as a library: settings, the HTTP surface, and the lifecycle that
+//! `main` and the tests share (`Application::build`, then `serve` until the shutdown token
+//! is cancelled).
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod http;
+mod routes;
+pub mod settings;
+pub mod state;
+pub mod telemetry;
+pub mod throttle;
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use axum::{Router, extract::DefaultBodyLimit, http::StatusCode, middleware, routing::get};
+use crm_core::{
+    Store, StoreOptions,
+    domain::{Login, Password},
+    service::{Accounts, Rooms},
+};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer, trace::TraceLayer};
+
+pub use settings::Settings;
+use state::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Store(#[from] crm_core::Error),
+    #[error("event bus: {0}")]
+    Bus(#[from] realtime::BusError),
+    #[error("media folder {path}: {source}")]
+    Media {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("http: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A built server: connected to its database and bus, not yet listening.
+pub struct Application {
+    state: AppState,
+}
+
+pub fn store_options(settings: &Settings) -> StoreOptions {
+    let mut options = StoreOptions::new(settings.database.url.expose());
+    options.max_connections = settings.database.max_connections;
+    options
+}
+
+impl Application {
+    /// Opens the database (applying migrations), connects the bus and prepares the media
+    /// folder. `shutdown` is the token whose cancellation stops `serve`.
+    pub async fn build(
+        settings: Settings,
+        shutdown: CancellationToken,
+    ) -> Result<Self, StartupError> {
+        let store = Store::open(&store_options(&settings)).await?;
+        let bus = realtime::connect(settings.redis_url(), settings.bus.capacity_per_topic).await?;
+        std::fs::create_dir_all(&settings.media.dir).map_err(|source| StartupError::Media {
+            path: settings.media.dir.display().to_string(),
+            source,
+        })?;
+        let session_ttl_seconds =
+            i64::try_from(settings.auth.session_ttl_hours.saturating_mul(3600)).unwrap_or(i64::MAX);
+        let state = AppState {
+            accounts: Accounts::new(store.clone(), session_ttl_seconds),
+            rooms: Rooms::new(store.clone()),
+            throttle: Arc::new(throttle::LoginThrottle::new(&settings.auth)),
+            metrics: Arc::default(),
+            settings: Arc::new(settings),
+            store,
+            bus,
+            shutdown,
+        };
+        Ok(Self { state })
+    }
+
+    /// On an empty database, creates the first admin; the caller shows the password once.
+    pub async fn bootstrap_admin(&self) -> Result<Option<(Login, Password)>, StartupError> {
+        Ok(self.state.accounts.bootstrap_admin().await?)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub fn router(&self) -> Router {
+        let settings = &self.state.settings;
+        Router::new()
+            .merge(routes::api_router())
+            .route("/healthz", get(routes::health::healthz))
+            .route("/readyz", get(routes::health::readyz))
+            .route("/metrics", get(http::metrics::render))
+            .fallback(http::envelope::not_found)
+            // Innermost first. The envelope wraps the limits and the timeout so their
+            // responses get the JSON body too; metrics and tracing see the final status.
+            .layer(DefaultBodyLimit::max(settings.http.body_limit_bytes))
+            .layer(RequestBodyLimitLayer::new(settings.http.body_limit_bytes))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                Duration::from_secs(settings.http.request_timeout_secs),
+            ))
+            .layer(middleware::from_fn(http::envelope::ensure_json_errors))
+            .layer(middleware::from_fn_with_state(
+                self.state.clone(),
+                http::metrics::track,
+            ))
+            .layer(TraceLayer::new_for_http().make_span_with(http::trace::make_span))
+            .with_state(self.state.clone())
+    }
+
+    /// Serves until the shutdown token is cancelled, then stops accepting, lets in-flight
+    /// requests and websockets finish within `http.shutdown_grace_secs`, and closes the bus
+    /// and the database pool.
+    pub async fn serve(self, listener: TcpListener) -> Result<(), StartupError> {
+        let router = self.router();
+        let state = self.state;
+        let grace = Duration::from_secs(state.settings.http.shutdown_grace_secs);
+        let shutdown = state.shutdown.clone();
+        let server = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        let mut server = tokio::spawn(async move { server.await });
+        let outcome = tokio::select! {
+            finished = &mut server => Some(finished),
+            () = shutdown.cancelled() => None,
+        };
+        let outcome = match outcome {
+            Some(finished) => finished,
+            None => match tokio::time::timeout(grace, &mut server).await {
+                Ok(finished) => finished,
+                Err(_) => {
+                    tracing::warn!(
+                        grace_secs = grace.as_secs(),
+                        "connections still open after the grace period; closing them"
+                    );
+                    server.abort();
+                    Ok(Ok(()))
+                }
+            },
+        };
+        state.bus.close().await;
+        state.store.close().await;
+        match outcome {
+            Ok(result) => Ok(result?),
+            Err(join) => Err(StartupError::Io(std::io::Error::other(join))),
+        }
+    }
+}
+
+/// Builds and serves on an already bound listener: the entry point `main` and the tests share.
+pub async fn launch_with_listener(
+    settings: Settings,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<(), StartupError> {
+    Application::build(settings, shutdown)
+        .await?
+        .serve(listener)
+        .await
+}

@@ -1,0 +1,173 @@
+//! Staff accounts, administered by admins.
+
+use axum::{
+    Router,
+    extract::{Path, State},
+    http::StatusCode,
+    routing::{delete, get, post},
+};
+use crm_core::domain::{DepartmentId, DisplayName, Login, NewUser, Password, Role, User, UserId};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    error::{ApiError, Result},
+    http::{auth::AuthUser, client::Client, json::ApiJson},
+    state::AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/users", get(list).post(create))
+        .route("/api/v1/users/{id}", get(show))
+        .route("/api/v1/users/{id}/disable", post(disable))
+        .route("/api/v1/users/{id}/enable", post(enable))
+        .route("/api/v1/users/{id}/sessions", delete(revoke_sessions))
+}
+
+#[derive(Deserialize)]
+pub struct CreateUserRequest {
+    login: String,
+    display_name: String,
+    role: String,
+    email: Option<String>,
+    department_id: Option<String>,
+    /// Omitted: a password is generated, returned once, and must be changed at first login.
+    password: Option<String>,
+}
+
+impl TryFrom<CreateUserRequest> for (NewUser, Option<Password>) {
+    type Error = ApiError;
+
+    fn try_from(request: CreateUserRequest) -> Result<Self> {
+        let (password, generated) = match request.password.as_deref() {
+            Some(raw) => (Password::parse(raw)?, None),
+            None => {
+                let generated = Password::generate();
+                (Password::parse(generated.expose())?, Some(generated))
+            }
+        };
+        let email = request
+            .email
+            .map(|e| e.trim().to_owned())
+            .filter(|e| !e.is_empty());
+        if email
+            .as_deref()
+            .is_some_and(|e| !e.contains('@') || e.len() > 254)
+        {
+            return Err(ApiError::invalid_field("email", "is not an e-mail address"));
+        }
+        let user = NewUser {
+            login: Login::parse(&request.login)?,
+            display_name: DisplayName::parse(&request.display_name)?,
+            email,
+            role: Role::parse(&request.role)?,
+            department_id: request
+                .department_id
+                .as_deref()
+                .map(str::parse::<DepartmentId>)
+                .transpose()?,
+            must_change_password: generated.is_some(),
+            password,
+        };
+        Ok((user, generated))
+    }
+}
+
+#[derive(Serialize)]
+pub struct CreateUserResponse {
+    user: User,
+    /// Present only when the server generated the password; shown this once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    generated_password: Option<String>,
+}
+
+/// # POST /api/v1/users
+async fn create(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Client(client): Client,
+    ApiJson(request): ApiJson<CreateUserRequest>,
+) -> Result<(StatusCode, ApiJson<CreateUserResponse>)> {
+    caller.require_role(Role::Admin)?;
+    let (new, generated) = request.try_into()?;
+    let user = state
+        .accounts
+        .create_user(Some(&caller.user), new, &client)
+        .await?;
+    let generated_password = generated.map(|p| p.expose().to_owned());
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(CreateUserResponse {
+            user,
+            generated_password,
+        }),
+    ))
+}
+
+/// # GET /api/v1/users
+async fn list(State(state): State<AppState>, caller: AuthUser) -> Result<ApiJson<Vec<User>>> {
+    Ok(ApiJson(state.accounts.list_users(&caller.user).await?))
+}
+
+/// # GET /api/v1/users/{id}
+async fn show(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(id): Path<String>,
+) -> Result<ApiJson<User>> {
+    let id: UserId = id.parse()?;
+    Ok(ApiJson(state.accounts.get_user(&caller.user, id).await?))
+}
+
+/// # POST /api/v1/users/{id}/disable
+///
+/// Disables the account and ends its sessions at once.
+async fn disable(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Client(client): Client,
+    Path(id): Path<String>,
+) -> Result<ApiJson<User>> {
+    Ok(ApiJson(
+        state
+            .accounts
+            .set_disabled(&caller.user, id.parse()?, true, &client)
+            .await?,
+    ))
+}
+
+/// # POST /api/v1/users/{id}/enable
+async fn enable(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Client(client): Client,
+    Path(id): Path<String>,
+) -> Result<ApiJson<User>> {
+    Ok(ApiJson(
+        state
+            .accounts
+            .set_disabled(&caller.user, id.parse()?, false, &client)
+            .await?,
+    ))
+}
+
+#[derive(Serialize)]
+pub struct RevokedResponse {
+    revoked: u64,
+}
+
+/// # DELETE /api/v1/users/{id}/sessions
+///
+/// Ends every session of the user: admins for anyone, anyone for themself.
+async fn revoke_sessions(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Client(client): Client,
+    Path(id): Path<String>,
+) -> Result<ApiJson<RevokedResponse>> {
+    let revoked = state
+        .accounts
+        .revoke_sessions(&caller.user, id.parse()?, &client)
+        .await?;
+    Ok(ApiJson(RevokedResponse { revoked }))
+}

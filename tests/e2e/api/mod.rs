@@ -1,0 +1,9 @@
+//! The HTTP and websocket surface of a running server.
+
+mod accounts;
+mod errors;
+mod health;
+mod login;
+mod production;
+mod shutdown;
+mod ws;
