@@ -158,7 +158,7 @@ impl IntoResponse for ApiError {
             let chain = self
                 .source
                 .as_deref()
-                .map(|source| cause_chain(source))
+                .map(cause_chain)
                 .unwrap_or_default();
             tracing::error!(error.cause_chain = %chain, error.message = %self.message, "request failed");
         }
@@ -170,10 +170,10 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (self.status, Json(body)).into_response();
-        if let Some(seconds) = self.retry_after_secs {
-            if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
+        if let Some(seconds) = self.retry_after_secs
+            && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         response
     }

@@ -55,13 +55,13 @@ impl Rooms {
         if let Some(existing) = message_store::find_by_client_id(&mut tx, &new).await? {
             return Ok((existing, false));
         }
-        if let Some(author) = new.author_id {
-            if !room_store::is_member(&mut tx, new.room_id, author).await? {
-                return Err(match room_store::get(&mut tx, new.room_id).await? {
-                    Some(_) => Error::Forbidden("only members may write in this room".into()),
-                    None => Error::not_found("room"),
-                });
-            }
+        if let Some(author) = new.author_id
+            && !room_store::is_member(&mut tx, new.room_id, author).await?
+        {
+            return Err(match room_store::get(&mut tx, new.room_id).await? {
+                Some(_) => Error::Forbidden("only members may write in this room".into()),
+                None => Error::not_found("room"),
+            });
         }
         let now = now();
         let seq = room_store::next_seq(&mut tx, new.room_id, now)

@@ -14,11 +14,11 @@ pub(super) fn prepare_url(url: &str) -> Result<String> {
         .trim_start_matches("sqlite:");
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     let in_memory = path == ":memory:" || query.contains("mode=memory");
-    if !in_memory && !path.is_empty() {
-        if let Some(parent) = Path::new(path)
+    if !in_memory
+        && let Some(parent) = Path::new(path)
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
-        {
+    {
             std::fs::create_dir_all(parent).map_err(|error| {
                 Error::Internal(
                     format!(
@@ -28,7 +28,6 @@ pub(super) fn prepare_url(url: &str) -> Result<String> {
                     .into(),
                 )
             })?;
-        }
     }
     let prepared = if query.contains("mode=") {
         format!("sqlite://{rest}")

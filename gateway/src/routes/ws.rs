@@ -130,10 +130,10 @@ async fn session(state: AppState, mut socket: WebSocket, caller: Option<AuthUser
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                     Some(Ok(_)) => None,
                 };
-                if let Some(reply) = reply {
-                    if sink.send(reply).await.is_err() {
-                        break;
-                    }
+                if let Some(reply) = reply
+                    && sink.send(reply).await.is_err()
+                {
+                    break;
                 }
             }
         }
