@@ -51,4 +51,23 @@ pub struct Message {
     pub edited_at: Option<Timestamp>,
     pub deleted_at: Option<Timestamp>,
     pub created_at: Timestamp,
+    /// Who reacted with what; filled where a client shows messages (history, resume).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<ReactionGroup>,
+}
+
+/// The users who reacted to a message with one emoji.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReactionGroup {
+    pub emoji: String,
+    pub user_ids: Vec<UserId>,
+}
+
+/// A reaction: one emoji or a short name, at most 32 bytes, no whitespace.
+pub fn parse_emoji(raw: &str) -> Result<String, Error> {
+    let emoji = raw.trim();
+    if emoji.is_empty() || emoji.len() > 32 || emoji.chars().any(char::is_whitespace) {
+        return Err(Error::validation("emoji", "must be one emoji or a short name without spaces"));
+    }
+    Ok(emoji.to_owned())
 }

@@ -1,14 +1,16 @@
 //! Pure domain types and rules: identifiers, accounts, rooms and messages. No I/O here;
 //! connectors, realtime and media may depend on this module and nothing else of `crm-core`.
 
+mod event;
 mod ids;
 mod message;
 mod room;
 mod timestamp;
 mod user;
 
+pub use event::ChatEvent;
 pub use ids::{AuditId, DepartmentId, MessageId, RoomId, SessionId, UserId};
-pub use message::{Message, MessageBody, NewMessage};
-pub use room::{Department, NewRoom, Room, RoomKind};
+pub use message::{Message, MessageBody, NewMessage, ReactionGroup, parse_emoji};
+pub use room::{Department, NewRoom, Room, RoomKind, RoomName, RoomSummary};
 pub use timestamp::{Timestamp, now};
 pub use user::{DisplayName, Login, NewUser, Password, Role, User};

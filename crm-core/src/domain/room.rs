@@ -75,6 +75,37 @@ impl NewRoom {
     }
 }
 
+/// A room as one member sees it in their list: where they stopped reading.
+#[derive(Clone, Debug, Serialize)]
+pub struct RoomSummary {
+    #[serde(flatten)]
+    pub room: Room,
+    pub last_read_seq: i64,
+    pub unread: i64,
+}
+
+/// A group or channel name: 1–80 characters, no control characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoomName(String);
+
+impl RoomName {
+    pub fn parse(raw: &str) -> Result<Self, Error> {
+        let name = raw.trim();
+        let length = name.chars().count();
+        if length == 0 || length > 80 {
+            return Err(Error::validation("name", "must be 1 to 80 characters long"));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(Error::validation("name", "must not contain control characters"));
+        }
+        Ok(Self(name.to_owned()))
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Department {
     pub id: DepartmentId,

@@ -7,5 +7,5 @@ mod rooms;
 mod tokens;
 
 pub use accounts::{Accounts, ClientInfo, LoginOutcome};
-pub use rooms::Rooms;
+pub use rooms::{Changed, Rooms};
 pub use tokens::SessionToken;

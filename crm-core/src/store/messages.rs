@@ -2,11 +2,11 @@
 
 use super::{
     Conn,
-    rows::{MessageRow, message_columns},
+    rows::{MessageRow, message_columns, parse_id},
 };
 use crate::{
     Result,
-    domain::{Message, MessageId, NewMessage, Timestamp},
+    domain::{Message, MessageId, NewMessage, ReactionGroup, RoomId, Timestamp, UserId},
 };
 
 pub(crate) async fn insert(
@@ -70,7 +70,7 @@ pub(crate) async fn get(conn: &mut Conn, id: MessageId) -> Result<Option<Message
 /// Messages of a room with a sequence number above `after_seq`, oldest first.
 pub(crate) async fn list_after(
     conn: &mut Conn,
-    room: crate::domain::RoomId,
+    room: RoomId,
     after_seq: i64,
     limit: i64,
 ) -> Result<Vec<Message>> {
@@ -85,4 +85,115 @@ pub(crate) async fn list_after(
     .fetch_all(conn)
     .await?;
     rows.into_iter().map(Message::try_from).collect()
+}
+
+/// One page of a room's history in ascending order: after a sequence number (oldest first
+/// from there), before one (the newest below it), or the newest messages.
+pub(crate) async fn page(
+    conn: &mut Conn,
+    room: RoomId,
+    before: Option<i64>,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Message>> {
+    let rows: Vec<MessageRow> = match (before, after) {
+        (_, Some(after)) => {
+            sqlx::query_as(concat!(
+                "select ", message_columns!(), " from messages where room_id = $1 and seq > $2 order by seq limit $3"
+            ))
+            .bind(room.to_string())
+            .bind(after)
+            .bind(limit)
+            .fetch_all(conn)
+            .await?
+        }
+        (before, None) => {
+            let mut rows: Vec<MessageRow> = sqlx::query_as(concat!(
+                "select ", message_columns!(), " from messages where room_id = $1 and seq < $2 order by seq desc limit $3"
+            ))
+            .bind(room.to_string())
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(limit)
+            .fetch_all(conn)
+            .await?;
+            rows.reverse();
+            rows
+        }
+    };
+    rows.into_iter().map(Message::try_from).collect()
+}
+
+pub(crate) async fn set_body(conn: &mut Conn, id: MessageId, body: &str, now: Timestamp) -> Result<()> {
+    sqlx::query("update messages set body = $2, edited_at = $3, updated_at = $3 where id = $1")
+        .bind(id.to_string())
+        .bind(body)
+        .bind(now.millis())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Deletion keeps the row (and its sequence number) so history has no holes; the content goes.
+pub(crate) async fn mark_deleted(conn: &mut Conn, id: MessageId, now: Timestamp) -> Result<()> {
+    sqlx::query("update messages set body = '', attachments = '[]', deleted_at = $2, updated_at = $2 where id = $1")
+        .bind(id.to_string())
+        .bind(now.millis())
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("delete from reactions where message_id = $1").bind(id.to_string()).execute(conn).await?;
+    Ok(())
+}
+
+/// Adds or removes one reaction; returns whether anything changed.
+pub(crate) async fn set_reaction(
+    conn: &mut Conn,
+    message: MessageId,
+    user: UserId,
+    emoji: &str,
+    add: bool,
+    now: Timestamp,
+) -> Result<bool> {
+    let done = if add {
+        sqlx::query(
+            "insert into reactions (message_id, user_id, emoji, created_at, updated_at) values ($1, $2, $3, $4, $4) \
+             on conflict do nothing",
+        )
+        .bind(message.to_string())
+        .bind(user.to_string())
+        .bind(emoji)
+        .bind(now.millis())
+        .execute(conn)
+        .await?
+    } else {
+        sqlx::query("delete from reactions where message_id = $1 and user_id = $2 and emoji = $3")
+            .bind(message.to_string())
+            .bind(user.to_string())
+            .bind(emoji)
+            .execute(conn)
+            .await?
+    };
+    Ok(done.rows_affected() == 1)
+}
+
+/// Fills in the reactions of a page of messages from one room with one query.
+pub(crate) async fn attach_reactions(conn: &mut Conn, messages: &mut [Message]) -> Result<()> {
+    let (Some(first), Some(last)) = (messages.first(), messages.last()) else { return Ok(()) };
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "select r.message_id, r.emoji, r.user_id from reactions r join messages m on m.id = r.message_id \
+         where m.room_id = $1 and m.seq between $2 and $3 order by r.created_at, r.user_id",
+    )
+    .bind(first.room_id.to_string())
+    .bind(first.seq)
+    .bind(last.seq)
+    .fetch_all(conn)
+    .await?;
+    for (message_id, emoji, user_id) in rows {
+        let (message_id, user_id): (MessageId, UserId) = (parse_id(&message_id)?, parse_id(&user_id)?);
+        let Some(message) = messages.iter_mut().find(|m| m.id == message_id) else { continue };
+        match message.reactions.iter_mut().find(|group| group.emoji == emoji) {
+            Some(group) => group.user_ids.push(user_id),
+            None => message.reactions.push(ReactionGroup { emoji, user_ids: vec![user_id] }),
+        }
+    }
+    Ok(())
 }

@@ -6,7 +6,7 @@ use super::{
 };
 use crate::{
     Result,
-    domain::{NewRoom, Room, RoomId, Timestamp, UserId},
+    domain::{NewRoom, Room, RoomId, RoomSummary, Timestamp, UserId},
 };
 
 pub(crate) async fn insert(
@@ -82,4 +82,88 @@ pub(crate) async fn next_seq(conn: &mut Conn, room: RoomId, now: Timestamp) -> R
         .bind(now.millis())
         .fetch_one(conn)
         .await?)
+}
+
+/// The rooms a user belongs to with their read position, most recently active first.
+pub(crate) async fn list_for_user(conn: &mut Conn, user: UserId) -> Result<Vec<RoomSummary>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        room: RoomRow,
+        last_read_seq: i64,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "select r.id, r.kind, r.name, r.topic, r.is_private, r.last_seq, r.created_by, r.archived_at, \
+         r.created_at, m.last_read_seq from rooms r join room_members m on m.room_id = r.id \
+         where m.user_id = $1 order by r.updated_at desc, r.id",
+    )
+    .bind(user.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            let room = Room::try_from(row.room)?;
+            let unread = (room.last_seq - row.last_read_seq).max(0);
+            Ok(RoomSummary { room, last_read_seq: row.last_read_seq, unread })
+        })
+        .collect()
+}
+
+pub(crate) async fn find_dm(conn: &mut Conn, dm_key: &str) -> Result<Option<Room>> {
+    let row: Option<RoomRow> = sqlx::query_as(concat!("select ", room_columns!(), " from rooms where dm_key = $1"))
+        .bind(dm_key)
+        .fetch_optional(conn)
+        .await?;
+    row.map(Room::try_from).transpose()
+}
+
+pub(crate) async fn member_ids(conn: &mut Conn, room: RoomId) -> Result<Vec<UserId>> {
+    let ids: Vec<String> = sqlx::query_scalar("select user_id from room_members where room_id = $1 order by joined_at, user_id")
+        .bind(room.to_string())
+        .fetch_all(conn)
+        .await?;
+    ids.iter().map(|id| super::rows::parse_id(id)).collect()
+}
+
+pub(crate) async fn remove_member(conn: &mut Conn, room: RoomId, user: UserId) -> Result<bool> {
+    let done = sqlx::query("delete from room_members where room_id = $1 and user_id = $2")
+        .bind(room.to_string())
+        .bind(user.to_string())
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Moves a member's read position forward (never back). Returns whether it moved.
+pub(crate) async fn advance_read(conn: &mut Conn, room: RoomId, user: UserId, seq: i64, now: Timestamp) -> Result<bool> {
+    let done = sqlx::query(
+        "update room_members set last_read_seq = $3, updated_at = $4 \
+         where room_id = $1 and user_id = $2 and last_read_seq < $3",
+    )
+    .bind(room.to_string())
+    .bind(user.to_string())
+    .bind(seq)
+    .bind(now.millis())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub(crate) async fn update(
+    conn: &mut Conn,
+    room: RoomId,
+    name: Option<&str>,
+    topic: Option<&str>,
+    archived_at: Option<i64>,
+    now: Timestamp,
+) -> Result<()> {
+    sqlx::query("update rooms set name = $2, topic = $3, archived_at = $4, updated_at = $5 where id = $1")
+        .bind(room.to_string())
+        .bind(name)
+        .bind(topic)
+        .bind(archived_at)
+        .bind(now.millis())
+        .execute(conn)
+        .await?;
+    Ok(())
 }

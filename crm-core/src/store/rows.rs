@@ -164,6 +164,7 @@ impl TryFrom<MessageRow> for Message {
             edited_at: row.edited_at.map(Timestamp::from_millis),
             deleted_at: row.deleted_at.map(Timestamp::from_millis),
             created_at: Timestamp::from_millis(row.created_at),
+            reactions: Vec::new(),
         })
     }
 }

@@ -1,5 +1,12 @@
-//! Rooms and messages: creating rooms with their members and appending messages with a
-//! gap-free per-room sequence. The realtime work builds the chat features on these.
+//! Rooms and messages. `create` and `post` are the primitives (no caller checks) that open
+//! lines and the system use; the `membership` and `messages` modules are what staff do,
+//! each action checked against who the caller is and what the room allows (`access`).
+
+mod access;
+mod membership;
+mod messages;
+
+pub use membership::Changed;
 
 use crate::{
     Error, Result, Store,

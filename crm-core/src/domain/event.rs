@@ -1,0 +1,50 @@
+//! Chat events: what changed in a room, as every subscriber receives it. The gateway
+//! publishes them on the room's bus topic after the change is committed; websocket sessions
+//! forward them to clients as frames of the same shape.
+
+use serde::Serialize;
+
+use super::{Message, MessageId, Room, RoomId, UserId};
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "type")]
+pub enum ChatEvent {
+    #[serde(rename = "message.created")]
+    MessageCreated { message: Message },
+    #[serde(rename = "message.edited")]
+    MessageEdited { message: Message },
+    #[serde(rename = "message.deleted")]
+    MessageDeleted { room_id: RoomId, message_id: MessageId, seq: i64 },
+    #[serde(rename = "reaction")]
+    Reaction { room_id: RoomId, message_id: MessageId, user_id: UserId, emoji: String, added: bool },
+    /// A member has read everything up to `seq`.
+    #[serde(rename = "read")]
+    Read { room_id: RoomId, user_id: UserId, seq: i64 },
+    /// Ephemeral: the user is typing; clients drop it after `expires_in_ms` unless renewed.
+    #[serde(rename = "typing")]
+    Typing { room_id: RoomId, user_id: UserId, expires_in_ms: u64 },
+    #[serde(rename = "member.joined")]
+    MemberJoined { room_id: RoomId, user_id: UserId },
+    #[serde(rename = "member.left")]
+    MemberLeft { room_id: RoomId, user_id: UserId },
+    #[serde(rename = "room.created")]
+    RoomCreated { room: Room },
+    #[serde(rename = "room.updated")]
+    RoomUpdated { room: Room },
+}
+
+impl ChatEvent {
+    /// The room the event belongs to, for routing it to the room's topic.
+    pub fn room_id(&self) -> RoomId {
+        match self {
+            ChatEvent::MessageCreated { message } | ChatEvent::MessageEdited { message } => message.room_id,
+            ChatEvent::MessageDeleted { room_id, .. }
+            | ChatEvent::Reaction { room_id, .. }
+            | ChatEvent::Read { room_id, .. }
+            | ChatEvent::Typing { room_id, .. }
+            | ChatEvent::MemberJoined { room_id, .. }
+            | ChatEvent::MemberLeft { room_id, .. } => *room_id,
+            ChatEvent::RoomCreated { room } | ChatEvent::RoomUpdated { room } => room.id,
+        }
+    }
+}
