@@ -155,11 +155,7 @@ impl std::fmt::Display for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if self.status.is_server_error() {
-            let chain = self
-                .source
-                .as_deref()
-                .map(cause_chain)
-                .unwrap_or_default();
+            let chain = self.source.as_deref().map(cause_chain).unwrap_or_default();
             tracing::error!(error.cause_chain = %chain, error.message = %self.message, "request failed");
         }
         let body = Envelope {

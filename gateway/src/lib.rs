@@ -4,12 +4,14 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+mod events;
 pub mod http;
 mod routes;
 pub mod settings;
 pub mod state;
 pub mod telemetry;
 pub mod throttle;
+pub mod ws;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 

@@ -6,6 +6,7 @@
 
 mod bus;
 mod in_process;
+mod presence;
 mod redis;
 mod subscription;
 mod topic;
@@ -14,6 +15,10 @@ use std::sync::Arc;
 
 pub use crate::bus::{BoxError, Bus, BusError, BusKind};
 pub use crate::in_process::{InProcessBus, MAX_CAPACITY_PER_TOPIC};
+pub use crate::presence::{
+    DEFAULT_PRESENCE_TTL, InProcessPresence, PRESENCE_TENANT, Presence, PresenceEvent,
+    PresenceStatus, RedisPresence, presence,
+};
 pub use crate::redis::RedisBus;
 pub use crate::subscription::{BusItem, Subscription};
 pub use crate::topic::{MAX_TOPIC_LEN, Topic};

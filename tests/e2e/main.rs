@@ -6,5 +6,7 @@
 mod api;
 mod architecture;
 mod bus_contract;
+mod chat;
+mod presence_contract;
 mod store_contract;
 mod support;

@@ -14,15 +14,33 @@ pub enum ChatEvent {
     #[serde(rename = "message.edited")]
     MessageEdited { message: Message },
     #[serde(rename = "message.deleted")]
-    MessageDeleted { room_id: RoomId, message_id: MessageId, seq: i64 },
+    MessageDeleted {
+        room_id: RoomId,
+        message_id: MessageId,
+        seq: i64,
+    },
     #[serde(rename = "reaction")]
-    Reaction { room_id: RoomId, message_id: MessageId, user_id: UserId, emoji: String, added: bool },
+    Reaction {
+        room_id: RoomId,
+        message_id: MessageId,
+        user_id: UserId,
+        emoji: String,
+        added: bool,
+    },
     /// A member has read everything up to `seq`.
     #[serde(rename = "read")]
-    Read { room_id: RoomId, user_id: UserId, seq: i64 },
+    Read {
+        room_id: RoomId,
+        user_id: UserId,
+        seq: i64,
+    },
     /// Ephemeral: the user is typing; clients drop it after `expires_in_ms` unless renewed.
     #[serde(rename = "typing")]
-    Typing { room_id: RoomId, user_id: UserId, expires_in_ms: u64 },
+    Typing {
+        room_id: RoomId,
+        user_id: UserId,
+        expires_in_ms: u64,
+    },
     #[serde(rename = "member.joined")]
     MemberJoined { room_id: RoomId, user_id: UserId },
     #[serde(rename = "member.left")]
@@ -37,7 +55,9 @@ impl ChatEvent {
     /// The room the event belongs to, for routing it to the room's topic.
     pub fn room_id(&self) -> RoomId {
         match self {
-            ChatEvent::MessageCreated { message } | ChatEvent::MessageEdited { message } => message.room_id,
+            ChatEvent::MessageCreated { message } | ChatEvent::MessageEdited { message } => {
+                message.room_id
+            }
             ChatEvent::MessageDeleted { room_id, .. }
             | ChatEvent::Reaction { room_id, .. }
             | ChatEvent::Read { room_id, .. }

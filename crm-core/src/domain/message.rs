@@ -67,7 +67,10 @@ pub struct ReactionGroup {
 pub fn parse_emoji(raw: &str) -> Result<String, Error> {
     let emoji = raw.trim();
     if emoji.is_empty() || emoji.len() > 32 || emoji.chars().any(char::is_whitespace) {
-        return Err(Error::validation("emoji", "must be one emoji or a short name without spaces"));
+        return Err(Error::validation(
+            "emoji",
+            "must be one emoji or a short name without spaces",
+        ));
     }
     Ok(emoji.to_owned())
 }

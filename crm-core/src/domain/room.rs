@@ -96,7 +96,10 @@ impl RoomName {
             return Err(Error::validation("name", "must be 1 to 80 characters long"));
         }
         if name.chars().any(char::is_control) {
-            return Err(Error::validation("name", "must not contain control characters"));
+            return Err(Error::validation(
+                "name",
+                "must not contain control characters",
+            ));
         }
         Ok(Self(name.to_owned()))
     }

@@ -99,7 +99,9 @@ pub(crate) async fn page(
     let rows: Vec<MessageRow> = match (before, after) {
         (_, Some(after)) => {
             sqlx::query_as(concat!(
-                "select ", message_columns!(), " from messages where room_id = $1 and seq > $2 order by seq limit $3"
+                "select ",
+                message_columns!(),
+                " from messages where room_id = $1 and seq > $2 order by seq limit $3"
             ))
             .bind(room.to_string())
             .bind(after)
@@ -109,7 +111,9 @@ pub(crate) async fn page(
         }
         (before, None) => {
             let mut rows: Vec<MessageRow> = sqlx::query_as(concat!(
-                "select ", message_columns!(), " from messages where room_id = $1 and seq < $2 order by seq desc limit $3"
+                "select ",
+                message_columns!(),
+                " from messages where room_id = $1 and seq < $2 order by seq desc limit $3"
             ))
             .bind(room.to_string())
             .bind(before.unwrap_or(i64::MAX))
@@ -123,7 +127,12 @@ pub(crate) async fn page(
     rows.into_iter().map(Message::try_from).collect()
 }
 
-pub(crate) async fn set_body(conn: &mut Conn, id: MessageId, body: &str, now: Timestamp) -> Result<()> {
+pub(crate) async fn set_body(
+    conn: &mut Conn,
+    id: MessageId,
+    body: &str,
+    now: Timestamp,
+) -> Result<()> {
     sqlx::query("update messages set body = $2, edited_at = $3, updated_at = $3 where id = $1")
         .bind(id.to_string())
         .bind(body)
@@ -140,7 +149,10 @@ pub(crate) async fn mark_deleted(conn: &mut Conn, id: MessageId, now: Timestamp)
         .bind(now.millis())
         .execute(&mut *conn)
         .await?;
-    sqlx::query("delete from reactions where message_id = $1").bind(id.to_string()).execute(conn).await?;
+    sqlx::query("delete from reactions where message_id = $1")
+        .bind(id.to_string())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -177,7 +189,9 @@ pub(crate) async fn set_reaction(
 
 /// Fills in the reactions of a page of messages from one room with one query.
 pub(crate) async fn attach_reactions(conn: &mut Conn, messages: &mut [Message]) -> Result<()> {
-    let (Some(first), Some(last)) = (messages.first(), messages.last()) else { return Ok(()) };
+    let (Some(first), Some(last)) = (messages.first(), messages.last()) else {
+        return Ok(());
+    };
     let rows: Vec<(String, String, String)> = sqlx::query_as(
         "select r.message_id, r.emoji, r.user_id from reactions r join messages m on m.id = r.message_id \
          where m.room_id = $1 and m.seq between $2 and $3 order by r.created_at, r.user_id",
@@ -188,11 +202,21 @@ pub(crate) async fn attach_reactions(conn: &mut Conn, messages: &mut [Message]) 
     .fetch_all(conn)
     .await?;
     for (message_id, emoji, user_id) in rows {
-        let (message_id, user_id): (MessageId, UserId) = (parse_id(&message_id)?, parse_id(&user_id)?);
-        let Some(message) = messages.iter_mut().find(|m| m.id == message_id) else { continue };
-        match message.reactions.iter_mut().find(|group| group.emoji == emoji) {
+        let (message_id, user_id): (MessageId, UserId) =
+            (parse_id(&message_id)?, parse_id(&user_id)?);
+        let Some(message) = messages.iter_mut().find(|m| m.id == message_id) else {
+            continue;
+        };
+        match message
+            .reactions
+            .iter_mut()
+            .find(|group| group.emoji == emoji)
+        {
             Some(group) => group.user_ids.push(user_id),
-            None => message.reactions.push(ReactionGroup { emoji, user_ids: vec![user_id] }),
+            None => message.reactions.push(ReactionGroup {
+                emoji,
+                user_ids: vec![user_id],
+            }),
         }
     }
     Ok(())

@@ -104,24 +104,34 @@ pub(crate) async fn list_for_user(conn: &mut Conn, user: UserId) -> Result<Vec<R
         .map(|row| {
             let room = Room::try_from(row.room)?;
             let unread = (room.last_seq - row.last_read_seq).max(0);
-            Ok(RoomSummary { room, last_read_seq: row.last_read_seq, unread })
+            Ok(RoomSummary {
+                room,
+                last_read_seq: row.last_read_seq,
+                unread,
+            })
         })
         .collect()
 }
 
 pub(crate) async fn find_dm(conn: &mut Conn, dm_key: &str) -> Result<Option<Room>> {
-    let row: Option<RoomRow> = sqlx::query_as(concat!("select ", room_columns!(), " from rooms where dm_key = $1"))
-        .bind(dm_key)
-        .fetch_optional(conn)
-        .await?;
+    let row: Option<RoomRow> = sqlx::query_as(concat!(
+        "select ",
+        room_columns!(),
+        " from rooms where dm_key = $1"
+    ))
+    .bind(dm_key)
+    .fetch_optional(conn)
+    .await?;
     row.map(Room::try_from).transpose()
 }
 
 pub(crate) async fn member_ids(conn: &mut Conn, room: RoomId) -> Result<Vec<UserId>> {
-    let ids: Vec<String> = sqlx::query_scalar("select user_id from room_members where room_id = $1 order by joined_at, user_id")
-        .bind(room.to_string())
-        .fetch_all(conn)
-        .await?;
+    let ids: Vec<String> = sqlx::query_scalar(
+        "select user_id from room_members where room_id = $1 order by joined_at, user_id",
+    )
+    .bind(room.to_string())
+    .fetch_all(conn)
+    .await?;
     ids.iter().map(|id| super::rows::parse_id(id)).collect()
 }
 
@@ -135,7 +145,13 @@ pub(crate) async fn remove_member(conn: &mut Conn, room: RoomId, user: UserId) -
 }
 
 /// Moves a member's read position forward (never back). Returns whether it moved.
-pub(crate) async fn advance_read(conn: &mut Conn, room: RoomId, user: UserId, seq: i64, now: Timestamp) -> Result<bool> {
+pub(crate) async fn advance_read(
+    conn: &mut Conn,
+    room: RoomId,
+    user: UserId,
+    seq: i64,
+    now: Timestamp,
+) -> Result<bool> {
     let done = sqlx::query(
         "update room_members set last_read_seq = $3, updated_at = $4 \
          where room_id = $1 and user_id = $2 and last_read_seq < $3",
@@ -157,13 +173,15 @@ pub(crate) async fn update(
     archived_at: Option<i64>,
     now: Timestamp,
 ) -> Result<()> {
-    sqlx::query("update rooms set name = $2, topic = $3, archived_at = $4, updated_at = $5 where id = $1")
-        .bind(room.to_string())
-        .bind(name)
-        .bind(topic)
-        .bind(archived_at)
-        .bind(now.millis())
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "update rooms set name = $2, topic = $3, archived_at = $4, updated_at = $5 where id = $1",
+    )
+    .bind(room.to_string())
+    .bind(name)
+    .bind(topic)
+    .bind(archived_at)
+    .bind(now.millis())
+    .execute(conn)
+    .await?;
     Ok(())
 }

@@ -19,15 +19,15 @@ pub(super) fn prepare_url(url: &str) -> Result<String> {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
     {
-            std::fs::create_dir_all(parent).map_err(|error| {
-                Error::Internal(
-                    format!(
-                        "cannot create database folder {}: {error}",
-                        parent.display()
-                    )
-                    .into(),
+        std::fs::create_dir_all(parent).map_err(|error| {
+            Error::Internal(
+                format!(
+                    "cannot create database folder {}: {error}",
+                    parent.display()
                 )
-            })?;
+                .into(),
+            )
+        })?;
     }
     let prepared = if query.contains("mode=") {
         format!("sqlite://{rest}")

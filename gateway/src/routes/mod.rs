@@ -4,8 +4,9 @@ mod audit;
 mod auth;
 mod departments;
 pub mod health;
+mod messages;
+mod rooms;
 mod users;
-mod ws;
 
 use axum::Router;
 
@@ -17,5 +18,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(users::router())
         .merge(departments::router())
         .merge(audit::router())
-        .merge(ws::router())
+        .merge(rooms::router())
+        .merge(messages::router())
+        .merge(crate::ws::router())
 }

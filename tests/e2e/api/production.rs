@@ -1,6 +1,8 @@
 //! The production configuration: PostgreSQL and Redis, with two nodes acting as one hub.
 
+use futures_util::SinkExt;
 use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
 
 use super::ws::{connect_with_header, next_json};
 use crate::support::{
@@ -66,12 +68,22 @@ async fn an_event_published_on_one_node_reaches_a_socket_on_another() {
         .unwrap();
     let mut socket = connect_with_header(&node_a, &token).await;
     next_json(&mut socket).await;
+    socket
+        .send(Message::text(
+            json!({"type": "resume", "rooms": {}}).to_string(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(next_json(&mut socket).await["type"], "resumed");
     let topic = realtime::Topic::user(me["user"]["id"].as_str().unwrap()).unwrap();
     let event = json!({"type": "notification", "from": "node b"});
     let receivers = node_b
         .state
         .bus
-        .publish(&topic, bytes::Bytes::from(event.to_string()))
+        .publish(
+            &topic,
+            gateway::ws::envelope::encode_plain(event.to_string().as_bytes()),
+        )
         .await
         .unwrap();
     assert!(receivers >= 1);

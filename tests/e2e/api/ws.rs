@@ -62,7 +62,7 @@ async fn a_socket_with_a_bearer_header_gets_hello_and_pong() {
     let error = next_json(&mut socket).await;
     assert_eq!(
         (error["type"].as_str(), error["code"].as_str()),
-        (Some("error"), Some("invalid_frame"))
+        (Some("error"), Some("unknown_frame"))
     );
     app.stop().await;
 }
@@ -126,12 +126,22 @@ async fn events_published_for_a_user_reach_their_socket_and_the_gauge_counts_it(
         .unwrap();
     let mut socket = connect_with_header(&app, &token).await;
     next_json(&mut socket).await;
+    socket
+        .send(Message::text(
+            json!({"type": "resume", "rooms": {}}).to_string(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(next_json(&mut socket).await["type"], "resumed");
     let topic = realtime::Topic::user(me["user"]["id"].as_str().unwrap()).unwrap();
     let event = json!({"type": "notification", "text": "you were mentioned"});
     let delivered = app
         .state
         .bus
-        .publish(&topic, bytes::Bytes::from(event.to_string()))
+        .publish(
+            &topic,
+            gateway::ws::envelope::encode_plain(event.to_string().as_bytes()),
+        )
         .await
         .unwrap();
     assert_eq!(delivered, 1);

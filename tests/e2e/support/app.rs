@@ -22,13 +22,15 @@ pub struct TestApp {
     pub state: gateway::state::AppState,
     server: Option<JoinHandle<Result<(), gateway::StartupError>>>,
     _media: TempDir,
-    _db: TestDatabase,
+    _db: Option<TestDatabase>,
 }
 
 pub struct TestOptions {
     pub backend: Backend,
     pub redis_url: Option<String>,
     pub configure: fn(&mut Settings),
+    /// Join an existing database (another node's) instead of creating one.
+    pub shared_database_url: Option<String>,
 }
 
 impl Default for TestOptions {
@@ -37,6 +39,7 @@ impl Default for TestOptions {
             backend: Backend::Sqlite,
             redis_url: None,
             configure: |_| {},
+            shared_database_url: None,
         }
     }
 }
@@ -51,12 +54,20 @@ impl TestApp {
 
     /// `None` when a component the options name is unavailable outside CI (skip notice printed).
     pub async fn spawn_with(options: TestOptions) -> Option<Self> {
-        let database = db::fresh(options.backend).await?;
+        let database = match &options.shared_database_url {
+            Some(_) => None,
+            None => Some(db::fresh(options.backend).await?),
+        };
+        let database_url = options
+            .shared_database_url
+            .clone()
+            .or_else(|| database.as_ref().map(|db| db.url.clone()));
+        let database_url = database_url.expect("a database");
         let media = TempDir::new();
         let mut settings = Settings::default();
         settings.http.port = 0;
         settings.http.shutdown_grace_secs = 2;
-        settings.database.url = SecretUrl::new(database.url.clone());
+        settings.database.url = SecretUrl::new(database_url.clone());
         settings.database.max_connections = 5;
         settings.media.dir = media.path.clone();
         if let Some(url) = options.redis_url {
@@ -68,11 +79,11 @@ impl TestApp {
         let app = Application::build(settings, shutdown.clone())
             .await
             .expect("the app builds");
-        let (login, password) = app
-            .bootstrap_admin()
-            .await
-            .expect("bootstrap")
-            .expect("the database is empty");
+        // A node joining another's database finds its admin already there.
+        let (login, password) = match app.bootstrap_admin().await.expect("bootstrap") {
+            Some((login, password)) => (login.to_string(), password.expose().to_owned()),
+            None => (String::new(), String::new()),
+        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a loopback port");
@@ -85,10 +96,10 @@ impl TestApp {
                 .timeout(Duration::from_secs(20))
                 .build()
                 .expect("http client"),
-            admin_login: login.to_string(),
-            admin_password: password.expose().to_owned(),
+            admin_login: login,
+            admin_password: password,
             shutdown,
-            database_url: database.url.clone(),
+            database_url,
             state,
             server: Some(server),
             _media: media,

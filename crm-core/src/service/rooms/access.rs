@@ -14,9 +14,14 @@ pub(super) struct Access {
 
 impl Access {
     pub async fn load(conn: &mut Conn, room: RoomId, user: &User) -> Result<Self> {
-        let found = room_store::get(conn, room).await?.ok_or(Error::not_found("room"))?;
+        let found = room_store::get(conn, room)
+            .await?
+            .ok_or(Error::not_found("room"))?;
         let member = room_store::is_member(conn, room, user.id).await?;
-        let access = Self { room: found, member };
+        let access = Self {
+            room: found,
+            member,
+        };
         if !access.can_read() {
             return Err(Error::not_found("room"));
         }
@@ -35,7 +40,9 @@ impl Access {
     /// Writing needs membership, a role that writes, and a room that is not archived.
     pub fn require_write(&self, user: &User) -> Result<()> {
         if !self.member {
-            return Err(Error::Forbidden("join the room before writing in it".into()));
+            return Err(Error::Forbidden(
+                "join the room before writing in it".into(),
+            ));
         }
         if !user.role.can_write() {
             return Err(Error::Forbidden("viewers cannot write".into()));

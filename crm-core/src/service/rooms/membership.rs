@@ -3,7 +3,9 @@
 use super::{Rooms, access::Access};
 use crate::{
     Error, Result,
-    domain::{ChatEvent, NewRoom, Room, RoomId, RoomKind, RoomName, RoomSummary, User, UserId, now},
+    domain::{
+        ChatEvent, NewRoom, Room, RoomId, RoomKind, RoomName, RoomSummary, User, UserId, now,
+    },
     store::{room_store, user_store},
 };
 
@@ -27,14 +29,20 @@ impl Rooms {
         members: Vec<UserId>,
     ) -> Result<Changed<Room>> {
         if !matches!(kind, RoomKind::Group | RoomKind::Channel) {
-            return Err(Error::validation("kind", "must be group or channel; open a dm with /dms"));
+            return Err(Error::validation(
+                "kind",
+                "must be group or channel; open a dm with /dms",
+            ));
         }
         if !actor.role.can_write() {
             return Err(Error::Forbidden("viewers cannot create rooms".into()));
         }
         let topic = topic.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
         if topic.as_ref().is_some_and(|t| t.chars().count() > 500) {
-            return Err(Error::validation("topic", "must be at most 500 characters long"));
+            return Err(Error::validation(
+                "topic",
+                "must be at most 500 characters long",
+            ));
         }
         let mut all = vec![actor.id];
         for member in members {
@@ -53,7 +61,11 @@ impl Rooms {
                 members: all.clone(),
             })
             .await?;
-        Ok(Changed { events: vec![ChatEvent::RoomCreated { room: room.clone() }], value: room, notify_users: all })
+        Ok(Changed {
+            events: vec![ChatEvent::RoomCreated { room: room.clone() }],
+            value: room,
+            notify_users: all,
+        })
     }
 
     /// The DM between the caller and another user, created on first use.
@@ -73,7 +85,11 @@ impl Rooms {
         let key = new.dm_key().unwrap_or_default();
         let mut conn = self.store.acquire().await?;
         if let Some(existing) = room_store::find_dm(&mut conn, &key).await? {
-            return Ok(Changed { value: existing, events: Vec::new(), notify_users: Vec::new() });
+            return Ok(Changed {
+                value: existing,
+                events: Vec::new(),
+                notify_users: Vec::new(),
+            });
         }
         drop(conn);
         match self.create(new).await {
@@ -85,8 +101,14 @@ impl Rooms {
             // Both sides opened it at once: the other request created it.
             Err(Error::Conflict { .. }) => {
                 let mut conn = self.store.acquire().await?;
-                let room = room_store::find_dm(&mut conn, &key).await?.ok_or(Error::not_found("room"))?;
-                Ok(Changed { value: room, events: Vec::new(), notify_users: Vec::new() })
+                let room = room_store::find_dm(&mut conn, &key)
+                    .await?
+                    .ok_or(Error::not_found("room"))?;
+                Ok(Changed {
+                    value: room,
+                    events: Vec::new(),
+                    notify_users: Vec::new(),
+                })
             }
             Err(other) => Err(other),
         }
@@ -106,7 +128,11 @@ impl Rooms {
     /// The ids of the rooms a user belongs to, for subscribing their connections.
     pub async fn room_ids(&self, user: UserId) -> Result<Vec<RoomId>> {
         let mut conn = self.store.acquire().await?;
-        Ok(room_store::list_for_user(&mut conn, user).await?.into_iter().map(|summary| summary.room.id).collect())
+        Ok(room_store::list_for_user(&mut conn, user)
+            .await?
+            .into_iter()
+            .map(|summary| summary.room.id)
+            .collect())
     }
 
     pub async fn members(&self, actor: &User, room: RoomId) -> Result<Vec<UserId>> {
@@ -120,7 +146,11 @@ impl Rooms {
         let mut tx = self.store.begin().await?;
         let access = Access::load(&mut tx, room, actor).await?;
         if access.member {
-            return Ok(Changed { value: access.room, events: Vec::new(), notify_users: Vec::new() });
+            return Ok(Changed {
+                value: access.room,
+                events: Vec::new(),
+                notify_users: Vec::new(),
+            });
         }
         if access.room.archived_at.is_some() {
             return Err(Error::Forbidden("the room is archived".into()));
@@ -129,7 +159,10 @@ impl Rooms {
         tx.commit().await?;
         Ok(Changed {
             value: access.room,
-            events: vec![ChatEvent::MemberJoined { room_id: room, user_id: actor.id }],
+            events: vec![ChatEvent::MemberJoined {
+                room_id: room,
+                user_id: actor.id,
+            }],
             notify_users: vec![actor.id],
         })
     }
@@ -140,17 +173,28 @@ impl Rooms {
         let access = Access::load(&mut tx, room, actor).await?;
         access.require_write(actor)?;
         if access.room.kind == RoomKind::Dm {
-            return Err(Error::Forbidden("a dm has exactly two members; start a group instead".into()));
+            return Err(Error::Forbidden(
+                "a dm has exactly two members; start a group instead".into(),
+            ));
         }
-        user_store::get(&mut tx, user).await?.ok_or_else(|| Error::validation("user_id", "no such user"))?;
+        user_store::get(&mut tx, user)
+            .await?
+            .ok_or_else(|| Error::validation("user_id", "no such user"))?;
         if room_store::is_member(&mut tx, room, user).await? {
-            return Ok(Changed { value: access.room, events: Vec::new(), notify_users: Vec::new() });
+            return Ok(Changed {
+                value: access.room,
+                events: Vec::new(),
+                notify_users: Vec::new(),
+            });
         }
         room_store::add_member(&mut tx, room, user, "member", now()).await?;
         tx.commit().await?;
         Ok(Changed {
             value: access.room,
-            events: vec![ChatEvent::MemberJoined { room_id: room, user_id: user }],
+            events: vec![ChatEvent::MemberJoined {
+                room_id: room,
+                user_id: user,
+            }],
             notify_users: vec![user],
         })
     }
@@ -167,7 +211,10 @@ impl Rooms {
         tx.commit().await?;
         Ok(Changed {
             value: (),
-            events: vec![ChatEvent::MemberLeft { room_id: room, user_id: actor.id }],
+            events: vec![ChatEvent::MemberLeft {
+                room_id: room,
+                user_id: actor.id,
+            }],
             notify_users: vec![actor.id],
         })
     }
@@ -193,28 +240,55 @@ impl Rooms {
         let topic = match topic {
             Some(topic) if topic.trim().is_empty() => None,
             Some(topic) if topic.chars().count() > 500 => {
-                return Err(Error::validation("topic", "must be at most 500 characters long"));
+                return Err(Error::validation(
+                    "topic",
+                    "must be at most 500 characters long",
+                ));
             }
             Some(topic) => Some(topic.trim().to_owned()),
             None => access.room.topic.clone(),
         };
         let now = now();
         let archived_at = match archived {
-            Some(true) => Some(access.room.archived_at.map_or(now.millis(), |at| at.millis())),
+            Some(true) => Some(
+                access
+                    .room
+                    .archived_at
+                    .map_or(now.millis(), |at| at.millis()),
+            ),
             Some(false) => None,
             None => access.room.archived_at.map(|at| at.millis()),
         };
-        room_store::update(&mut tx, room, name.as_deref(), topic.as_deref(), archived_at, now).await?;
-        let updated = room_store::get(&mut tx, room).await?.ok_or(Error::not_found("room"))?;
+        room_store::update(
+            &mut tx,
+            room,
+            name.as_deref(),
+            topic.as_deref(),
+            archived_at,
+            now,
+        )
+        .await?;
+        let updated = room_store::get(&mut tx, room)
+            .await?
+            .ok_or(Error::not_found("room"))?;
         tx.commit().await?;
-        Ok(Changed { events: vec![ChatEvent::RoomUpdated { room: updated.clone() }], value: updated, notify_users: Vec::new() })
+        Ok(Changed {
+            events: vec![ChatEvent::RoomUpdated {
+                room: updated.clone(),
+            }],
+            value: updated,
+            notify_users: Vec::new(),
+        })
     }
 
     async fn check_users_exist(&self, users: &[UserId]) -> Result<()> {
         let mut conn = self.store.acquire().await?;
         for user in users {
             if user_store::get(&mut conn, *user).await?.is_none() {
-                return Err(Error::validation("members", format!("no such user: {user}")));
+                return Err(Error::validation(
+                    "members",
+                    format!("no such user: {user}"),
+                ));
             }
         }
         Ok(())

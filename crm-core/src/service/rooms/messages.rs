@@ -4,7 +4,9 @@
 use super::{Rooms, access::Access, membership::Changed};
 use crate::{
     Error, Result,
-    domain::{ChatEvent, Message, MessageBody, MessageId, NewMessage, RoomId, User, now, parse_emoji},
+    domain::{
+        ChatEvent, Message, MessageBody, MessageId, NewMessage, RoomId, User, now, parse_emoji,
+    },
     store::{message_store, room_store},
 };
 
@@ -22,7 +24,10 @@ impl Rooms {
         body: MessageBody,
         thread_root_id: Option<MessageId>,
     ) -> Result<Changed<(Message, bool)>> {
-        if client_id.as_ref().is_some_and(|id| id.is_empty() || id.len() > MAX_CLIENT_ID) {
+        if client_id
+            .as_ref()
+            .is_some_and(|id| id.is_empty() || id.len() > MAX_CLIENT_ID)
+        {
             return Err(Error::validation("client_id", "must be 1 to 64 bytes long"));
         }
         if body.as_str().trim().is_empty() {
@@ -35,7 +40,10 @@ impl Rooms {
             if let Some(root) = thread_root_id {
                 let parent = message_store::get(&mut conn, root).await?;
                 if parent.is_none_or(|parent| parent.room_id != room) {
-                    return Err(Error::validation("thread_root_id", "no such message in this room"));
+                    return Err(Error::validation(
+                        "thread_root_id",
+                        "no such message in this room",
+                    ));
                 }
             }
         }
@@ -48,21 +56,44 @@ impl Rooms {
             thread_root_id,
         };
         let (message, created) = self.post(new).await?;
-        let events = if created { vec![ChatEvent::MessageCreated { message: message.clone() }] } else { Vec::new() };
-        Ok(Changed { value: (message, created), events, notify_users: Vec::new() })
+        let events = if created {
+            vec![ChatEvent::MessageCreated {
+                message: message.clone(),
+            }]
+        } else {
+            Vec::new()
+        };
+        Ok(Changed {
+            value: (message, created),
+            events,
+            notify_users: Vec::new(),
+        })
     }
 
     /// Replaces the text of the caller's own message.
-    pub async fn edit(&self, actor: &User, message: MessageId, body: MessageBody) -> Result<Changed<Message>> {
+    pub async fn edit(
+        &self,
+        actor: &User,
+        message: MessageId,
+        body: MessageBody,
+    ) -> Result<Changed<Message>> {
         if body.as_str().trim().is_empty() {
             return Err(Error::validation("body", "must not be empty"));
         }
         let mut tx = self.store.begin().await?;
         self.own_message(&mut tx, actor, message).await?;
         message_store::set_body(&mut tx, message, body.as_str(), now()).await?;
-        let edited = message_store::get(&mut tx, message).await?.ok_or(Error::not_found("message"))?;
+        let edited = message_store::get(&mut tx, message)
+            .await?
+            .ok_or(Error::not_found("message"))?;
         tx.commit().await?;
-        Ok(Changed { events: vec![ChatEvent::MessageEdited { message: edited.clone() }], value: edited, notify_users: Vec::new() })
+        Ok(Changed {
+            events: vec![ChatEvent::MessageEdited {
+                message: edited.clone(),
+            }],
+            value: edited,
+            notify_users: Vec::new(),
+        })
     }
 
     /// Deletes the caller's own message (admins may delete any); its sequence number stays.
@@ -71,28 +102,57 @@ impl Rooms {
         let existing = self.own_message(&mut tx, actor, message).await?;
         message_store::mark_deleted(&mut tx, message, now()).await?;
         tx.commit().await?;
-        let event = ChatEvent::MessageDeleted { room_id: existing.room_id, message_id: message, seq: existing.seq };
-        Ok(Changed { value: (), events: vec![event], notify_users: Vec::new() })
+        let event = ChatEvent::MessageDeleted {
+            room_id: existing.room_id,
+            message_id: message,
+            seq: existing.seq,
+        };
+        Ok(Changed {
+            value: (),
+            events: vec![event],
+            notify_users: Vec::new(),
+        })
     }
 
     /// Adds or removes the caller's reaction. Repeating an add or a remove changes nothing.
-    pub async fn react(&self, actor: &User, message: MessageId, emoji: &str, add: bool) -> Result<Changed<()>> {
+    pub async fn react(
+        &self,
+        actor: &User,
+        message: MessageId,
+        emoji: &str,
+        add: bool,
+    ) -> Result<Changed<()>> {
         let emoji = parse_emoji(emoji)?;
         let mut tx = self.store.begin().await?;
-        let target = message_store::get(&mut tx, message).await?.ok_or(Error::not_found("message"))?;
-        let access = Access::load(&mut tx, target.room_id, actor).await.map_err(|_| Error::not_found("message"))?;
+        let target = message_store::get(&mut tx, message)
+            .await?
+            .ok_or(Error::not_found("message"))?;
+        let access = Access::load(&mut tx, target.room_id, actor)
+            .await
+            .map_err(|_| Error::not_found("message"))?;
         access.require_write(actor)?;
         if target.deleted_at.is_some() {
             return Err(Error::Forbidden("the message was deleted".into()));
         }
-        let changed = message_store::set_reaction(&mut tx, message, actor.id, &emoji, add, now()).await?;
+        let changed =
+            message_store::set_reaction(&mut tx, message, actor.id, &emoji, add, now()).await?;
         tx.commit().await?;
         let events = if changed {
-            vec![ChatEvent::Reaction { room_id: target.room_id, message_id: message, user_id: actor.id, emoji, added: add }]
+            vec![ChatEvent::Reaction {
+                room_id: target.room_id,
+                message_id: message,
+                user_id: actor.id,
+                emoji,
+                added: add,
+            }]
         } else {
             Vec::new()
         };
-        Ok(Changed { value: (), events, notify_users: Vec::new() })
+        Ok(Changed {
+            value: (),
+            events,
+            notify_users: Vec::new(),
+        })
     }
 
     /// Records that the caller has read the room up to `seq` (clamped to the newest message).
@@ -105,8 +165,20 @@ impl Rooms {
         let seq = seq.clamp(0, access.room.last_seq);
         let moved = room_store::advance_read(&mut tx, room, actor.id, seq, now()).await?;
         tx.commit().await?;
-        let events = if moved { vec![ChatEvent::Read { room_id: room, user_id: actor.id, seq }] } else { Vec::new() };
-        Ok(Changed { value: seq, events, notify_users: Vec::new() })
+        let events = if moved {
+            vec![ChatEvent::Read {
+                room_id: room,
+                user_id: actor.id,
+                seq,
+            }]
+        } else {
+            Vec::new()
+        };
+        Ok(Changed {
+            value: seq,
+            events,
+            notify_users: Vec::new(),
+        })
     }
 
     /// A page of history, oldest first, with reactions: after `after`, before `before`, or the
@@ -121,16 +193,28 @@ impl Rooms {
     ) -> Result<Vec<Message>> {
         let mut conn = self.store.acquire().await?;
         Access::load(&mut conn, room, actor).await?;
-        let mut page = message_store::page(&mut conn, room, before, after, limit.clamp(1, 200)).await?;
+        let mut page =
+            message_store::page(&mut conn, room, before, after, limit.clamp(1, 200)).await?;
         message_store::attach_reactions(&mut conn, &mut page).await?;
         Ok(page)
     }
 
-    async fn own_message(&self, conn: &mut crate::store::Conn, actor: &User, message: MessageId) -> Result<Message> {
-        let existing = message_store::get(conn, message).await?.ok_or(Error::not_found("message"))?;
-        let access = Access::load(conn, existing.room_id, actor).await.map_err(|_| Error::not_found("message"))?;
+    async fn own_message(
+        &self,
+        conn: &mut crate::store::Conn,
+        actor: &User,
+        message: MessageId,
+    ) -> Result<Message> {
+        let existing = message_store::get(conn, message)
+            .await?
+            .ok_or(Error::not_found("message"))?;
+        let access = Access::load(conn, existing.room_id, actor)
+            .await
+            .map_err(|_| Error::not_found("message"))?;
         if existing.author_id != Some(actor.id) && actor.role != crate::domain::Role::Admin {
-            return Err(Error::Forbidden("only the author may change a message".into()));
+            return Err(Error::Forbidden(
+                "only the author may change a message".into(),
+            ));
         }
         if existing.deleted_at.is_some() {
             return Err(Error::Forbidden("the message was deleted".into()));
