@@ -1,9 +1,10 @@
-//! Publishing committed changes: chat events go to their room's topic, and users whose room
+//! Publishing committed changes: chat events go to their room's topic; users whose room
 //! list changed get the event on their own topic so their sessions start or stop receiving
-//! the room. A failed publish is logged, not returned: the change is already durable and
-//! clients catch up by resuming from their last sequence.
+//! the room; users mentioned in a new message get a `mention` on their own topic. A failed
+//! publish is logged, not returned: the change is already durable and clients catch up by
+//! resuming from their last sequence.
 
-use crm_core::service::Changed;
+use crm_core::{domain::ChatEvent, service::Changed};
 use realtime::Topic;
 
 use crate::{state::AppState, ws::envelope};
@@ -18,6 +19,28 @@ pub async fn publish<T>(state: &AppState, changed: &Changed<T>) {
             if let Ok(topic) = Topic::user(user) {
                 send(state, &topic, payload.clone()).await;
             }
+        }
+        if let ChatEvent::MessageCreated { message } = event {
+            notify_mentioned(state, message).await;
+        }
+    }
+}
+
+async fn notify_mentioned(state: &AppState, message: &crm_core::domain::Message) {
+    let readers = match state.rooms.mentioned_readers(message).await {
+        Ok(readers) => readers,
+        Err(error) => {
+            tracing::warn!(error.message = %error, "mentions not resolved");
+            return;
+        }
+    };
+    if readers.is_empty() {
+        return;
+    }
+    let payload = envelope::encode_event(&ChatEvent::Mention { message: message.clone() });
+    for user in readers {
+        if let Ok(topic) = Topic::user(user) {
+            send(state, &topic, payload.clone()).await;
         }
     }
 }

@@ -19,7 +19,7 @@ use axum::{Router, extract::DefaultBodyLimit, http::StatusCode, middleware, rout
 use crm_core::{
     Store, StoreOptions,
     domain::{Login, Password},
-    service::{Accounts, Rooms},
+    service::{Accounts, Attachments, Rooms},
 };
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -63,20 +63,34 @@ impl Application {
     ) -> Result<Self, StartupError> {
         let store = Store::open(&store_options(&settings)).await?;
         let bus = realtime::connect(settings.redis_url(), settings.bus.capacity_per_topic).await?;
-        std::fs::create_dir_all(&settings.media.dir).map_err(|source| StartupError::Media {
-            path: settings.media.dir.display().to_string(),
-            source,
-        })?;
+        let presence = realtime::presence(
+            settings.redis_url(),
+            bus.clone(),
+            realtime::DEFAULT_PRESENCE_TTL,
+        )
+        .await?;
+        let blobs = media::LocalBlobStore::open(&settings.media.dir)
+            .await
+            .map_err(|error| StartupError::Media {
+                path: settings.media.dir.display().to_string(),
+                source: match error {
+                    media::MediaError::Io { source, .. } => source,
+                    other => std::io::Error::other(other),
+                },
+            })?;
         let session_ttl_seconds =
             i64::try_from(settings.auth.session_ttl_hours.saturating_mul(3600)).unwrap_or(i64::MAX);
         let state = AppState {
             accounts: Accounts::new(store.clone(), session_ttl_seconds),
             rooms: Rooms::new(store.clone()),
+            attachments: Attachments::new(store.clone()),
+            blobs: Arc::new(blobs),
             throttle: Arc::new(throttle::LoginThrottle::new(&settings.auth)),
             metrics: Arc::default(),
             settings: Arc::new(settings),
             store,
             bus,
+            presence,
             shutdown,
         };
         Ok(Self { state })
@@ -101,8 +115,11 @@ impl Application {
             .fallback(http::envelope::not_found)
             // Innermost first. The envelope wraps the limits and the timeout so their
             // responses get the JSON body too; metrics and tracing see the final status.
+            // `http.body_limit_bytes` bounds every extractor that reads a body into memory;
+            // the hard cap on any body is the larger of it and `media.max_upload_bytes`, so
+            // attachment uploads (streamed to disk, limited in their handler) get through.
             .layer(DefaultBodyLimit::max(settings.http.body_limit_bytes))
-            .layer(RequestBodyLimitLayer::new(settings.http.body_limit_bytes))
+            .layer(RequestBodyLimitLayer::new(body_cap(settings)))
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::REQUEST_TIMEOUT,
                 Duration::from_secs(settings.http.request_timeout_secs),
@@ -130,6 +147,7 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown.clone().cancelled_owned());
         let mut server = tokio::spawn(async move { server.await });
+        let sweeper = tokio::spawn(state.presence.clone().run_sweeper(shutdown.clone()));
         let outcome = tokio::select! {
             finished = &mut server => Some(finished),
             () = shutdown.cancelled() => None,
@@ -148,6 +166,10 @@ impl Application {
                 }
             },
         };
+        shutdown.cancel();
+        if tokio::time::timeout(grace, sweeper).await.is_err() {
+            tracing::warn!("the presence sweeper did not stop within the grace period");
+        }
         state.bus.close().await;
         state.store.close().await;
         match outcome {
@@ -155,6 +177,12 @@ impl Application {
             Err(join) => Err(StartupError::Io(std::io::Error::other(join))),
         }
     }
+}
+
+/// The largest request body any route accepts: attachments may exceed the JSON limit.
+fn body_cap(settings: &Settings) -> usize {
+    let uploads = usize::try_from(settings.media.max_upload_bytes).unwrap_or(usize::MAX);
+    settings.http.body_limit_bytes.max(uploads)
 }
 
 /// Builds and serves on an already bound listener: the entry point `main` and the tests share.

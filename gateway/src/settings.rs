@@ -86,16 +86,47 @@ impl Default for BusSettings {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct MediaSettings {
+    /// Folder for attachments and recordings. default: "data/media"
     pub dir: PathBuf,
+    /// Largest attachment accepted, in bytes; larger uploads get 413. Uploads are streamed to
+    /// disk, so this is not held in memory. default: 26214400 (25 MiB)
+    pub max_upload_bytes: u64,
+    /// MIME types accepted for attachments: exact (`application/pdf`), a whole type
+    /// (`image/*`) or `*/*` for anything; other types get 415. default: images, MP4 video,
+    /// audio, PDF, plain text, CSV, Word/Excel/PowerPoint and OpenDocument files, zip
+    pub allowed_types: Vec<String>,
 }
 
 impl Default for MediaSettings {
     fn default() -> Self {
         Self {
             dir: PathBuf::from("data/media"),
+            max_upload_bytes: 25 * 1024 * 1024,
+            allowed_types: DEFAULT_ALLOWED_TYPES.map(str::to_owned).to_vec(),
         }
     }
 }
+
+/// What `media.allowed_types` accepts unless configured otherwise.
+const DEFAULT_ALLOWED_TYPES: [&str; 17] = [
+    "image/*",
+    "video/mp4",
+    "audio/*",
+    "application/pdf",
+    "text/plain",
+    "text/csv",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.oasis.opendocument.presentation",
+    "application/zip",
+    "application/x-zip-compressed",
+];
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -214,6 +245,19 @@ impl Settings {
         if self.http.body_limit_bytes < 1024 {
             return invalid("http.body_limit_bytes: must be at least 1024".into());
         }
+        if self.media.max_upload_bytes == 0 {
+            return invalid("media.max_upload_bytes: must be at least 1".into());
+        }
+        if let Some(pattern) = self
+            .media
+            .allowed_types
+            .iter()
+            .find(|p| !crm_core::domain::ContentType::is_valid_pattern(p))
+        {
+            return invalid(format!(
+                "media.allowed_types: {pattern:?} is not a MIME type pattern; expected type/subtype, type/* or */*"
+            ));
+        }
         if self.database.max_connections == 0 {
             return invalid("database.max_connections: must be at least 1".into());
         }
@@ -305,6 +349,15 @@ mod tests {
         let message = settings.validate().unwrap_err().to_string();
         assert!(message.contains("database.url"), "{message}");
         assert!(message.contains("sqlite:, postgres://"), "{message}");
+    }
+
+    #[test]
+    fn an_allowed_type_that_is_not_a_mime_pattern_is_rejected() {
+        let mut settings = Settings::default();
+        settings.media.allowed_types.push("pdf".to_owned());
+        let message = settings.validate().unwrap_err().to_string();
+        assert!(message.contains("media.allowed_types"), "{message}");
+        assert!(message.contains("\"pdf\""), "{message}");
     }
 
     #[test]

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use crm_core::{
     Store,
-    service::{Accounts, Rooms},
+    service::{Accounts, Attachments, Rooms},
 };
-use realtime::Bus;
+use media::BlobStore;
+use realtime::{Bus, Presence};
 use tokio_util::sync::CancellationToken;
 
 use crate::{http::metrics::Metrics, settings::Settings, throttle::LoginThrottle};
@@ -18,7 +19,11 @@ pub struct AppState {
     pub store: Store,
     pub accounts: Accounts,
     pub rooms: Rooms,
+    pub attachments: Attachments,
+    /// Where attachment bytes live (a local folder, `media.dir`).
+    pub blobs: Arc<dyn BlobStore>,
     pub bus: Arc<dyn Bus>,
+    pub presence: Arc<dyn Presence>,
     pub metrics: Arc<Metrics>,
     pub throttle: Arc<LoginThrottle>,
     /// Cancelled when the server begins shutting down; long-lived handlers watch it.

@@ -1,3 +1,13 @@
-//! Attachments, call media and recordings. The attachment store and the SFU arrive with the
-//! realtime and calls work; the crate exists now so the dependency rules hold from day one.
+//! Media: the attachment store now; call media (the SFU) and recordings later.
+//!
+//! The attachment store keeps bytes under their SHA-256 (`BlobStore`), so identical files are
+//! stored once. It knows nothing about who uploaded what or who may download it: that is
+//! `crm-core`'s attachments service, and the gateway wires the two together. This crate uses
+//! only `crm-core::domain` types, never its storage.
 #![forbid(unsafe_code)]
+
+mod blob;
+mod local;
+
+pub use blob::{Blob, BlobStore, ByteStream, MediaError, Stored};
+pub use local::LocalBlobStore;

@@ -41,6 +41,14 @@ pub enum ChatEvent {
         user_id: UserId,
         expires_in_ms: u64,
     },
+    /// Sent to a mentioned user's own connections.
+    #[serde(rename = "mention")]
+    Mention { message: Message },
+    #[serde(rename = "pin")]
+    Pin { room_id: RoomId, message_id: MessageId, user_id: UserId, pinned: bool },
+    /// A reply changed a thread: the root's reply count and newest reply time.
+    #[serde(rename = "thread.updated")]
+    ThreadUpdated { room_id: RoomId, message_id: MessageId, reply_count: i64 },
     #[serde(rename = "member.joined")]
     MemberJoined { room_id: RoomId, user_id: UserId },
     #[serde(rename = "member.left")]
@@ -55,13 +63,15 @@ impl ChatEvent {
     /// The room the event belongs to, for routing it to the room's topic.
     pub fn room_id(&self) -> RoomId {
         match self {
-            ChatEvent::MessageCreated { message } | ChatEvent::MessageEdited { message } => {
-                message.room_id
-            }
+            ChatEvent::MessageCreated { message }
+            | ChatEvent::MessageEdited { message }
+            | ChatEvent::Mention { message } => message.room_id,
             ChatEvent::MessageDeleted { room_id, .. }
             | ChatEvent::Reaction { room_id, .. }
             | ChatEvent::Read { room_id, .. }
             | ChatEvent::Typing { room_id, .. }
+            | ChatEvent::Pin { room_id, .. }
+            | ChatEvent::ThreadUpdated { room_id, .. }
             | ChatEvent::MemberJoined { room_id, .. }
             | ChatEvent::MemberLeft { room_id, .. } => *room_id,
             ChatEvent::RoomCreated { room } | ChatEvent::RoomUpdated { room } => room.id,

@@ -48,6 +48,9 @@ pub struct Message {
     pub body: String,
     pub attachments: serde_json::Value,
     pub thread_root_id: Option<MessageId>,
+    /// Replies in the thread this message starts.
+    pub reply_count: i64,
+    pub last_reply_at: Option<Timestamp>,
     pub edited_at: Option<Timestamp>,
     pub deleted_at: Option<Timestamp>,
     pub created_at: Timestamp,

@@ -1,6 +1,7 @@
 //! Pure domain types and rules: identifiers, accounts, rooms and messages. No I/O here;
 //! connectors, realtime and media may depend on this module and nothing else of `crm-core`.
 
+mod attachment;
 mod event;
 mod ids;
 mod message;
@@ -8,6 +9,9 @@ mod room;
 mod timestamp;
 mod user;
 
+pub use attachment::{
+    Attachment, AttachmentId, AttachmentRef, ContentHash, ContentType, FileName, NewAttachment,
+};
 pub use event::ChatEvent;
 pub use ids::{AuditId, DepartmentId, MessageId, RoomId, SessionId, UserId};
 pub use message::{Message, MessageBody, NewMessage, ReactionGroup, parse_emoji};

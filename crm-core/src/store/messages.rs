@@ -127,6 +127,30 @@ pub(crate) async fn page(
     rows.into_iter().map(Message::try_from).collect()
 }
 
+/// Counts one more reply on a thread's root message.
+pub(crate) async fn count_reply(conn: &mut Conn, root: MessageId, now: Timestamp) -> Result<()> {
+    sqlx::query("update messages set reply_count = reply_count + 1, last_reply_at = $2 where id = $1")
+        .bind(root.to_string())
+        .bind(now.millis())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The replies of a thread, oldest first.
+pub(crate) async fn thread(conn: &mut Conn, root: MessageId, limit: i64) -> Result<Vec<Message>> {
+    let rows: Vec<MessageRow> = sqlx::query_as(concat!(
+        "select ",
+        message_columns!(),
+        " from messages where thread_root_id = $1 order by seq limit $2"
+    ))
+    .bind(root.to_string())
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(Message::try_from).collect()
+}
+
 pub(crate) async fn set_body(
     conn: &mut Conn,
     id: MessageId,

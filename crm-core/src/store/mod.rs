@@ -6,10 +6,13 @@
 //! Functions here take a connection (usually a transaction) so that services decide what is
 //! atomic. Row types stay in this module; callers get domain values.
 
+pub(crate) mod attachments;
 pub(crate) mod audit;
 pub(crate) mod departments;
 pub(crate) mod messages;
+pub(crate) mod pins;
 pub(crate) mod rooms;
+pub(crate) mod search;
 mod rows;
 pub(crate) mod sessions;
 mod sqlite;
@@ -28,6 +31,7 @@ pub use departments::NewDepartment;
 pub use sessions::SessionRecord;
 pub use users::UserWithHash;
 
+pub(crate) use attachments as attachment_store;
 pub(crate) use audit as audit_store;
 pub(crate) use audit::insert as insert_audit;
 pub(crate) use {departments as department_store, messages as message_store, rooms as room_store};

@@ -126,7 +126,7 @@ impl TryFrom<RoomRow> for Room {
 macro_rules! message_columns {
     () => {
         "id, room_id, seq, client_id, author_id, body, attachments, \
-     thread_root_id, edited_at, deleted_at, created_at"
+     thread_root_id, reply_count, last_reply_at, edited_at, deleted_at, created_at"
     };
 }
 pub(super) use message_columns;
@@ -141,6 +141,8 @@ pub(super) struct MessageRow {
     pub body: String,
     pub attachments: String,
     pub thread_root_id: Option<String>,
+    pub reply_count: i64,
+    pub last_reply_at: Option<i64>,
     pub edited_at: Option<i64>,
     pub deleted_at: Option<i64>,
     pub created_at: i64,
@@ -161,6 +163,8 @@ impl TryFrom<MessageRow> for Message {
             body: row.body,
             attachments,
             thread_root_id: parse_opt_id(row.thread_root_id.as_deref())?,
+            reply_count: row.reply_count,
+            last_reply_at: row.last_reply_at.map(Timestamp::from_millis),
             edited_at: row.edited_at.map(Timestamp::from_millis),
             deleted_at: row.deleted_at.map(Timestamp::from_millis),
             created_at: Timestamp::from_millis(row.created_at),

@@ -6,7 +6,7 @@ use axum::{
     http::StatusCode,
     routing::{get, post},
 };
-use crm_core::domain::{Message, MessageBody, MessageId};
+use crm_core::domain::{AttachmentId, Message, MessageBody, MessageId};
 use serde::{Deserialize, Serialize};
 
 use super::rooms::room_id;
@@ -57,7 +57,12 @@ async fn history(
 #[derive(Deserialize)]
 pub struct SendRequest {
     client_id: Option<String>,
+    /// May be left out (or empty) when the message carries attachments.
+    #[serde(default)]
     body: String,
+    /// Ids of the caller's uploads (`POST /api/v1/attachments`) to attach.
+    #[serde(default)]
+    attachments: Vec<String>,
     thread_root_id: Option<String>,
 }
 
@@ -82,6 +87,7 @@ async fn send(
             room_id(&id)?,
             request.client_id,
             MessageBody::parse(&request.body)?,
+            AttachmentId::parse_list(&request.attachments)?,
             thread_root,
         )
         .await?;

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use axum::extract::ws::Message;
-use crm_core::domain::{ChatEvent, MessageBody, MessageId, RoomId};
+use crm_core::domain::{AttachmentId, ChatEvent, MessageBody, MessageId, RoomId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -23,7 +23,12 @@ pub enum ClientFrame {
     Send {
         room_id: String,
         client_id: String,
+        /// May be left out (or empty) when the message carries attachments.
+        #[serde(default)]
         body: String,
+        /// Ids of the sender's uploads to attach.
+        #[serde(default)]
+        attachments: Vec<String>,
         thread_root_id: Option<String>,
     },
     Edit {
@@ -68,6 +73,10 @@ pub enum ClientFrame {
         reference: Option<String>,
         room_id: String,
     },
+    /// The client's own activity: `away` when idle, `online` when back.
+    Presence {
+        status: String,
+    },
     Resume {
         #[serde(rename = "ref")]
         reference: Option<String>,
@@ -75,21 +84,6 @@ pub enum ClientFrame {
         rooms: HashMap<String, i64>,
     },
 }
-
-const FRAME_TYPES: [&str; 12] = [
-    "auth",
-    "ping",
-    "send",
-    "edit",
-    "delete",
-    "react",
-    "unreact",
-    "typing",
-    "read",
-    "subscribe",
-    "resume",
-    "unsubscribe",
-];
 
 /// A frame that could not be acted on.
 pub struct FrameError {
@@ -146,23 +140,18 @@ pub fn parse(raw: &str) -> Result<ClientFrame, FrameError> {
     let value: Value = serde_json::from_str(raw)
         .map_err(|_| FrameError::new("malformed_json", "the frame is not valid JSON"))?;
     let reference = value.get("ref").and_then(Value::as_str).map(str::to_owned);
-    let kind = value
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if !FRAME_TYPES.contains(&kind) {
-        let message = format!(
-            "unknown frame type {kind:?}; expected one of {}",
-            FRAME_TYPES.join(", ")
-        );
-        return Err(FrameError {
+    serde_json::from_value(value).map_err(|error| {
+        let message = error.to_string();
+        // serde names the accepted types itself: "unknown variant `x`, expected one of …".
+        let code = if message.starts_with("unknown variant") {
+            "unknown_frame"
+        } else {
+            "invalid_frame"
+        };
+        FrameError {
             reference,
-            ..FrameError::new("unknown_frame", message)
-        });
-    }
-    serde_json::from_value(value).map_err(|error| FrameError {
-        reference,
-        ..FrameError::new("invalid_frame", error.to_string())
+            ..FrameError::new(code, message)
+        }
     })
 }
 
@@ -210,6 +199,7 @@ impl Session {
                 room_id,
                 client_id,
                 body,
+                attachments,
                 thread_root_id,
             } => {
                 let room: RoomId = id(&room_id)?;
@@ -221,6 +211,7 @@ impl Session {
                         room,
                         Some(client_id.clone()),
                         MessageBody::parse(&body)?,
+                        AttachmentId::parse_list(&attachments)?,
                         thread,
                     )
                     .await?;
@@ -328,6 +319,25 @@ impl Session {
                 }
                 self.unwatch(room);
                 Ok(vec![ack(reference, json!({"room_id": room}))])
+            }
+            ClientFrame::Presence { status } => {
+                let away = match status.as_str() {
+                    "away" => true,
+                    "online" => false,
+                    _ => {
+                        return Err(FrameError {
+                            field: Some("status".into()),
+                            ..FrameError::new("validation_failed", "status must be online or away")
+                        });
+                    }
+                };
+                let connection = self.connection_id.clone();
+                state
+                    .presence
+                    .set_away(&user.id.to_string(), &connection, away)
+                    .await
+                    .map_err(|_| FrameError::new("unavailable", "presence is unavailable"))?;
+                Ok(Vec::new())
             }
             ClientFrame::Resume { reference, rooms } => {
                 let mut parsed = Vec::with_capacity(rooms.len());

@@ -33,11 +33,14 @@ const TYPING_INTERVAL: Duration = Duration::from_secs(2);
 pub(super) enum Source {
     User,
     Room(RoomId),
+    Presence,
 }
 
 pub(super) struct Session {
     pub state: AppState,
     pub caller: AuthUser,
+    /// This connection's name in the presence registry.
+    pub connection_id: String,
     topics: StreamMap<Source, Subscription>,
     members_of: HashSet<RoomId>,
     /// Highest message sequence delivered (or known to the client) per received room.
@@ -51,6 +54,7 @@ pub(super) struct Session {
 pub(super) async fn run(state: AppState, socket: WebSocket, caller: AuthUser) {
     let mut session = Session {
         state: state.clone(),
+        connection_id: uuid::Uuid::now_v7().to_string(),
         caller,
         topics: StreamMap::new(),
         members_of: HashSet::new(),
@@ -58,7 +62,23 @@ pub(super) async fn run(state: AppState, socket: WebSocket, caller: AuthUser) {
         last_typing: HashMap::new(),
         streaming: false,
     };
+    serve(&mut session, socket).await;
+    // A connection that ends without reaching here (the process dies) expires by itself.
+    let user = session.caller.user.id.to_string();
+    if let Err(error) = state
+        .presence
+        .disconnect(&user, &session.connection_id)
+        .await
+    {
+        tracing::warn!(error.message = %error, "presence not updated on disconnect");
+    }
+}
+
+async fn serve(session: &mut Session, socket: WebSocket) {
+    let state = session.state.clone();
     let (mut sink, mut stream) = socket.split();
+    let mut heartbeat = tokio::time::interval(realtime::DEFAULT_PRESENCE_TTL / 3);
+    heartbeat.tick().await;
     let hello = match session.start().await {
         Ok(hello) => hello,
         Err(error) => {
@@ -77,6 +97,13 @@ pub(super) async fn run(state: AppState, socket: WebSocket, caller: AuthUser) {
                 break;
             }
             Some((source, item)) = session.topics.next(), if session.streaming => session.on_bus(source, item).await,
+            _ = heartbeat.tick() => {
+                let user = session.caller.user.id.to_string();
+                if let Err(error) = state.presence.heartbeat(&user, &session.connection_id).await {
+                    tracing::warn!(error.message = %error, "presence heartbeat failed");
+                }
+                Vec::new()
+            }
             incoming = stream.next() => match incoming {
                 Some(Ok(Message::Text(frame))) => session.on_client(&frame).await,
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
@@ -100,6 +127,15 @@ impl Session {
             Source::User,
             self.state.bus.subscribe(&Topic::user(user)?).await?,
         );
+        let presence_topic = Topic::presence(realtime::PRESENCE_TENANT)?;
+        self.topics.insert(
+            Source::Presence,
+            self.state.bus.subscribe(&presence_topic).await?,
+        );
+        self.state
+            .presence
+            .connect(&user.to_string(), &self.connection_id)
+            .await?;
         for room in self.state.rooms.room_ids(user).await? {
             self.topics.insert(
                 Source::Room(room),
@@ -165,9 +201,16 @@ impl Session {
                         text(&json!({"type": "resync", "room_id": room, "skipped": skipped}))
                     }
                     Source::User => text(&json!({"type": "resync", "skipped": skipped})),
+                    Source::Presence => {
+                        text(&json!({"type": "resync", "presence": true, "skipped": skipped}))
+                    }
                 }];
             }
         };
+        // Presence events are plain JSON frames, published by the presence registry.
+        if source == Source::Presence {
+            return forward(payload);
+        }
         let Some((header, json)) = envelope::decode(&payload) else {
             return Vec::new();
         };

@@ -1,11 +1,15 @@
 //! Internal chat end to end: rooms over REST and every websocket frame, each test run on
 //! SQLite and on PostgreSQL (`chat::<module>::sqlite::*`, `chat::<module>::postgres::*`).
 
+mod attachments;
 mod bad_input;
 mod delivery;
 mod frames;
 mod nodes;
+mod presence;
 mod rooms;
+mod search;
+mod threads;
 
 use serde_json::{Value, json};
 

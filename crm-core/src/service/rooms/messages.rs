@@ -5,9 +5,11 @@ use super::{Rooms, access::Access, membership::Changed};
 use crate::{
     Error, Result,
     domain::{
-        ChatEvent, Message, MessageBody, MessageId, NewMessage, RoomId, User, now, parse_emoji,
+        AttachmentId, ChatEvent, Message, MessageBody, MessageId, NewMessage, RoomId, User, now,
+        parse_emoji,
     },
-    store::{message_store, room_store},
+    service::attachments,
+    store::{Conn, message_store, room_store},
 };
 
 /// Longest client idempotency key accepted.
@@ -16,12 +18,16 @@ const MAX_CLIENT_ID: usize = 64;
 impl Rooms {
     /// Sends a message as the caller. Returns the stored message and whether this call stored
     /// it (a resend with the same `client_id` returns the first one and publishes nothing).
+    ///
+    /// `attachments` are ids of the caller's own uploads; the message stores a reference to
+    /// each (id, file name, type, size). With attachments the body may be empty.
     pub async fn send(
         &self,
         actor: &User,
         room: RoomId,
         client_id: Option<String>,
         body: MessageBody,
+        attachments: Vec<AttachmentId>,
         thread_root_id: Option<MessageId>,
     ) -> Result<Changed<(Message, bool)>> {
         if client_id
@@ -30,10 +36,10 @@ impl Rooms {
         {
             return Err(Error::validation("client_id", "must be 1 to 64 bytes long"));
         }
-        if body.as_str().trim().is_empty() {
+        if body.as_str().trim().is_empty() && attachments.is_empty() {
             return Err(Error::validation("body", "must not be empty"));
         }
-        {
+        let references = {
             let mut conn = self.store.acquire().await?;
             let access = Access::load(&mut conn, room, actor).await?;
             access.require_write(actor)?;
@@ -46,23 +52,29 @@ impl Rooms {
                     ));
                 }
             }
-        }
+            attachments::for_message(&mut conn, actor, &attachments).await?
+        };
+        let attachments = serde_json::to_value(references)
+            .map_err(|_| Error::Internal("attachment references did not serialize".into()))?;
         let new = NewMessage {
             room_id: room,
             author_id: Some(actor.id),
             client_id,
             body,
-            attachments: serde_json::json!([]),
+            attachments,
             thread_root_id,
         };
         let (message, created) = self.post(new).await?;
-        let events = if created {
-            vec![ChatEvent::MessageCreated {
-                message: message.clone(),
-            }]
-        } else {
-            Vec::new()
-        };
+        let mut events = Vec::new();
+        if created {
+            events.push(ChatEvent::MessageCreated { message: message.clone() });
+            if let Some(root) = thread_root_id {
+                let mut conn = self.store.acquire().await?;
+                if let Some(root) = message_store::get(&mut conn, root).await? {
+                    events.push(ChatEvent::ThreadUpdated { room_id: room, message_id: root.id, reply_count: root.reply_count });
+                }
+            }
+        }
         Ok(Changed {
             value: (message, created),
             events,
@@ -199,9 +211,19 @@ impl Rooms {
         Ok(page)
     }
 
+    /// Whether `actor` may read `room`, by the same rule as every room action (`access`).
+    /// For other use cases that follow a room's visibility, such as attachment downloads.
+    pub(crate) async fn can_read(conn: &mut Conn, room: RoomId, actor: &User) -> Result<bool> {
+        match Access::load(conn, room, actor).await {
+            Ok(_) => Ok(true),
+            Err(Error::NotFound { .. }) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
     async fn own_message(
         &self,
-        conn: &mut crate::store::Conn,
+        conn: &mut Conn,
         actor: &User,
         message: MessageId,
     ) -> Result<Message> {

@@ -4,7 +4,9 @@
 
 mod access;
 mod membership;
+mod mentions;
 mod messages;
+mod pins;
 
 pub use membership::Changed;
 
@@ -88,6 +90,9 @@ impl Rooms {
                 }
             }
             return Err(error);
+        }
+        if let Some(root) = new.thread_root_id {
+            message_store::count_reply(&mut tx, root, now).await?;
         }
         let message = message_store::get(&mut tx, id)
             .await?

@@ -1,0 +1,248 @@
+//! `bench`: the realtime benchmark. It drives the real `switchboard` binary like any client,
+//! over HTTP and websockets, and the same scenarios against a minimal socket.io server as a
+//! baseline measured in the same run (bench/socketio). It knows nothing of the gateway's
+//! internals. Results and the commands that produced them are in docs/BENCHMARKS.md.
+
+#![forbid(unsafe_code)]
+
+mod api;
+mod conn;
+mod dm;
+mod fanout;
+mod idle;
+mod probe;
+mod report;
+mod runner;
+mod server;
+mod stats;
+
+use std::{path::PathBuf, time::Duration};
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::{fanout::FanoutParams, idle::IdleParams, runner::Scenarios, server::Kind};
+
+#[derive(Parser)]
+#[command(
+    name = "bench",
+    about = "Realtime benchmark for Switchboard, with a socket.io baseline"
+)]
+struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Common {
+    /// Server for a single scenario (`all` always runs both).
+    #[arg(long, global = true, value_enum, default_value = "switchboard")]
+    target: Target,
+    /// Use a server that is already running instead of starting one.
+    #[arg(long, global = true, value_name = "URL")]
+    url: Option<String>,
+    /// Admin login of the running server (Switchboard).
+    #[arg(long, global = true)]
+    login: Option<String>,
+    #[arg(long, global = true)]
+    password: Option<String>,
+    /// Process id of the running server, for memory and CPU readings.
+    #[arg(long, global = true)]
+    pid: Option<u32>,
+    /// The switchboard binary to start; default: `switchboard` next to this program.
+    #[arg(long, global = true, value_name = "PATH")]
+    switchboard_bin: Option<PathBuf>,
+    /// The socket.io baseline's directory (server.js, package.json).
+    #[arg(long, global = true, value_name = "DIR", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/socketio"))]
+    socketio_dir: PathBuf,
+    /// Loopback source addresses to spread connections over (127.0.0.2, …).
+    #[arg(long, global = true, default_value_t = 16)]
+    sources: usize,
+    /// Websocket handshakes in flight at once.
+    #[arg(long, global = true, default_value_t = 64)]
+    concurrency: usize,
+    /// Repetitions of every scenario; medians are reported.
+    #[arg(long, global = true)]
+    repeat: Option<usize>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Target {
+    Switchboard,
+    Socketio,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Server memory per idle connection.
+    Idle(IdleArgs),
+    /// Channel fanout: deliveries/s and send-to-receive latency, one phase per rate.
+    Fanout(FanoutArgs),
+    /// DM ping-pong round-trip latency.
+    Dm(DmArgs),
+    /// Every scenario against Switchboard and socket.io, repeated, as markdown tables.
+    All {
+        /// Idle connections for the memory scenario.
+        #[arg(long, default_value_t = 20_000)]
+        idle_connections: usize,
+        /// Seconds to wait before each memory reading.
+        #[arg(long, default_value_t = 3.0)]
+        settle_secs: f64,
+        #[command(flatten)]
+        fanout: FanoutArgs,
+        #[command(flatten)]
+        dm: DmArgs,
+    },
+}
+
+#[derive(Args, Clone)]
+struct IdleArgs {
+    #[arg(long, default_value_t = 20_000)]
+    connections: usize,
+    /// Seconds to wait before each memory reading.
+    #[arg(long, default_value_t = 3.0)]
+    settle_secs: f64,
+}
+
+#[derive(Args, Clone)]
+struct FanoutArgs {
+    /// Member users of the channel (Switchboard); the connections are spread over them.
+    #[arg(long, default_value_t = 20)]
+    members: usize,
+    /// Receiving connections.
+    #[arg(long, default_value_t = 2_000)]
+    connections: usize,
+    /// Messages per second sent to the channel; a comma-separated list runs one phase each.
+    #[arg(long, value_delimiter = ',', default_value = "25,50,100,200,400")]
+    rate: Vec<f64>,
+    /// Measured seconds per phase.
+    #[arg(long, default_value_t = 5.0)]
+    duration: f64,
+    /// Unmeasured seconds at the start of each phase.
+    #[arg(long, default_value_t = 2.0)]
+    warmup: f64,
+    /// Seconds for late deliveries after each phase.
+    #[arg(long, default_value_t = 3.0)]
+    drain: f64,
+    /// Sending connections.
+    #[arg(long, default_value_t = 4)]
+    senders: usize,
+    /// Padding bytes in each message body.
+    #[arg(long, default_value_t = 32)]
+    padding: usize,
+}
+
+#[derive(Args, Clone)]
+struct DmArgs {
+    #[arg(long, default_value_t = 1_000)]
+    round_trips: usize,
+}
+
+fn idle_params(args: &IdleArgs, concurrency: usize) -> IdleParams {
+    IdleParams {
+        connections: args.connections,
+        concurrency,
+        settle: Duration::from_secs_f64(args.settle_secs),
+    }
+}
+
+fn fanout_params(args: &FanoutArgs, concurrency: usize) -> FanoutParams {
+    FanoutParams {
+        connections: args.connections,
+        senders: args.senders.max(1),
+        rates: args.rate.clone(),
+        warmup: Duration::from_secs_f64(args.warmup),
+        duration: Duration::from_secs_f64(args.duration),
+        drain: Duration::from_secs_f64(args.drain),
+        concurrency,
+        give_up_below: 0.5,
+        padding: args.padding,
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let common = cli.common;
+    let limit = runner::raise_fd_limit();
+    let single = match common.target {
+        Target::Switchboard => Kind::Switchboard,
+        Target::Socketio => Kind::SocketIo,
+    };
+    let concurrency = common.concurrency;
+    let (targets, scenarios, members, repeat) = match cli.command {
+        Command::Idle(args) => (
+            vec![single],
+            Scenarios {
+                idle: Some(idle_params(&args, concurrency)),
+                ..Scenarios::default()
+            },
+            20,
+            1,
+        ),
+        Command::Fanout(args) => (
+            vec![single],
+            Scenarios {
+                fanout: Some(fanout_params(&args, concurrency)),
+                ..Scenarios::default()
+            },
+            args.members,
+            1,
+        ),
+        Command::Dm(args) => (
+            vec![single],
+            Scenarios {
+                dm: Some(args.round_trips),
+                ..Scenarios::default()
+            },
+            2,
+            1,
+        ),
+        Command::All {
+            idle_connections,
+            settle_secs,
+            fanout,
+            dm,
+        } => {
+            let idle = IdleArgs {
+                connections: idle_connections,
+                settle_secs,
+            };
+            (
+                vec![Kind::Switchboard, Kind::SocketIo],
+                Scenarios {
+                    idle: Some(idle_params(&idle, concurrency)),
+                    fanout: Some(fanout_params(&fanout, concurrency)),
+                    dm: Some(dm.round_trips),
+                },
+                fanout.members.max(2),
+                3,
+            )
+        }
+    };
+    let switchboard_bin = match common.switchboard_bin {
+        Some(path) => path,
+        None => std::env::current_exe()
+            .context("locating this program")?
+            .with_file_name("switchboard"),
+    };
+    let setup = runner::Setup {
+        switchboard_bin,
+        socketio_dir: common.socketio_dir,
+        external: common.url.map(|url| runner::External {
+            url,
+            admin: common.login.zip(common.password),
+            pid: common.pid,
+        }),
+        sources: common.sources,
+        members,
+        repeat: common.repeat.unwrap_or(repeat).max(1),
+    };
+    eprintln!("open files limit: {limit}");
+    let results = runner::run(&setup, &targets, &scenarios).await?;
+    println!();
+    print!("{}", report::markdown(&results, &scenarios));
+    Ok(())
+}
