@@ -1,4 +1,5 @@
-//! The `attachments` table, and the lookup of the rooms whose messages reference one.
+//! The `attachments` and `message_attachments` tables: uploads, and which messages (so which
+//! rooms) reference them.
 
 use super::{
     Conn,
@@ -7,8 +8,8 @@ use super::{
 use crate::{
     Error, Result,
     domain::{
-        Attachment, AttachmentId, ContentHash, ContentType, FileName, NewAttachment, RoomId,
-        Timestamp, UserId,
+        Attachment, AttachmentId, ContentHash, ContentType, FileName, MessageId, NewAttachment,
+        RoomId, Timestamp, UserId,
     },
 };
 
@@ -79,31 +80,37 @@ pub(crate) async fn get(conn: &mut Conn, id: AttachmentId) -> Result<Option<Atta
 }
 
 /// The rooms with a message (not deleted) that references the attachment, each once.
-///
-/// `messages.attachments` is JSON text written compactly by `serde_json`, so a reference
-/// contains `"id":"<uuid>"` exactly; a file name cannot forge that text because its quotes are
-/// escaped. Each match is still parsed and checked before its room counts. The `like` scans
-/// `messages`; a link table written in the message's transaction would make it an index lookup.
 pub(crate) async fn rooms_referencing(conn: &mut Conn, id: AttachmentId) -> Result<Vec<RoomId>> {
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "select room_id, attachments from messages \
-         where deleted_at is null and attachments like $1",
+    let rooms: Vec<String> = sqlx::query_scalar(
+        "select distinct l.room_id from message_attachments l join messages m on m.id = l.message_id \
+         where l.attachment_id = $1 and m.deleted_at is null",
     )
-    .bind(format!("%\"id\":\"{id}\"%"))
+    .bind(id.to_string())
     .fetch_all(conn)
     .await?;
-    let wanted = id.to_string();
-    let mut rooms = Vec::new();
-    for (room, attachments) in rows {
-        let references = serde_json::from_str::<serde_json::Value>(&attachments)
-            .map_err(|_| Error::Internal("malformed attachments in database".into()))?;
-        let referenced = references
-            .as_array()
-            .is_some_and(|list| list.iter().any(|item| item["id"].as_str() == Some(&wanted)));
-        let room: RoomId = parse_id(&room)?;
-        if referenced && !rooms.contains(&room) {
-            rooms.push(room);
-        }
+    rooms.iter().map(|room| parse_id(room)).collect()
+}
+
+/// Records the attachments a new message references (its `attachments` JSON array).
+pub(crate) async fn link_message(
+    conn: &mut Conn,
+    message: MessageId,
+    room: RoomId,
+    references: &serde_json::Value,
+    now: Timestamp,
+) -> Result<()> {
+    let ids = references.as_array().into_iter().flatten().filter_map(|item| item["id"].as_str());
+    for id in ids {
+        sqlx::query(
+            "insert into message_attachments (attachment_id, message_id, room_id, created_at, updated_at) \
+             values ($1, $2, $3, $4, $4) on conflict do nothing",
+        )
+        .bind(id)
+        .bind(message.to_string())
+        .bind(room.to_string())
+        .bind(now.millis())
+        .execute(&mut *conn)
+        .await?;
     }
-    Ok(rooms)
+    Ok(())
 }

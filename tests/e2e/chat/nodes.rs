@@ -40,7 +40,13 @@ async fn users_on_two_nodes_chat_live_and_resume_on_the_other_node() {
     let mut anna = ChatClient::live(&node_a, staff.token(0)).await;
     let mut boris = ChatClient::live(&node_b, staff.token(1)).await;
 
-    // Act and assert: live both ways.
+    // Act and assert: presence, messages and typing, live both ways.
+    let boris_online = anna
+        .next_matching(|f| {
+            f["type"] == "presence" && f["user_id"] == staff.id(1) && f["status"] == "online"
+        })
+        .await;
+    assert_eq!(boris_online["status"], "online");
     anna.say(&group, "a1", "from node A").await;
     assert_eq!(
         boris.next_of("message.created").await["message"]["body"],

@@ -13,7 +13,7 @@ pub use membership::Changed;
 use crate::{
     Error, Result, Store,
     domain::{Message, MessageId, NewMessage, NewRoom, Room, RoomId, RoomKind, now},
-    store::{message_store, room_store},
+    store::{attachment_store, message_store, room_store},
 };
 
 #[derive(Clone)]
@@ -94,6 +94,7 @@ impl Rooms {
         if let Some(root) = new.thread_root_id {
             message_store::count_reply(&mut tx, root, now).await?;
         }
+        attachment_store::link_message(&mut tx, id, new.room_id, &new.attachments, now).await?;
         let message = message_store::get(&mut tx, id)
             .await?
             .ok_or(Error::not_found("message"))?;
