@@ -1,4 +1,10 @@
 //! Channel connectors: one module per provider that verifies and parses inbound payloads into
-//! normalized messages and sends outbound ones. Connectors never touch the database; the
-//! gateway wires them to storage and the bus. Channels arrive with the open-lines work.
+//! normalized `InboundMessage`s and sends outbound ones, mapping provider errors to
+//! `DeliveryError`. Connectors never touch the database; the gateway wires them to storage
+//! and the bus. Provider facts: shared/PROTOCOLS.md.
 #![forbid(unsafe_code)]
+
+mod http;
+pub mod telegram;
+
+pub use http::{client, secrets_match};

@@ -2,6 +2,7 @@
 //! connectors, realtime and media may depend on this module and nothing else of `crm-core`.
 
 mod attachment;
+mod channel;
 mod event;
 mod ids;
 mod message;
@@ -11,6 +12,10 @@ mod user;
 
 pub use attachment::{
     Attachment, AttachmentId, AttachmentRef, ContentHash, ContentType, FileName, NewAttachment,
+};
+pub use channel::{
+    ChannelKind, ChatKind, DeliveryError, ExternalSender, InboundAttachment, InboundAttachmentKind, InboundMessage,
+    OutboundMessage,
 };
 pub use event::ChatEvent;
 pub use ids::{AuditId, DepartmentId, MessageId, RoomId, SessionId, UserId};
