@@ -52,6 +52,16 @@ if ! redis_ready; then
   redis_ready || { echo "Redis did not start" >&2; exit 1; }
 fi
 
+# Offline stand-ins for messaging providers (the Telegram Bot API emulator), from npm.
+if ! command -v node >/dev/null; then
+  log "installing Node.js"
+  apt_install nodejs npm
+fi
+if [ ! -d tests/peers/node_modules ] || [ tests/peers/package-lock.json -nt tests/peers/node_modules ]; then
+  log "installing the test peers"
+  npm ci --prefix tests/peers --no-audit --no-fund --loglevel=error
+fi
+
 if ! cargo nextest --version >/dev/null 2>&1; then
   log "installing cargo-nextest"
   cargo install cargo-nextest --locked
@@ -64,3 +74,24 @@ export CI="${CI:-true}"
 
 log "running the test suite"
 cargo nextest run --workspace --locked --no-fail-fast
+
+# Browser tests of the web app: the real binary and Debian's chromium, driven by
+# playwright-core (an npm dev dependency of web/tests only). chromium is ~130 MB, so it is
+# installed only when missing; a machine where it cannot be installed fails here.
+if [ ! -x /usr/bin/chromium ]; then
+  log "installing chromium"
+  apt_install chromium
+fi
+[ -x /usr/bin/chromium ] || { echo "/usr/bin/chromium is missing: the browser tests cannot run" >&2; exit 1; }
+if ! command -v node >/dev/null; then
+  log "installing Node.js"
+  apt_install nodejs npm
+fi
+if [ ! -d web/tests/node_modules ] || [ web/tests/package-lock.json -nt web/tests/node_modules ]; then
+  log "installing the browser test tools"
+  npm ci --prefix web/tests --no-audit --no-fund --loglevel=error
+fi
+log "building the server for the browser tests"
+cargo build -p gateway --locked
+log "running the browser tests"
+node --test web/tests/

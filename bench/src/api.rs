@@ -39,7 +39,11 @@ pub struct Api {
 impl Api {
     pub fn new(server: &Server) -> Self {
         Self {
-            http: reqwest::Client::new(),
+            http: {
+                // reqwest is built with rustls but no provider of its own (the server's choice).
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                reqwest::Client::new()
+            },
             base: server.base_url(),
         }
     }
@@ -119,7 +123,8 @@ fn string(value: &Value, what: &str) -> anyhow::Result<String> {
 }
 
 /// Creates `members` operators, logs each in once, and puts them with the admin in a new
-/// channel. Empty for the socket.io baseline.
+/// channel; with no members, the admin's own token stands for them. Empty for the
+/// socket.io baseline.
 pub async fn cast(server: &Server, members: usize) -> anyhow::Result<Cast> {
     if server.kind == Kind::SocketIo {
         return Ok(Cast::default());
@@ -145,7 +150,10 @@ pub async fn cast(server: &Server, members: usize) -> anyhow::Result<Cast> {
         .buffered(2)
         .try_collect()
         .await?;
-    let (user_ids, tokens): (Vec<String>, Vec<String>) = users.into_iter().unzip();
+    let (user_ids, mut tokens): (Vec<String>, Vec<String>) = users.into_iter().unzip();
+    if tokens.is_empty() {
+        tokens.push(admin.clone());
+    }
     let room = api
         .create_channel(&admin, &format!("bench {tag}"), &user_ids)
         .await?;

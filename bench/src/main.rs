@@ -46,6 +46,7 @@ struct Common {
     /// Admin login of the running server (Switchboard).
     #[arg(long, global = true)]
     login: Option<String>,
+    /// Its password.
     #[arg(long, global = true)]
     password: Option<String>,
     /// Process id of the running server, for memory and CPU readings.
@@ -63,7 +64,7 @@ struct Common {
     /// Websocket handshakes in flight at once.
     #[arg(long, global = true, default_value_t = 64)]
     concurrency: usize,
-    /// Repetitions of every scenario; medians are reported.
+    /// Repetitions of every scenario, medians reported [default: 1; `all`: 3].
     #[arg(long, global = true)]
     repeat: Option<usize>,
 }
@@ -84,7 +85,7 @@ enum Command {
     Dm(DmArgs),
     /// Every scenario against Switchboard and socket.io, repeated, as markdown tables.
     All {
-        /// Idle connections for the memory scenario.
+        /// Idle connections for the memory scenario; 0 skips it.
         #[arg(long, default_value_t = 20_000)]
         idle_connections: usize,
         /// Seconds to wait before each memory reading.
@@ -115,7 +116,7 @@ struct FanoutArgs {
     #[arg(long, default_value_t = 2_000)]
     connections: usize,
     /// Messages per second sent to the channel; a comma-separated list runs one phase each.
-    #[arg(long, value_delimiter = ',', default_value = "25,50,100,200,400")]
+    #[arg(long, value_delimiter = ',', default_value = "20,30,40,50,60,70,80")]
     rate: Vec<f64>,
     /// Measured seconds per phase.
     #[arg(long, default_value_t = 5.0)]
@@ -132,10 +133,17 @@ struct FanoutArgs {
     /// Padding bytes in each message body.
     #[arg(long, default_value_t = 32)]
     padding: usize,
+    /// Measure a rate again when other processes kept more cores than this busy.
+    #[arg(long, default_value_t = 0.25)]
+    max_other_cores: f64,
+    /// How many times a noisy rate is measured again.
+    #[arg(long, default_value_t = 2)]
+    retries: usize,
 }
 
 #[derive(Args, Clone)]
 struct DmArgs {
+    /// Measured round trips (`all`: 0 skips the scenario).
     #[arg(long, default_value_t = 1_000)]
     round_trips: usize,
 }
@@ -157,8 +165,11 @@ fn fanout_params(args: &FanoutArgs, concurrency: usize) -> FanoutParams {
         duration: Duration::from_secs_f64(args.duration),
         drain: Duration::from_secs_f64(args.drain),
         concurrency,
-        give_up_below: 0.5,
+        give_up_below: 0.9,
+        give_up_above_ms: 1_000.0,
         padding: args.padding,
+        max_other_cores: args.max_other_cores,
+        retries: args.retries,
     }
 }
 
@@ -213,9 +224,9 @@ async fn main() -> anyhow::Result<()> {
             (
                 vec![Kind::Switchboard, Kind::SocketIo],
                 Scenarios {
-                    idle: Some(idle_params(&idle, concurrency)),
+                    idle: (idle.connections > 0).then(|| idle_params(&idle, concurrency)),
                     fanout: Some(fanout_params(&fanout, concurrency)),
-                    dm: Some(dm.round_trips),
+                    dm: (dm.round_trips > 0).then_some(dm.round_trips),
                 },
                 fanout.members.max(2),
                 3,

@@ -77,9 +77,16 @@ impl Server {
             .env_remove("REDIS_URL")
             .env_remove("RUST_LOG")
             .stderr(Stdio::from(log));
-        let mut server = Self::spawn(Kind::Switchboard, command, &scratch, binary).await?;
-        server.scratch = Some(scratch);
-        Ok(server)
+        match Self::spawn(Kind::Switchboard, command, &scratch, binary).await {
+            Ok(mut server) => {
+                server.scratch = Some(scratch);
+                Ok(server)
+            }
+            Err(error) => {
+                let _ = std::fs::remove_dir_all(&scratch);
+                Err(error)
+            }
+        }
     }
 
     /// Starts `node server.js 0` from the socket.io baseline directory, installing its

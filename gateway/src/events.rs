@@ -22,6 +22,10 @@ pub async fn publish<T>(state: &AppState, changed: &Changed<T>) {
         }
         if let ChatEvent::MessageCreated { message } = event {
             notify_mentioned(state, message).await;
+            // A staff message in an open-line conversation was queued for its provider.
+            if message.author_id.is_some() {
+                state.outbox_wakeup.notify_one();
+            }
         }
     }
 }
@@ -37,7 +41,9 @@ async fn notify_mentioned(state: &AppState, message: &crm_core::domain::Message)
     if readers.is_empty() {
         return;
     }
-    let payload = envelope::encode_event(&ChatEvent::Mention { message: message.clone() });
+    let payload = envelope::encode_event(&ChatEvent::Mention {
+        message: message.clone(),
+    });
     for user in readers {
         if let Ok(topic) = Topic::user(user) {
             send(state, &topic, payload.clone()).await;

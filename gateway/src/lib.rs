@@ -3,14 +3,17 @@
 //! is cancelled).
 #![forbid(unsafe_code)]
 
+mod delivery;
 pub mod error;
 mod events;
 pub mod http;
+mod open_lines;
 mod routes;
 pub mod settings;
 pub mod state;
 pub mod telemetry;
 pub mod throttle;
+mod web;
 pub mod ws;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
@@ -19,7 +22,7 @@ use axum::{Router, extract::DefaultBodyLimit, http::StatusCode, middleware, rout
 use crm_core::{
     Store, StoreOptions,
     domain::{Login, Password},
-    service::{Accounts, Attachments, Rooms},
+    service::{Accounts, Attachments, OpenLines, Outbox, Rooms},
 };
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -83,6 +86,9 @@ impl Application {
         let state = AppState {
             accounts: Accounts::new(store.clone(), session_ttl_seconds),
             rooms: Rooms::new(store.clone()),
+            open_lines: OpenLines::new(store.clone()),
+            outbox: Outbox::new(store.clone()),
+            outbox_wakeup: Arc::default(),
             attachments: Attachments::new(store.clone()),
             blobs: Arc::new(blobs),
             throttle: Arc::new(throttle::LoginThrottle::new(&settings.auth)),
@@ -112,7 +118,8 @@ impl Application {
             .route("/healthz", get(routes::health::healthz))
             .route("/readyz", get(routes::health::readyz))
             .route("/metrics", get(http::metrics::render))
-            .fallback(http::envelope::not_found)
+            // The web app for browser paths; unknown API routes keep the JSON 404.
+            .fallback(web::fallback)
             // Innermost first. The envelope wraps the limits and the timeout so their
             // responses get the JSON body too; metrics and tracing see the final status.
             // `http.body_limit_bytes` bounds every extractor that reads a body into memory;
@@ -141,13 +148,21 @@ impl Application {
         let state = self.state;
         let grace = Duration::from_secs(state.settings.http.shutdown_grace_secs);
         let shutdown = state.shutdown.clone();
+        // Chat frames are small and latency matters: no Nagle delay waiting for the peer's ACK.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let server = axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown.clone().cancelled_owned());
         let mut server = tokio::spawn(async move { server.await });
-        let sweeper = tokio::spawn(state.presence.clone().run_sweeper(shutdown.clone()));
+        // Background work, each stopping when `shutdown` is cancelled.
+        let mut workers = tokio::task::JoinSet::new();
+        workers.spawn(state.presence.clone().run_sweeper(shutdown.clone()));
+        workers.spawn(delivery::run(state.clone(), shutdown.clone()));
+        workers.spawn(open_lines::run_router(state.clone(), shutdown.clone()));
         let outcome = tokio::select! {
             finished = &mut server => Some(finished),
             () = shutdown.cancelled() => None,
@@ -167,8 +182,14 @@ impl Application {
             },
         };
         shutdown.cancel();
-        if tokio::time::timeout(grace, sweeper).await.is_err() {
-            tracing::warn!("the presence sweeper did not stop within the grace period");
+        if tokio::time::timeout(grace, async {
+            while workers.join_next().await.is_some() {}
+        })
+        .await
+        .is_err()
+        {
+            tracing::warn!("background workers did not stop within the grace period");
+            workers.abort_all();
         }
         state.bus.close().await;
         state.store.close().await;

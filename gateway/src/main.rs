@@ -63,6 +63,9 @@ enum UserCommand {
 }
 
 fn main() -> anyhow::Result<()> {
+    // One TLS provider for the process (database, Redis, provider APIs): ring. Err means one
+    // is installed already.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
     if let Some(Command::DefaultConfig) = cli.command {
         print!("{EXAMPLE_CONFIG}");

@@ -24,7 +24,29 @@ pub struct Settings {
     pub bus: BusSettings,
     pub media: MediaSettings,
     pub auth: AuthSettings,
+    pub channels: ChannelSettings,
     pub log: LogSettings,
+}
+
+/// Messenger channels.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChannelSettings {
+    /// The address providers reach this server at, for registering webhooks
+    /// (`https://hub.example.com`). default: empty (webhooks are registered by hand)
+    pub public_url: String,
+    /// The Telegram Bot API; a self-hosted Bot API server works too.
+    /// default: "https://api.telegram.org"
+    pub telegram_api_url: String,
+}
+
+impl Default for ChannelSettings {
+    fn default() -> Self {
+        Self {
+            public_url: String::new(),
+            telegram_api_url: "https://api.telegram.org".to_owned(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crm_core::{
     Store,
-    service::{Accounts, Attachments, Rooms},
+    service::{Accounts, Attachments, OpenLines, Outbox, Rooms},
 };
 use media::BlobStore;
 use realtime::{Bus, Presence};
@@ -19,6 +19,10 @@ pub struct AppState {
     pub store: Store,
     pub accounts: Accounts,
     pub rooms: Rooms,
+    pub open_lines: OpenLines,
+    pub outbox: Outbox,
+    /// Woken when this node queues a reply, so the delivery worker sends it at once.
+    pub outbox_wakeup: Arc<tokio::sync::Notify>,
     pub attachments: Attachments,
     /// Where attachment bytes live (a local folder, `media.dir`).
     pub blobs: Arc<dyn BlobStore>,

@@ -132,6 +132,7 @@ async fn the_first_start_on_defaults_prints_a_url_and_an_admin_login_that_works(
     };
     let (login, password) = (field("login:"), field("password:"));
     // Assert
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
     assert_eq!(
         http.get(format!("{url}/healthz"))

@@ -2,8 +2,6 @@
 //! services, run on SQLite and on PostgreSQL (`store_contract::sqlite::*`,
 //! `store_contract::postgres::*`).
 
-use std::future::Future;
-
 use crm_core::{
     Error, Store,
     domain::{
@@ -14,41 +12,7 @@ use crm_core::{
     store::NewDepartment,
 };
 
-use crate::support::db::{self, Backend};
-
-async fn with_store<F, Fut>(backend: Backend, test: F)
-where
-    F: FnOnce(Store) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let Some(database) = db::fresh(backend).await else {
-        return;
-    };
-    let store = Store::open(&database.options())
-        .await
-        .expect("open and migrate");
-    test(store.clone()).await;
-    store.close().await;
-}
-
-macro_rules! contract_suite {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $case() {
-                super::with_store(super::Backend::Sqlite, super::$case).await;
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $case() {
-                super::with_store(super::Backend::Postgres, super::$case).await;
-            })*
-        }
-    };
-}
-
-contract_suite!(
+crate::on_both_stores!(
     migrations_can_run_again_without_changes,
     a_created_user_logs_in_with_any_letter_case,
     a_second_user_with_the_same_login_is_a_conflict,

@@ -35,7 +35,10 @@ impl ChannelKind {
             "viber" => Ok(ChannelKind::Viber),
             "email" => Ok(ChannelKind::Email),
             "widget" => Ok(ChannelKind::Widget),
-            _ => Err(Error::validation("channel", "must be one of telegram, whatsapp, viber, email, widget")),
+            _ => Err(Error::validation(
+                "channel",
+                "must be one of telegram, whatsapp, viber, email, widget",
+            )),
         }
     }
 }
@@ -119,7 +122,10 @@ pub enum DeliveryError {
     Rejected { reason: String },
     /// Rate limited: retry the same request after the given seconds.
     #[error("rate limited for {retry_after_secs} s")]
-    RetryAfter { retry_after_secs: u64, reason: String },
+    RetryAfter {
+        retry_after_secs: u64,
+        reason: String,
+    },
     /// A network fault or a provider 5xx: retry with backoff.
     #[error("temporary failure: {reason}")]
     Temporary { reason: String },

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::{Message, MessageId, Room, RoomId, UserId};
+use super::{Conversation, Message, MessageId, Room, RoomId, UserId};
 
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "type")]
@@ -45,10 +45,30 @@ pub enum ChatEvent {
     #[serde(rename = "mention")]
     Mention { message: Message },
     #[serde(rename = "pin")]
-    Pin { room_id: RoomId, message_id: MessageId, user_id: UserId, pinned: bool },
+    Pin {
+        room_id: RoomId,
+        message_id: MessageId,
+        user_id: UserId,
+        pinned: bool,
+    },
     /// A reply changed a thread: the root's reply count and newest reply time.
     #[serde(rename = "thread.updated")]
-    ThreadUpdated { room_id: RoomId, message_id: MessageId, reply_count: i64 },
+    ThreadUpdated {
+        room_id: RoomId,
+        message_id: MessageId,
+        reply_count: i64,
+    },
+    /// Where a reply to a client stands with its provider: `sent`, `retrying` or `failed`.
+    #[serde(rename = "message.status")]
+    DeliveryStatus {
+        room_id: RoomId,
+        message_id: MessageId,
+        status: String,
+        error: Option<String>,
+    },
+    /// An open-line conversation changed state (assigned, closed).
+    #[serde(rename = "conversation.updated")]
+    ConversationUpdated { conversation: Conversation },
     #[serde(rename = "member.joined")]
     MemberJoined { room_id: RoomId, user_id: UserId },
     #[serde(rename = "member.left")]
@@ -72,9 +92,11 @@ impl ChatEvent {
             | ChatEvent::Typing { room_id, .. }
             | ChatEvent::Pin { room_id, .. }
             | ChatEvent::ThreadUpdated { room_id, .. }
+            | ChatEvent::DeliveryStatus { room_id, .. }
             | ChatEvent::MemberJoined { room_id, .. }
             | ChatEvent::MemberLeft { room_id, .. } => *room_id,
             ChatEvent::RoomCreated { room } | ChatEvent::RoomUpdated { room } => room.id,
+            ChatEvent::ConversationUpdated { conversation } => conversation.room_id,
         }
     }
 }

@@ -51,3 +51,5 @@ uuid_id!(SessionId, "session");
 uuid_id!(RoomId, "room");
 uuid_id!(MessageId, "message");
 uuid_id!(AuditId, "audit");
+uuid_id!(LineId, "line");
+uuid_id!(ChannelId, "channel");

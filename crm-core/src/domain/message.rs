@@ -51,6 +51,16 @@ pub struct Message {
     /// Replies in the thread this message starts.
     pub reply_count: i64,
     pub last_reply_at: Option<Timestamp>,
+    /// For replies to a client: `pending`, `sent` or `failed` with the provider's reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_error: Option<String>,
+    /// For messages from clients: the provider's id and the name the client goes by.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sender_name: Option<String>,
     pub edited_at: Option<Timestamp>,
     pub deleted_at: Option<Timestamp>,
     pub created_at: Timestamp,

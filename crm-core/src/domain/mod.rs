@@ -3,8 +3,10 @@
 
 mod attachment;
 mod channel;
+pub mod crm;
 mod event;
 mod ids;
+mod line;
 mod message;
 mod room;
 mod timestamp;
@@ -14,11 +16,12 @@ pub use attachment::{
     Attachment, AttachmentId, AttachmentRef, ContentHash, ContentType, FileName, NewAttachment,
 };
 pub use channel::{
-    ChannelKind, ChatKind, DeliveryError, ExternalSender, InboundAttachment, InboundAttachmentKind, InboundMessage,
-    OutboundMessage,
+    ChannelKind, ChatKind, DeliveryError, ExternalSender, InboundAttachment, InboundAttachmentKind,
+    InboundMessage, OutboundMessage,
 };
 pub use event::ChatEvent;
-pub use ids::{AuditId, DepartmentId, MessageId, RoomId, SessionId, UserId};
+pub use ids::{AuditId, ChannelId, DepartmentId, LineId, MessageId, RoomId, SessionId, UserId};
+pub use line::{Channel, Conversation, ConversationStatus, Distribution, Line};
 pub use message::{Message, MessageBody, NewMessage, ReactionGroup, parse_emoji};
 pub use room::{Department, NewRoom, Room, RoomKind, RoomName, RoomSummary};
 pub use timestamp::{Timestamp, now};

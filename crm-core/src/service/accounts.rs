@@ -116,6 +116,12 @@ impl Accounts {
         user_store::list(&mut conn).await
     }
 
+    /// Every enabled colleague, for anyone signed in: who to message or invite.
+    pub async fn directory(&self) -> Result<Vec<User>> {
+        let mut conn = self.store.acquire().await?;
+        Ok(user_store::list(&mut conn).await?.into_iter().filter(|user| !user.disabled).collect())
+    }
+
     pub async fn get_user(&self, actor: &User, id: UserId) -> Result<User> {
         if actor.id != id {
             require_admin(actor)?;

@@ -3,13 +3,19 @@
 
 mod accounts;
 mod attachments;
+mod crm;
+mod open_lines;
+mod outbox;
 mod password;
-mod rooms;
+pub(crate) mod rooms;
 mod search;
 mod tokens;
 
 pub use accounts::{Accounts, ClientInfo, LoginOutcome};
 pub use attachments::Attachments;
+pub use crm::{Companies, Contacts, Timeline};
+pub use open_lines::{Assignment, NewLineRequest, OpenLines, Received};
+pub use outbox::{DeliveryUpdate, MAX_ATTEMPTS, Outbox};
 pub use rooms::{Changed, Rooms};
 pub use search::{Search, SearchHit, SnippetPart};
 pub use tokens::SessionToken;

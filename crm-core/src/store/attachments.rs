@@ -99,7 +99,11 @@ pub(crate) async fn link_message(
     references: &serde_json::Value,
     now: Timestamp,
 ) -> Result<()> {
-    let ids = references.as_array().into_iter().flatten().filter_map(|item| item["id"].as_str());
+    let ids = references
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|item| item["id"].as_str());
     for id in ids {
         sqlx::query(
             "insert into message_attachments (attachment_id, message_id, room_id, created_at, updated_at) \

@@ -129,11 +129,13 @@ pub(crate) async fn page(
 
 /// Counts one more reply on a thread's root message.
 pub(crate) async fn count_reply(conn: &mut Conn, root: MessageId, now: Timestamp) -> Result<()> {
-    sqlx::query("update messages set reply_count = reply_count + 1, last_reply_at = $2 where id = $1")
-        .bind(root.to_string())
-        .bind(now.millis())
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "update messages set reply_count = reply_count + 1, last_reply_at = $2 where id = $1",
+    )
+    .bind(root.to_string())
+    .bind(now.millis())
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -8,12 +8,16 @@
 
 pub(crate) mod attachments;
 pub(crate) mod audit;
+pub(crate) mod conversations;
+pub(crate) mod crm;
 pub(crate) mod departments;
+pub(crate) mod lines;
 pub(crate) mod messages;
+pub(crate) mod outbox;
 pub(crate) mod pins;
 pub(crate) mod rooms;
-pub(crate) mod search;
 mod rows;
+pub(crate) mod search;
 pub(crate) mod sessions;
 mod sqlite;
 pub(crate) mod users;
@@ -28,6 +32,7 @@ use sqlx::{
 
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use departments::NewDepartment;
+pub use outbox::OutboxItem;
 pub use sessions::SessionRecord;
 pub use users::UserWithHash;
 

@@ -10,7 +10,13 @@ use crate::{
 };
 
 /// Pins a message; returns false when it already was.
-pub(crate) async fn pin(conn: &mut Conn, room: RoomId, message: MessageId, by: UserId, now: Timestamp) -> Result<bool> {
+pub(crate) async fn pin(
+    conn: &mut Conn,
+    room: RoomId,
+    message: MessageId,
+    by: UserId,
+    now: Timestamp,
+) -> Result<bool> {
     let done = sqlx::query(
         "insert into pins (room_id, message_id, pinned_by, created_at, updated_at) values ($1, $2, $3, $4, $4) \
          on conflict do nothing",

@@ -185,3 +185,15 @@ pub(crate) async fn update(
     .await?;
     Ok(())
 }
+
+/// Public channels that are not archived, by name.
+pub(crate) async fn public_channels(conn: &mut Conn) -> Result<Vec<Room>> {
+    let rows: Vec<RoomRow> = sqlx::query_as(concat!(
+        "select ",
+        room_columns!(),
+        " from rooms where kind = 'channel' and is_private = 0 and archived_at is null order by name limit 500"
+    ))
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(Room::try_from).collect()
+}

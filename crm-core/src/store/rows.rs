@@ -126,7 +126,8 @@ impl TryFrom<RoomRow> for Room {
 macro_rules! message_columns {
     () => {
         "id, room_id, seq, client_id, author_id, body, attachments, \
-     thread_root_id, reply_count, last_reply_at, edited_at, deleted_at, created_at"
+     thread_root_id, reply_count, last_reply_at, delivery_status, delivery_error, external_id, \
+     sender_name, edited_at, deleted_at, created_at"
     };
 }
 pub(super) use message_columns;
@@ -143,6 +144,10 @@ pub(super) struct MessageRow {
     pub thread_root_id: Option<String>,
     pub reply_count: i64,
     pub last_reply_at: Option<i64>,
+    pub delivery_status: Option<String>,
+    pub delivery_error: Option<String>,
+    pub external_id: Option<String>,
+    pub sender_name: Option<String>,
     pub edited_at: Option<i64>,
     pub deleted_at: Option<i64>,
     pub created_at: i64,
@@ -165,6 +170,10 @@ impl TryFrom<MessageRow> for Message {
             thread_root_id: parse_opt_id(row.thread_root_id.as_deref())?,
             reply_count: row.reply_count,
             last_reply_at: row.last_reply_at.map(Timestamp::from_millis),
+            delivery_status: row.delivery_status,
+            delivery_error: row.delivery_error,
+            external_id: row.external_id,
+            sender_name: row.sender_name,
             edited_at: row.edited_at.map(Timestamp::from_millis),
             deleted_at: row.deleted_at.map(Timestamp::from_millis),
             created_at: Timestamp::from_millis(row.created_at),

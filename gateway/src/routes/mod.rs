@@ -3,15 +3,20 @@
 mod attachments;
 mod audit;
 mod auth;
+mod companies;
+mod contacts;
 mod departments;
 pub mod health;
+mod lines;
 mod messages;
 mod pins;
 mod presence;
 mod rooms;
 mod search;
 mod threads;
+mod timeline;
 mod users;
+mod webhooks;
 
 use axum::Router;
 
@@ -30,5 +35,10 @@ pub fn api_router() -> Router<AppState> {
         .merge(pins::router())
         .merge(presence::router())
         .merge(threads::router())
+        .merge(contacts::router())
+        .merge(companies::router())
+        .merge(timeline::router())
+        .merge(lines::router())
+        .merge(webhooks::router())
         .merge(crate::ws::router())
 }

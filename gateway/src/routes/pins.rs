@@ -24,8 +24,14 @@ pub fn router() -> Router<AppState> {
 }
 
 /// # GET /api/v1/rooms/{id}/pins
-async fn list(State(state): State<AppState>, caller: AuthUser, Path(id): Path<String>) -> Result<ApiJson<Vec<Message>>> {
-    Ok(ApiJson(state.rooms.pinned(&caller.user, room_id(&id)?).await?))
+async fn list(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(id): Path<String>,
+) -> Result<ApiJson<Vec<Message>>> {
+    Ok(ApiJson(
+        state.rooms.pinned(&caller.user, room_id(&id)?).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -41,7 +47,10 @@ async fn pin(
     ApiJson(request): ApiJson<PinRequest>,
 ) -> Result<StatusCode> {
     let message: MessageId = request.message_id.parse()?;
-    let changed = state.rooms.set_pinned(&caller.user, room_id(&id)?, message, true).await?;
+    let changed = state
+        .rooms
+        .set_pinned(&caller.user, room_id(&id)?, message, true)
+        .await?;
     events::publish(&state, &changed).await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -53,7 +62,10 @@ async fn unpin(
     Path((id, message_id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
     let message: MessageId = message_id.parse()?;
-    let changed = state.rooms.set_pinned(&caller.user, room_id(&id)?, message, false).await?;
+    let changed = state
+        .rooms
+        .set_pinned(&caller.user, room_id(&id)?, message, false)
+        .await?;
     events::publish(&state, &changed).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/rooms", get(list).post(create))
         .route("/api/v1/dms", post(open_dm))
+        .route("/api/v1/channels/public", get(public_channels))
         .route("/api/v1/rooms/{id}", get(show).patch(update))
         .route("/api/v1/rooms/{id}/members", get(members).post(invite))
         .route("/api/v1/rooms/{id}/join", post(join))
@@ -43,6 +44,13 @@ async fn list(
     caller: AuthUser,
 ) -> Result<ApiJson<Vec<RoomSummary>>> {
     Ok(ApiJson(state.rooms.list(&caller.user).await?))
+}
+
+/// # GET /api/v1/channels/public
+///
+/// Public channels anyone may read and join, by name.
+async fn public_channels(State(state): State<AppState>, _caller: AuthUser) -> Result<ApiJson<Vec<Room>>> {
+    Ok(ApiJson(state.rooms.public_channels().await?))
 }
 
 #[derive(Deserialize)]

@@ -25,7 +25,11 @@ pub struct ThreadResponse {
 }
 
 /// # GET /api/v1/messages/{id}/thread
-async fn show(State(state): State<AppState>, caller: AuthUser, Path(id): Path<String>) -> Result<ApiJson<ThreadResponse>> {
+async fn show(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(id): Path<String>,
+) -> Result<ApiJson<ThreadResponse>> {
     let root: MessageId = id.parse()?;
     let (root, replies) = state.rooms.thread(&caller.user, root).await?;
     Ok(ApiJson(ThreadResponse { root, replies }))

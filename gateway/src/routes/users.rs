@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/users", get(list).post(create))
         .route("/api/v1/users/{id}", get(show))
+        .route("/api/v1/directory", get(directory))
         .route("/api/v1/users/{id}/disable", post(disable))
         .route("/api/v1/users/{id}/enable", post(enable))
         .route("/api/v1/users/{id}/sessions", delete(revoke_sessions))
@@ -107,6 +108,33 @@ async fn create(
 /// # GET /api/v1/users
 async fn list(State(state): State<AppState>, caller: AuthUser) -> Result<ApiJson<Vec<User>>> {
     Ok(ApiJson(state.accounts.list_users(&caller.user).await?))
+}
+
+/// A colleague as everyone may see them.
+#[derive(Serialize)]
+pub struct DirectoryEntry {
+    id: UserId,
+    login: String,
+    display_name: String,
+    role: Role,
+}
+
+/// # GET /api/v1/directory
+///
+/// Every active colleague (id, login, name, role), for any signed-in user.
+async fn directory(State(state): State<AppState>, _caller: AuthUser) -> Result<ApiJson<Vec<DirectoryEntry>>> {
+    let people = state.accounts.directory().await?;
+    Ok(ApiJson(
+        people
+            .into_iter()
+            .map(|user| DirectoryEntry {
+                id: user.id,
+                login: user.login.to_string(),
+                display_name: user.display_name,
+                role: user.role,
+            })
+            .collect(),
+    ))
 }
 
 /// # GET /api/v1/users/{id}

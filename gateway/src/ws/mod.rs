@@ -39,7 +39,7 @@ const CLOSE_UNAUTHORIZED: u16 = 4401;
 /// error frame and the socket stays open; above it the socket is closed by the protocol.
 const MAX_CLIENT_FRAME: usize = 256 * 1024;
 /// Socket buffers stay small so that tens of thousands of idle connections fit in memory.
-const READ_BUFFER: usize = 4 * 1024;
+const READ_BUFFER: usize = 1024;
 const WRITE_BUFFER: usize = 4 * 1024;
 
 pub fn router() -> Router<AppState> {
@@ -80,7 +80,7 @@ async fn connection(state: AppState, mut socket: WebSocket, caller: Option<AuthU
             }
         },
     };
-    session::run(state, socket, caller).await;
+    Box::pin(session::run(state, socket, caller)).await;
 }
 
 async fn await_auth_frame(state: &AppState, socket: &mut WebSocket) -> Option<AuthUser> {

@@ -11,7 +11,7 @@ use std::{
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, close_code};
 use bytes::Bytes;
 use crm_core::domain::{ChatEvent, RoomId};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use realtime::{BusError, BusItem, Subscription, Topic};
 use serde_json::json;
 use tokio_stream::StreamMap;
@@ -28,6 +28,8 @@ use crate::{http::auth::AuthUser, state::AppState};
 /// resync from history instead.
 const MAX_CATCH_UP: i64 = 1_000;
 const TYPING_INTERVAL: Duration = Duration::from_secs(2);
+/// Most frames written to a socket in one flush.
+const MAX_BATCH: usize = 64;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(super) enum Source {
@@ -79,7 +81,7 @@ async fn serve(session: &mut Session, socket: WebSocket) {
     let (mut sink, mut stream) = socket.split();
     let mut heartbeat = tokio::time::interval(realtime::DEFAULT_PRESENCE_TTL / 3);
     heartbeat.tick().await;
-    let hello = match session.start().await {
+    let hello = match Box::pin(session.start()).await {
         Ok(hello) => hello,
         Err(error) => {
             tracing::warn!(error.message = %error, "websocket session could not start");
@@ -90,30 +92,52 @@ async fn serve(session: &mut Session, socket: WebSocket) {
     if sink.send(hello).await.is_err() {
         return;
     }
+    let shutdown = state.shutdown.clone().cancelled_owned();
+    tokio::pin!(shutdown);
     loop {
+        // The large per-frame work is boxed so the connection's own future stays small:
+        // tens of thousands of idle connections each hold one.
         let frames = tokio::select! {
-            () = state.shutdown.cancelled() => {
+            () = &mut shutdown => {
                 let _ = sink.send(close(close_code::AWAY, "server shutting down")).await;
                 break;
             }
-            Some((source, item)) = session.topics.next(), if session.streaming => session.on_bus(source, item).await,
+            Some((source, item)) = session.topics.next(), if session.streaming => {
+                Box::pin(session.on_bus(source, item)).await
+            }
             _ = heartbeat.tick() => {
                 let user = session.caller.user.id.to_string();
-                if let Err(error) = state.presence.heartbeat(&user, &session.connection_id).await {
+                if let Err(error) = Box::pin(state.presence.heartbeat(&user, &session.connection_id)).await {
                     tracing::warn!(error.message = %error, "presence heartbeat failed");
                 }
                 Vec::new()
             }
             incoming = stream.next() => match incoming {
-                Some(Ok(Message::Text(frame))) => session.on_client(&frame).await,
+                Some(Ok(Message::Text(frame))) => Box::pin(session.on_client(&frame)).await,
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                 Some(Ok(_)) => Vec::new(),
             },
         };
+        // Frames are queued, then whatever else the bus already has ready is added, and the
+        // socket is flushed once: one write for a burst instead of one per frame.
+        let mut queued = 0;
         for frame in frames {
-            if sink.send(frame).await.is_err() {
+            if sink.feed(frame).await.is_err() {
                 return;
             }
+            queued += 1;
+        }
+        while session.streaming && queued < MAX_BATCH {
+            let Some(Some((source, item))) = session.topics.next().now_or_never() else { break };
+            for frame in Box::pin(session.on_bus(source, item)).await {
+                if sink.feed(frame).await.is_err() {
+                    return;
+                }
+                queued += 1;
+            }
+        }
+        if queued > 0 && sink.flush().await.is_err() {
+            return;
         }
     }
 }

@@ -11,6 +11,7 @@ crate::on_both_databases!(
     a_group_lists_for_its_members_with_unread_counts,
     anyone_joins_a_public_channel_but_a_private_room_stays_hidden,
     members_invite_leave_rename_and_archive,
+    anyone_lists_colleagues_and_public_channels,
 );
 
 async fn a_pair_of_users_has_one_dm_whoever_opens_it(app: TestApp) {
@@ -228,5 +229,19 @@ async fn members_invite_leave_rename_and_archive(app: TestApp) {
         )
         .await;
     assert_eq!(error_of(write).await.0, StatusCode::FORBIDDEN);
+    app.stop().await;
+}
+
+async fn anyone_lists_colleagues_and_public_channels(app: TestApp) {
+    let staff = Staff::hire(&app, &["anna", "boris"]).await;
+    create_room(&app, staff.token(0), "channel", "announcements", &[], false).await;
+    create_room(&app, staff.token(0), "channel", "board", &[], true).await;
+    let people: Value = app.get("/api/v1/directory", staff.token(1)).await.json().await.unwrap();
+    let logins: Vec<&str> = people.as_array().unwrap().iter().map(|p| p["login"].as_str().unwrap()).collect();
+    assert_eq!(logins, vec!["admin", "anna", "boris"]);
+    assert!(people[0].get("email").is_none() && people[0].get("must_change_password").is_none());
+    let channels: Value = app.get("/api/v1/channels/public", staff.token(1)).await.json().await.unwrap();
+    let names: Vec<&str> = channels.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["announcements"]);
     app.stop().await;
 }

@@ -54,6 +54,7 @@ impl TestApp {
 
     /// `None` when a component the options name is unavailable outside CI (skip notice printed).
     pub async fn spawn_with(options: TestOptions) -> Option<Self> {
+        super::init_tls();
         let database = match &options.shared_database_url {
             Some(_) => None,
             None => Some(db::fresh(options.backend).await?),

@@ -120,6 +120,12 @@ impl Rooms {
         room_store::list_for_user(&mut conn, actor.id).await
     }
 
+    /// Public channels anyone may read and join.
+    pub async fn public_channels(&self) -> Result<Vec<Room>> {
+        let mut conn = self.store.acquire().await?;
+        room_store::public_channels(&mut conn).await
+    }
+
     pub async fn get(&self, actor: &User, room: RoomId) -> Result<Room> {
         let mut conn = self.store.acquire().await?;
         Ok(Access::load(&mut conn, room, actor).await?.room)

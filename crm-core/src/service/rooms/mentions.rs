@@ -21,7 +21,9 @@ pub fn mentioned_logins(body: &str) -> Vec<Login> {
             continue;
         }
         let rest = &body[index + 1..];
-        let end = rest.find(|c: char| !(c.is_alphanumeric() || matches!(c, '.' | '_' | '-'))).unwrap_or(rest.len());
+        let end = rest
+            .find(|c: char| !(c.is_alphanumeric() || matches!(c, '.' | '_' | '-')))
+            .unwrap_or(rest.len());
         let candidate = rest[..end].trim_end_matches(['.', '-']);
         if let Ok(login) = Login::parse(candidate)
             && !found.contains(&login)
@@ -45,12 +47,17 @@ impl Rooms {
         let mut conn = self.store.acquire().await?;
         let mut readers = Vec::new();
         for login in logins {
-            let Some(found) = user_store::find_by_login(&mut conn, &login).await? else { continue };
+            let Some(found) = user_store::find_by_login(&mut conn, &login).await? else {
+                continue;
+            };
             let user = found.user;
             if Some(user.id) == message.author_id || user.disabled {
                 continue;
             }
-            if Access::load(&mut conn, message.room_id, &user).await.is_ok() {
+            if Access::load(&mut conn, message.room_id, &user)
+                .await
+                .is_ok()
+            {
                 readers.push(user.id);
             }
         }
@@ -63,12 +70,18 @@ mod tests {
     use super::*;
 
     fn names(body: &str) -> Vec<String> {
-        mentioned_logins(body).into_iter().map(|l| l.to_string()).collect()
+        mentioned_logins(body)
+            .into_iter()
+            .map(|l| l.to_string())
+            .collect()
     }
 
     #[test]
     fn finds_mentions_at_word_starts_and_ignores_email_addresses() {
-        assert_eq!(names("@anna, ask @Boris.K. please"), vec!["anna", "boris.k"]);
+        assert_eq!(
+            names("@anna, ask @Boris.K. please"),
+            vec!["anna", "boris.k"]
+        );
         assert_eq!(names("write to anna@example.com"), Vec::<String>::new());
         assert_eq!(names("@оля и @anna и снова @anna"), vec!["оля", "anna"]);
     }

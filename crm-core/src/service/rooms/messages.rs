@@ -67,11 +67,17 @@ impl Rooms {
         let (message, created) = self.post(new).await?;
         let mut events = Vec::new();
         if created {
-            events.push(ChatEvent::MessageCreated { message: message.clone() });
+            events.push(ChatEvent::MessageCreated {
+                message: message.clone(),
+            });
             if let Some(root) = thread_root_id {
                 let mut conn = self.store.acquire().await?;
                 if let Some(root) = message_store::get(&mut conn, root).await? {
-                    events.push(ChatEvent::ThreadUpdated { room_id: room, message_id: root.id, reply_count: root.reply_count });
+                    events.push(ChatEvent::ThreadUpdated {
+                        room_id: room,
+                        message_id: root.id,
+                        reply_count: root.reply_count,
+                    });
                 }
             }
         }

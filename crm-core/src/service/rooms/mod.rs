@@ -12,8 +12,11 @@ pub use membership::Changed;
 
 use crate::{
     Error, Result, Store,
-    domain::{Message, MessageId, NewMessage, NewRoom, Room, RoomId, RoomKind, now},
-    store::{attachment_store, message_store, room_store},
+    domain::{
+        ConversationStatus, Message, MessageId, NewMessage, NewRoom, OutboundMessage, Room, RoomId,
+        RoomKind, Timestamp, now,
+    },
+    store::{Conn, attachment_store, conversations, lines, message_store, outbox, room_store},
 };
 
 #[derive(Clone)]
@@ -73,33 +76,22 @@ impl Rooms {
             });
         }
         let now = now();
-        let seq = room_store::next_seq(&mut tx, new.room_id, now)
-            .await
-            .map_err(|error| match error {
-                Error::NotFound { .. } => Error::not_found("room"),
-                other => other,
-            })?;
-        let id = MessageId::new();
-        if let Err(error) = message_store::insert(&mut tx, id, seq, &new, now).await {
+        match append(&mut tx, &new, now).await {
+            Ok(message) => {
+                tx.commit().await?;
+                Ok((message, true))
+            }
             // A concurrent send with the same client id won the race: answer with its message.
-            if matches!(error, Error::Conflict { .. }) && new.client_id.is_some() {
+            Err(Error::Conflict { .. }) if new.client_id.is_some() => {
                 drop(tx);
                 let mut conn = self.store.acquire().await?;
-                if let Some(existing) = message_store::find_by_client_id(&mut conn, &new).await? {
-                    return Ok((existing, false));
-                }
+                let existing = message_store::find_by_client_id(&mut conn, &new).await?;
+                existing
+                    .map(|message| (message, false))
+                    .ok_or(Error::not_found("message"))
             }
-            return Err(error);
+            Err(error) => Err(error),
         }
-        if let Some(root) = new.thread_root_id {
-            message_store::count_reply(&mut tx, root, now).await?;
-        }
-        attachment_store::link_message(&mut tx, id, new.room_id, &new.attachments, now).await?;
-        let message = message_store::get(&mut tx, id)
-            .await?
-            .ok_or(Error::not_found("message"))?;
-        tx.commit().await?;
-        Ok((message, true))
     }
 
     /// Messages after a sequence number, oldest first; what a reconnecting client missed.
@@ -112,4 +104,61 @@ impl Rooms {
         let mut conn = self.store.acquire().await?;
         message_store::list_after(&mut conn, room, after_seq, limit.clamp(1, 500)).await
     }
+}
+
+/// Appends a message inside the caller's transaction: the room's next sequence number, the
+/// thread count, attachment links, and — for a staff message in an open-line conversation —
+/// the outbox row that carries it to the client.
+pub(crate) async fn append(tx: &mut Conn, new: &NewMessage, now: Timestamp) -> Result<Message> {
+    let seq = room_store::next_seq(tx, new.room_id, now)
+        .await
+        .map_err(|error| match error {
+            Error::NotFound { .. } => Error::not_found("room"),
+            other => other,
+        })?;
+    let id = MessageId::new();
+    message_store::insert(tx, id, seq, new, now).await?;
+    if let Some(root) = new.thread_root_id {
+        message_store::count_reply(tx, root, now).await?;
+    }
+    attachment_store::link_message(tx, id, new.room_id, &new.attachments, now).await?;
+    if new.author_id.is_some() {
+        forward_to_client(tx, id, new, now).await?;
+    }
+    message_store::get(tx, id)
+        .await?
+        .ok_or(Error::not_found("message"))
+}
+
+async fn forward_to_client(
+    tx: &mut Conn,
+    id: MessageId,
+    new: &NewMessage,
+    now: Timestamp,
+) -> Result<()> {
+    let Some(conversation) = conversations::get(tx, new.room_id).await? else {
+        return Ok(());
+    };
+    if conversation.status == ConversationStatus::Closed {
+        return Err(Error::Forbidden("the conversation is closed".into()));
+    }
+    let channel = lines::get_channel(tx, conversation.channel_id)
+        .await?
+        .ok_or(Error::not_found("channel"))?;
+    let outbound = OutboundMessage {
+        chat_id: conversation.external_chat_id,
+        text: new.body.as_str().to_owned(),
+        reply_to: None,
+    };
+    outbox::insert(
+        tx,
+        id,
+        new.room_id,
+        channel.kind,
+        &channel.account,
+        &outbound,
+        now,
+    )
+    .await?;
+    conversations::operator_answered(tx, new.room_id, now).await
 }

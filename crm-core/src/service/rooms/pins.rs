@@ -9,12 +9,21 @@ use crate::{
 };
 
 impl Rooms {
-    pub async fn set_pinned(&self, actor: &User, room: RoomId, message: MessageId, pinned: bool) -> Result<Changed<()>> {
+    pub async fn set_pinned(
+        &self,
+        actor: &User,
+        room: RoomId,
+        message: MessageId,
+        pinned: bool,
+    ) -> Result<Changed<()>> {
         let mut tx = self.store.begin().await?;
         let access = Access::load(&mut tx, room, actor).await?;
         access.require_write(actor)?;
         let target = message_store::get(&mut tx, message).await?;
-        if target.as_ref().is_none_or(|m| m.room_id != room || m.deleted_at.is_some()) {
+        if target
+            .as_ref()
+            .is_none_or(|m| m.room_id != room || m.deleted_at.is_some())
+        {
             return Err(Error::not_found("message"));
         }
         let changed = if pinned {
@@ -24,11 +33,20 @@ impl Rooms {
         };
         tx.commit().await?;
         let events = if changed {
-            vec![ChatEvent::Pin { room_id: room, message_id: message, user_id: actor.id, pinned }]
+            vec![ChatEvent::Pin {
+                room_id: room,
+                message_id: message,
+                user_id: actor.id,
+                pinned,
+            }]
         } else {
             Vec::new()
         };
-        Ok(Changed { value: (), events, notify_users: Vec::new() })
+        Ok(Changed {
+            value: (),
+            events,
+            notify_users: Vec::new(),
+        })
     }
 
     pub async fn pinned(&self, actor: &User, room: RoomId) -> Result<Vec<Message>> {
@@ -42,8 +60,12 @@ impl Rooms {
     /// A thread: its root message and the replies, oldest first (at most 500).
     pub async fn thread(&self, actor: &User, root: MessageId) -> Result<(Message, Vec<Message>)> {
         let mut conn = self.store.acquire().await?;
-        let root_message = message_store::get(&mut conn, root).await?.ok_or(Error::not_found("message"))?;
-        Access::load(&mut conn, root_message.room_id, actor).await.map_err(|_| Error::not_found("message"))?;
+        let root_message = message_store::get(&mut conn, root)
+            .await?
+            .ok_or(Error::not_found("message"))?;
+        Access::load(&mut conn, root_message.room_id, actor)
+            .await
+            .map_err(|_| Error::not_found("message"))?;
         let replies = message_store::thread(&mut conn, root, 500).await?;
         Ok((root_message, replies))
     }

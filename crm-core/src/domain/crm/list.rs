@@ -1,0 +1,92 @@
+//! Listing and searching records: filters, keyset pages, and duplicate matches.
+
+use serde::Serialize;
+
+use super::{Company, CompanyId, Contact, ContactId};
+use crate::{Error, domain::UserId};
+
+/// Most records one page may hold.
+pub const PAGE_MAX: i64 = 200;
+/// Longest search text, in characters.
+pub const QUERY_MAX: usize = 200;
+
+/// A search text: 1–200 characters after trimming. It matches names by word prefix, and
+/// phones and e-mails exactly once normalized.
+pub fn search_text(raw: &str) -> Result<String, Error> {
+    let text = raw.trim();
+    let length = text.chars().count();
+    if length == 0 || length > QUERY_MAX {
+        return Err(Error::validation("q", "must be 1 to 200 characters long"));
+    }
+    Ok(text.to_owned())
+}
+
+/// Which contacts to list, newest first. Filters combine with AND, and always within what
+/// the caller may see.
+#[derive(Clone, Debug, Default)]
+pub struct ContactFilter {
+    pub q: Option<String>,
+    pub responsible_id: Option<UserId>,
+    pub company_id: Option<CompanyId>,
+    /// Only contacts older than this one (the last of the previous page).
+    pub after: Option<ContactId>,
+    pub limit: i64,
+}
+
+/// Which companies to list, newest first.
+#[derive(Clone, Debug, Default)]
+pub struct CompanyFilter {
+    pub q: Option<String>,
+    pub responsible_id: Option<UserId>,
+    pub after: Option<CompanyId>,
+    pub limit: i64,
+}
+
+/// One page of a list. `total` counts every record the filter matches; it is computed for
+/// the first page only (no cursor), since it does not change from page to page. A name
+/// search stops counting at 1,000: then `total_capped` is set and there are at least
+/// `total` matches.
+#[derive(Clone, Debug, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+    pub total: Option<i64>,
+    pub total_capped: bool,
+}
+
+/// Why two records look like the same person or organisation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MatchReason {
+    Phone,
+    Email,
+    Name,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ContactMatch {
+    pub contact: Contact,
+    pub reasons: Vec<MatchReason>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CompanyMatch {
+    pub company: Company,
+    pub reasons: Vec<MatchReason>,
+}
+
+/// What to look for when searching duplicates: any shared phone, any shared e-mail, or an
+/// equal name key (`names::name_key`). Built from a record, or from what someone is about
+/// to enter.
+#[derive(Clone, Debug, Default)]
+pub struct Likeness {
+    pub phones: Vec<super::PhoneNumber>,
+    pub emails: Vec<super::EmailAddress>,
+    pub name_key: Option<String>,
+}
+
+impl Likeness {
+    pub fn is_empty(&self) -> bool {
+        self.phones.is_empty() && self.emails.is_empty() && self.name_key.is_none()
+    }
+}

@@ -1,0 +1,32 @@
+//! The CRM around the stream: contacts, companies, their phones, e-mails and channel
+//! identities, the timeline, list filters, and the normalizations that duplicate search and
+//! the open-lines lookup compare by. Pure values and rules; storage is `store::crm`, the use
+//! cases (with visibility by role) `service::crm`.
+
+mod company;
+mod contact;
+mod ids;
+mod list;
+pub mod names;
+mod reach;
+pub mod text;
+mod timeline;
+
+pub use company::{Company, CompanyPatch, NewCompany, company_key, company_words};
+pub use contact::{
+    Contact, ContactField, ContactPatch, Identity, MERGE_MAX_SOURCES, MergeContacts, NewContact,
+    NewIdentity, person_key, person_words,
+};
+pub use ids::{CompanyId, ContactId, IdentityId, TimelineEntryId};
+pub use list::{
+    CompanyFilter, CompanyMatch, ContactFilter, ContactMatch, Likeness, MatchReason, PAGE_MAX,
+    Page, search_text,
+};
+pub use reach::{
+    Email, EmailAddress, EmailKind, MAX_PER_RECORD, Phone, PhoneKind, PhoneNumber, dedup_emails,
+    dedup_phones,
+};
+pub use timeline::{
+    EntityKind, EntityRef, NewTimelineEntry, TimelineCursor, TimelineEntry, TimelineKind,
+    TimelinePage, comment_text, summarize,
+};

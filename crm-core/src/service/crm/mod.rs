@@ -1,0 +1,80 @@
+//! CRM use cases: contacts, companies, the timeline, duplicates and merge.
+//!
+//! Visibility by role: an admin sees every record; a supervisor the records whose
+//! responsible user is in a department of the subtree they head (the same departments as
+//! `Accounts::managed_departments`), and their own; an operator and a viewer the records
+//! they are responsible for. The service turns the caller into a `Scope` and the store puts
+//! it into every statement. A record outside the scope is "not found", never "forbidden", so
+//! its existence does not leak. Viewers read only: every write is refused with `Forbidden`
+//! before anything is looked up.
+
+mod changes;
+mod companies;
+mod contacts;
+mod duplicates;
+mod identities;
+mod merge;
+mod timeline;
+
+pub use companies::Companies;
+pub use contacts::Contacts;
+pub use timeline::Timeline;
+
+use crate::{
+    Error, Result,
+    domain::{DepartmentId, Role, User, UserId},
+    store::{Conn, crm::Scope, department_store, user_store},
+};
+
+/// The records `user` may see.
+pub(crate) async fn scope_of(conn: &mut Conn, user: &User) -> Result<Scope> {
+    Ok(match user.role {
+        Role::Admin => Scope::All,
+        Role::Supervisor => {
+            let mut departments: Vec<DepartmentId> = Vec::new();
+            for head in department_store::headed_by(conn, user.id).await? {
+                for id in department_store::subtree(conn, head).await? {
+                    if !departments.contains(&id) {
+                        departments.push(id);
+                    }
+                }
+            }
+            Scope::Managed {
+                user: user.id,
+                departments,
+            }
+        }
+        Role::Operator | Role::Viewer => Scope::Own(user.id),
+    })
+}
+
+/// Refuses viewers: they read and never change records.
+pub(crate) fn require_writer(user: &User) -> Result<()> {
+    if user.role.can_write() {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "viewers may read records but not change them".into(),
+        ))
+    }
+}
+
+/// Checks that a user can be made responsible for a record and returns their department,
+/// which the record copies for visibility.
+pub(crate) async fn responsible_department(
+    conn: &mut Conn,
+    id: UserId,
+) -> Result<Option<DepartmentId>> {
+    let user = user_store::get(conn, id)
+        .await?
+        .ok_or_else(|| Error::validation("responsible_id", "no such user"))?;
+    if user.disabled {
+        return Err(Error::validation("responsible_id", "the user is disabled"));
+    }
+    Ok(user.department_id)
+}
+
+/// A page size within 1..=`PAGE_MAX`.
+pub(crate) fn page_size(limit: i64) -> i64 {
+    limit.clamp(1, crate::domain::crm::PAGE_MAX)
+}

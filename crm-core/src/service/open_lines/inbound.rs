@@ -1,0 +1,161 @@
+//! Storing what a client sends: deduplicated by the provider's delivery key, into the open
+//! conversation for that chat (or a new one, queued on the channel's line), message and
+//! conversation state in one transaction. The webhook answers the provider after this
+//! returns, so nothing acknowledged is lost.
+
+use super::OpenLines;
+use crate::{
+    Error, Result,
+    domain::{
+        Channel, ChatEvent, Conversation, InboundMessage, Message, MessageBody, NewMessage,
+        NewRoom, RoomId, RoomKind, now,
+    },
+    service::rooms::append,
+    store::{conversations, message_store, room_store},
+};
+
+/// What storing an inbound message did.
+pub struct Received {
+    pub conversation: Conversation,
+    /// None when the provider delivered this one before.
+    pub message: Option<Message>,
+    /// True when the client's message opened a new conversation.
+    pub opened: bool,
+    pub events: Vec<ChatEvent>,
+}
+
+impl OpenLines {
+    pub async fn receive(&self, channel: &Channel, inbound: &InboundMessage) -> Result<Received> {
+        let line = channel.line_id.ok_or_else(|| {
+            Error::validation("line_id", "the channel is not connected to a line")
+        })?;
+        let now = now();
+        let mut tx = self.store.begin().await?;
+        let existing = conversations::find_open(&mut tx, channel.id, &inbound.chat_id).await?;
+        if let Some(stored) = conversations::receipt(&mut tx, &inbound.dedup_key).await? {
+            let room = message_store::get(&mut tx, stored)
+                .await?
+                .ok_or(Error::not_found("message"))?
+                .room_id;
+            let conversation = conversations::get(&mut tx, room)
+                .await?
+                .ok_or(Error::not_found("conversation"))?;
+            return Ok(Received {
+                conversation,
+                message: None,
+                opened: false,
+                events: Vec::new(),
+            });
+        }
+        let mut events = Vec::new();
+        let (room_id, opened) = match &existing {
+            Some(conversation) => (conversation.room_id, false),
+            None => {
+                let room_id = open_conversation(&mut tx, channel, line, inbound, now).await?;
+                (room_id, true)
+            }
+        };
+        let body = MessageBody::parse(&inbound.text)?;
+        let message = if inbound.edited {
+            match conversations::message_by_external(&mut tx, room_id, &inbound.message_id).await? {
+                Some(id) => {
+                    message_store::set_body(&mut tx, id, body.as_str(), now).await?;
+                    let edited = message_store::get(&mut tx, id)
+                        .await?
+                        .ok_or(Error::not_found("message"))?;
+                    events.push(ChatEvent::MessageEdited {
+                        message: edited.clone(),
+                    });
+                    edited
+                }
+                None => {
+                    self.append_client_message(&mut tx, room_id, inbound, body, &mut events, now)
+                        .await?
+                }
+            }
+        } else {
+            self.append_client_message(&mut tx, room_id, inbound, body, &mut events, now)
+                .await?
+        };
+        conversations::record_receipt(&mut tx, &inbound.dedup_key, message.id, now).await?;
+        conversations::client_wrote(&mut tx, room_id, now).await?;
+        let conversation = conversations::get(&mut tx, room_id)
+            .await?
+            .ok_or(Error::not_found("conversation"))?;
+        tx.commit().await?;
+        Ok(Received {
+            conversation,
+            message: Some(message),
+            opened,
+            events,
+        })
+    }
+
+    async fn append_client_message(
+        &self,
+        tx: &mut crate::store::Conn,
+        room_id: RoomId,
+        inbound: &InboundMessage,
+        body: MessageBody,
+        events: &mut Vec<ChatEvent>,
+        now: crate::domain::Timestamp,
+    ) -> Result<Message> {
+        let attachments =
+            serde_json::to_value(&inbound.attachments).unwrap_or_else(|_| serde_json::json!([]));
+        let new = NewMessage {
+            room_id,
+            author_id: None,
+            client_id: None,
+            body,
+            attachments,
+            thread_root_id: None,
+        };
+        let stored = append(tx, &new, now).await?;
+        conversations::mark_external(
+            tx,
+            stored.id,
+            &inbound.message_id,
+            &inbound.sender.display_name,
+        )
+        .await?;
+        let message = message_store::get(tx, stored.id)
+            .await?
+            .ok_or(Error::not_found("message"))?;
+        events.push(ChatEvent::MessageCreated {
+            message: message.clone(),
+        });
+        Ok(message)
+    }
+}
+
+async fn open_conversation(
+    tx: &mut crate::store::Conn,
+    channel: &Channel,
+    line: crate::domain::LineId,
+    inbound: &InboundMessage,
+    now: crate::domain::Timestamp,
+) -> Result<RoomId> {
+    let room_id = RoomId::new();
+    let name = inbound
+        .chat_title
+        .clone()
+        .unwrap_or_else(|| inbound.sender.display_name.clone());
+    let room = NewRoom {
+        kind: RoomKind::OpenLine,
+        name: Some(name.chars().take(80).collect()),
+        topic: None,
+        is_private: true,
+        created_by: None,
+        members: Vec::new(),
+    };
+    room_store::insert(tx, room_id, &room, now).await?;
+    let new = conversations::NewConversation {
+        room_id,
+        line_id: line,
+        channel_id: channel.id,
+        external_chat_id: &inbound.chat_id,
+        client_name: Some(&inbound.sender.display_name),
+    };
+    conversations::insert(tx, &new, now).await?;
+    Ok(room_id)
+}

@@ -1,0 +1,260 @@
+//! The `conversations` and `inbound_receipts` tables.
+
+use super::{Conn, rows::parse_id, rows::parse_opt_id};
+use crate::{
+    Result,
+    domain::{
+        ChannelId, Conversation, ConversationStatus, LineId, MessageId, RoomId, Timestamp, UserId,
+    },
+};
+
+#[derive(sqlx::FromRow)]
+struct ConversationRow {
+    room_id: String,
+    line_id: String,
+    channel_id: String,
+    external_chat_id: String,
+    client_name: Option<String>,
+    status: String,
+    assignee_id: Option<String>,
+    queued_at: i64,
+    assigned_at: Option<i64>,
+    closed_at: Option<i64>,
+}
+
+const COLUMNS: &str = "room_id, line_id, channel_id, external_chat_id, client_name, status, assignee_id, queued_at, \
+                       assigned_at, closed_at";
+
+impl TryFrom<ConversationRow> for Conversation {
+    type Error = crate::Error;
+
+    fn try_from(row: ConversationRow) -> Result<Self> {
+        Ok(Conversation {
+            room_id: parse_id(&row.room_id)?,
+            line_id: parse_id(&row.line_id)?,
+            channel_id: parse_id(&row.channel_id)?,
+            external_chat_id: row.external_chat_id,
+            client_name: row.client_name,
+            status: ConversationStatus::parse(&row.status)?,
+            assignee_id: parse_opt_id(row.assignee_id.as_deref())?,
+            queued_at: Timestamp::from_millis(row.queued_at),
+            assigned_at: row.assigned_at.map(Timestamp::from_millis),
+            closed_at: row.closed_at.map(Timestamp::from_millis),
+        })
+    }
+}
+
+async fn one(
+    conn: &mut Conn,
+    filter: &'static str,
+    binds: &[String],
+) -> Result<Option<Conversation>> {
+    // Built from this module's constants only.
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from conversations where {filter}"
+    ));
+    let mut query = sqlx::query_as::<_, ConversationRow>(sql);
+    for value in binds {
+        query = query.bind(value.clone());
+    }
+    query
+        .fetch_optional(conn)
+        .await?
+        .map(Conversation::try_from)
+        .transpose()
+}
+
+pub(crate) async fn find_open(
+    conn: &mut Conn,
+    channel: ChannelId,
+    chat: &str,
+) -> Result<Option<Conversation>> {
+    one(
+        conn,
+        "channel_id = $1 and external_chat_id = $2 and status <> 'closed'",
+        &[channel.to_string(), chat.to_owned()],
+    )
+    .await
+}
+
+pub(crate) async fn get(conn: &mut Conn, room: RoomId) -> Result<Option<Conversation>> {
+    one(conn, "room_id = $1", &[room.to_string()]).await
+}
+
+pub(crate) struct NewConversation<'a> {
+    pub room_id: RoomId,
+    pub line_id: LineId,
+    pub channel_id: ChannelId,
+    pub external_chat_id: &'a str,
+    pub client_name: Option<&'a str>,
+}
+
+pub(crate) async fn insert(
+    conn: &mut Conn,
+    new: &NewConversation<'_>,
+    now: Timestamp,
+) -> Result<()> {
+    sqlx::query(
+        "insert into conversations (room_id, line_id, channel_id, external_chat_id, client_name, queued_at, \
+         last_client_message_at, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $6, $6, $6)",
+    )
+    .bind(new.room_id.to_string())
+    .bind(new.line_id.to_string())
+    .bind(new.channel_id.to_string())
+    .bind(new.external_chat_id)
+    .bind(new.client_name)
+    .bind(now.millis())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Assigns a queued conversation; false when someone else took it first.
+pub(crate) async fn assign(
+    conn: &mut Conn,
+    room: RoomId,
+    user: UserId,
+    now: Timestamp,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "update conversations set status = 'assigned', assignee_id = $2, assigned_at = $3, updated_at = $3 \
+         where room_id = $1 and status = 'queued'",
+    )
+    .bind(room.to_string())
+    .bind(user.to_string())
+    .bind(now.millis())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Queued conversations of a line, oldest first.
+pub(crate) async fn queued(conn: &mut Conn, line: LineId) -> Result<Vec<RoomId>> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "select room_id from conversations where line_id = $1 and status = 'queued' order by queued_at, room_id",
+    )
+    .bind(line.to_string())
+    .fetch_all(conn)
+    .await?;
+    ids.iter().map(|id| parse_id(id)).collect()
+}
+
+pub(crate) async fn client_wrote(conn: &mut Conn, room: RoomId, now: Timestamp) -> Result<()> {
+    sqlx::query(
+        "update conversations set last_client_message_at = $2, updated_at = $2 where room_id = $1",
+    )
+    .bind(room.to_string())
+    .bind(now.millis())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn operator_answered(conn: &mut Conn, room: RoomId, now: Timestamp) -> Result<()> {
+    sqlx::query(
+        "update conversations set first_response_at = $2, updated_at = $2 where room_id = $1 and first_response_at is null",
+    )
+    .bind(room.to_string())
+    .bind(now.millis())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn close(conn: &mut Conn, room: RoomId, now: Timestamp) -> Result<bool> {
+    let done = sqlx::query(
+        "update conversations set status = 'closed', closed_at = $2, updated_at = $2 where room_id = $1 and status <> 'closed'",
+    )
+    .bind(room.to_string())
+    .bind(now.millis())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Conversations in a status, newest first: all of them, or those on the lines `user`
+/// serves (queued) or assigned to `user` (assigned, closed).
+pub(crate) async fn list(
+    conn: &mut Conn,
+    status: &str,
+    user: Option<UserId>,
+    limit: i64,
+) -> Result<Vec<Conversation>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from conversations where status = $1 and ($2 is null \
+         or (status = 'queued' and line_id in (select line_id from line_operators where user_id = $2)) \
+         or assignee_id = $2) order by queued_at desc limit $3"
+    ));
+    let rows: Vec<ConversationRow> = sqlx::query_as(sql)
+        .bind(status)
+        .bind(user.map(|id| id.to_string()))
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    rows.into_iter().map(Conversation::try_from).collect()
+}
+
+/// Lines with at least one queued conversation.
+pub(crate) async fn lines_with_queue(conn: &mut Conn) -> Result<Vec<LineId>> {
+    let ids: Vec<String> =
+        sqlx::query_scalar("select distinct line_id from conversations where status = 'queued'")
+            .fetch_all(conn)
+            .await?;
+    ids.iter().map(|id| parse_id(id)).collect()
+}
+
+/// Whether a provider delivery was stored already.
+pub(crate) async fn receipt(conn: &mut Conn, dedup_key: &str) -> Result<Option<MessageId>> {
+    let found: Option<Option<String>> =
+        sqlx::query_scalar("select message_id from inbound_receipts where dedup_key = $1")
+            .bind(dedup_key)
+            .fetch_optional(conn)
+            .await?;
+    found.flatten().map(|id| parse_id(&id)).transpose()
+}
+
+pub(crate) async fn record_receipt(
+    conn: &mut Conn,
+    dedup_key: &str,
+    message: MessageId,
+    now: Timestamp,
+) -> Result<()> {
+    sqlx::query("insert into inbound_receipts (dedup_key, message_id, created_at, updated_at) values ($1, $2, $3, $3)")
+        .bind(dedup_key)
+        .bind(message.to_string())
+        .bind(now.millis())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Marks a stored message as the client's, with the provider's id and the client's name.
+pub(crate) async fn mark_external(
+    conn: &mut Conn,
+    message: MessageId,
+    external_id: &str,
+    sender: &str,
+) -> Result<()> {
+    sqlx::query("update messages set external_id = $2, sender_name = $3 where id = $1")
+        .bind(message.to_string())
+        .bind(external_id)
+        .bind(sender)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The stored message a provider id refers to in a room (for replies and edits).
+pub(crate) async fn message_by_external(
+    conn: &mut Conn,
+    room: RoomId,
+    external_id: &str,
+) -> Result<Option<MessageId>> {
+    let id: Option<String> =
+        sqlx::query_scalar("select id from messages where room_id = $1 and external_id = $2")
+            .bind(room.to_string())
+            .bind(external_id)
+            .fetch_optional(conn)
+            .await?;
+    id.map(|id| parse_id(&id)).transpose()
+}

@@ -1,0 +1,40 @@
+//! CRM storage: contacts, companies, their phones, e-mails, identities and search words,
+//! the per-owner counts, and the timeline.
+//!
+//! Visibility is part of every read statement (`Scope`, applied to the record aliased `c`),
+//! so lists, searches, counts, duplicate lookups and timeline pages never return what the
+//! caller may not see; a service never filters a page after the fact.
+
+pub(crate) mod companies;
+pub(crate) mod contacts;
+mod counts;
+pub(crate) mod identities;
+mod postgres;
+pub(crate) mod reach;
+pub(crate) mod search;
+mod sql;
+pub(crate) mod timeline;
+
+pub(crate) use sql::Scope;
+
+use super::{Backend, Conn};
+use crate::{Result, domain::Timestamp};
+
+/// Locks records about to be read and rewritten (PostgreSQL; a no-op on SQLite, where the
+/// write transaction is exclusive). `table` is `contacts` or `companies`.
+pub(crate) async fn lock(
+    conn: &mut Conn,
+    backend: Backend,
+    table: &'static str,
+    ids: &[String],
+) -> Result<()> {
+    match backend {
+        Backend::Sqlite => Ok(()),
+        Backend::Postgres => postgres::lock(conn, table, ids).await,
+    }
+}
+
+/// Recounts `crm_counts` from the records: after a bulk load that went around the store.
+pub(crate) async fn rebuild_counts(conn: &mut Conn, now: Timestamp) -> Result<()> {
+    counts::rebuild(conn, now).await
+}

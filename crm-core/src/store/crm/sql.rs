@@ -1,0 +1,181 @@
+//! `Sql`: a statement assembled from `&'static str` pieces and numbered `$N` placeholders,
+//! for queries whose shape depends on the filters given (a list of department ids, optional
+//! filters). Only placeholders are generated; every value is bound, and text pieces must be
+//! literals, which is what makes `AssertSqlSafe` true here. Each filter appears in the SQL
+//! only when set (no `$1 is null or …`), so PostgreSQL plans every variant for its indexes.
+
+use std::fmt::Write as _;
+
+use sqlx::{AssertSqlSafe, FromRow, any::AnyRow};
+
+use super::super::Conn;
+use crate::{
+    Result,
+    domain::{DepartmentId, UserId},
+};
+
+enum Value {
+    Text(Option<String>),
+    Int(i64),
+}
+
+pub(crate) struct Sql {
+    text: String,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    pub fn new(text: &'static str) -> Self {
+        Self {
+            text: text.to_owned(),
+            values: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, text: &'static str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    fn placeholder(&mut self, value: Value) -> &mut Self {
+        self.values.push(value);
+        let _ = write!(self.text, "${}", self.values.len());
+        self
+    }
+
+    pub fn text(&mut self, value: impl ToString) -> &mut Self {
+        self.placeholder(Value::Text(Some(value.to_string())))
+    }
+
+    pub fn int(&mut self, value: i64) -> &mut Self {
+        self.placeholder(Value::Int(value))
+    }
+
+    /// `$a, $b, …` for each value; the caller writes the parentheses and never passes an
+    /// empty list (`in ()` is not SQL).
+    pub fn list<T: ToString>(&mut self, values: impl IntoIterator<Item = T>) -> &mut Self {
+        for (index, value) in values.into_iter().enumerate() {
+            if index > 0 {
+                self.text.push_str(", ");
+            }
+            self.text(value);
+        }
+        self
+    }
+
+    pub async fn fetch_all<T>(self, conn: &mut Conn) -> Result<Vec<T>>
+    where
+        T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        let mut query = sqlx::query_as::<_, T>(AssertSqlSafe(self.text));
+        for value in self.values {
+            query = match value {
+                Value::Text(text) => query.bind(text),
+                Value::Int(number) => query.bind(number),
+            };
+        }
+        Ok(query.fetch_all(conn).await?)
+    }
+
+    pub async fn fetch_scalar(self, conn: &mut Conn) -> Result<i64> {
+        let mut query = sqlx::query_scalar::<_, i64>(AssertSqlSafe(self.text));
+        for value in self.values {
+            query = match value {
+                Value::Text(text) => query.bind(text),
+                Value::Int(number) => query.bind(number),
+            };
+        }
+        Ok(query.fetch_one(conn).await?)
+    }
+
+    pub async fn execute(self, conn: &mut Conn) -> Result<u64> {
+        let mut query = sqlx::query(AssertSqlSafe(self.text));
+        for value in self.values {
+            query = match value {
+                Value::Text(text) => query.bind(text),
+                Value::Int(number) => query.bind(number),
+            };
+        }
+        Ok(query.execute(conn).await?.rows_affected())
+    }
+}
+
+/// Which records a caller may see, as the SQL filter on the record's `responsible_id` and
+/// `department_id` (the record is always aliased `c`). The service derives it from the role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// Admins: everything.
+    All,
+    /// Operators and viewers: records they are responsible for.
+    Own(UserId),
+    /// Supervisors: records in the departments of the subtree they head, and their own.
+    Managed {
+        user: UserId,
+        departments: Vec<DepartmentId>,
+    },
+}
+
+impl Scope {
+    /// Appends ` and (…)` restricting `c` to what the scope sees.
+    pub fn restrict(&self, sql: &mut Sql) {
+        match self {
+            Scope::All => {}
+            Scope::Own(user) => {
+                sql.push(" and c.responsible_id = ").text(user);
+            }
+            Scope::Managed { user, departments } if departments.is_empty() => {
+                sql.push(" and c.responsible_id = ").text(user);
+            }
+            Scope::Managed { user, departments } => {
+                sql.push(" and (c.responsible_id = ")
+                    .text(user)
+                    .push(" or c.department_id in (")
+                    .list(departments)
+                    .push("))");
+            }
+        }
+    }
+}
+
+/// The smallest text greater than every text that starts with `prefix` under byte order
+/// (SQLite's default, PostgreSQL's "C" collation): the exclusive upper end of a prefix scan.
+pub(crate) fn prefix_end(prefix: &str) -> String {
+    let mut end = prefix.to_owned();
+    end.push(char::MAX);
+    end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_in_order() {
+        let mut sql = Sql::new("select 1 where a = ");
+        sql.text("x").push(" and b in (").list(["y", "z"]).push(")");
+        assert_eq!(sql.text, "select 1 where a = $1 and b in ($2, $3)");
+        assert_eq!(sql.values.len(), 3);
+    }
+
+    #[test]
+    fn a_supervisor_without_departments_sees_only_their_own() {
+        let user = UserId::new();
+        let mut own = Sql::new("");
+        Scope::Own(user).restrict(&mut own);
+        let mut managed = Sql::new("");
+        Scope::Managed {
+            user,
+            departments: vec![],
+        }
+        .restrict(&mut managed);
+        assert_eq!(own.text, managed.text);
+    }
+
+    #[test]
+    fn the_prefix_end_is_above_every_extension() {
+        let end = prefix_end("ив");
+        assert!("иван".as_bytes() < end.as_bytes());
+        assert!("ивя".as_bytes() < end.as_bytes());
+        assert!("ий".as_bytes() > end.as_bytes());
+    }
+}

@@ -1,0 +1,191 @@
+//! `timeline_entries` and `timeline_links`. An entity's page is a range scan of the links'
+//! primary key `(entity_kind, entity_id, occurred_at, entry_id)` read backwards, joined to
+//! the entries by id; the visibility of the entity is part of the same statement.
+
+use super::sql::{Scope, Sql};
+use crate::{
+    Error, Result,
+    domain::{
+        Timestamp,
+        crm::{
+            EntityKind, EntityRef, NewTimelineEntry, TimelineCursor, TimelineEntry,
+            TimelineEntryId, TimelineKind,
+        },
+    },
+    store::{
+        Conn,
+        rows::{parse_id, parse_opt_id},
+    },
+};
+
+/// Inserts an entry and links it to each distinct entity it names.
+pub(crate) async fn insert(
+    conn: &mut Conn,
+    id: TimelineEntryId,
+    entry: &NewTimelineEntry,
+    now: Timestamp,
+) -> Result<()> {
+    sqlx::query(
+        "insert into timeline_entries (id, kind, author_id, occurred_at, summary, payload, \
+         created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $7)",
+    )
+    .bind(id.to_string())
+    .bind(entry.kind.as_str())
+    .bind(entry.author_id.map(|id| id.to_string()))
+    .bind(entry.occurred_at.millis())
+    .bind(entry.summary.as_str())
+    .bind(entry.payload.to_string())
+    .bind(now.millis())
+    .execute(&mut *conn)
+    .await?;
+    let mut links: Vec<EntityRef> = Vec::with_capacity(entry.links.len());
+    for link in &entry.links {
+        if !links.contains(link) {
+            links.push(*link);
+        }
+    }
+    if links.is_empty() {
+        return Ok(());
+    }
+    let mut sql = Sql::new(
+        "insert into timeline_links (entity_kind, entity_id, occurred_at, entry_id, created_at, \
+         updated_at) values ",
+    );
+    for (index, link) in links.iter().enumerate() {
+        if index > 0 {
+            sql.push(", ");
+        }
+        sql.push("(")
+            .text(link.kind.as_str())
+            .push(", ")
+            .text(link.id)
+            .push(", ")
+            .int(entry.occurred_at.millis())
+            .push(", ")
+            .text(id)
+            .push(", ")
+            .int(now.millis())
+            .push(", ")
+            .int(now.millis())
+            .push(")");
+    }
+    sql.execute(conn).await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct EntryRow {
+    id: String,
+    kind: String,
+    author_id: Option<String>,
+    occurred_at: i64,
+    summary: String,
+    payload: String,
+}
+
+impl EntryRow {
+    fn into_entry(self) -> Result<TimelineEntry> {
+        Ok(TimelineEntry {
+            id: parse_id(&self.id)?,
+            kind: TimelineKind::parse(&self.kind)?,
+            author_id: parse_opt_id(self.author_id.as_deref())?,
+            occurred_at: Timestamp::from_millis(self.occurred_at),
+            summary: self.summary,
+            payload: serde_json::from_str(&self.payload)
+                .map_err(|_| Error::Internal("malformed timeline payload in database".into()))?,
+        })
+    }
+}
+
+/// The table holding entities of a kind, or `None` for kinds that have no table yet.
+fn table_of(kind: EntityKind) -> Option<&'static str> {
+    match kind {
+        EntityKind::Contact => Some("contacts"),
+        EntityKind::Company => Some("companies"),
+        EntityKind::Lead | EntityKind::Deal => None,
+    }
+}
+
+/// Entries linked to `entity`, newest first, strictly older than `cursor`; empty when the
+/// entity is deleted or outside the scope.
+pub(crate) async fn page(
+    conn: &mut Conn,
+    scope: &Scope,
+    entity: EntityRef,
+    cursor: Option<TimelineCursor>,
+    limit: i64,
+) -> Result<Vec<TimelineEntry>> {
+    let table = table_of(entity.kind).ok_or(Error::not_found("entity"))?;
+    let mut sql = Sql::new(
+        "select e.id, e.kind, e.author_id, e.occurred_at, e.summary, e.payload \
+         from timeline_links l join timeline_entries e on e.id = l.entry_id \
+         where l.entity_kind = ",
+    );
+    sql.text(entity.kind.as_str())
+        .push(" and l.entity_id = ")
+        .text(entity.id)
+        .push(" and exists (select 1 from ")
+        .push(table)
+        .push(" c where c.id = ")
+        .text(entity.id)
+        .push(" and c.deleted_at is null");
+    scope.restrict(&mut sql);
+    sql.push(")");
+    if let Some(cursor) = cursor {
+        sql.push(" and (l.occurred_at, l.entry_id) < (")
+            .int(cursor.occurred_at.millis())
+            .push(", ")
+            .text(cursor.id)
+            .push(")");
+    }
+    sql.push(" order by l.occurred_at desc, l.entry_id desc limit ")
+        .int(limit);
+    sql.fetch_all::<EntryRow>(conn)
+        .await?
+        .into_iter()
+        .map(EntryRow::into_entry)
+        .collect()
+}
+
+/// Relinks every entry of `from` to `into` (same kind); an entry already on `into` keeps
+/// its one link there. Returns how many entries moved.
+pub(crate) async fn move_links(
+    conn: &mut Conn,
+    from: EntityRef,
+    into: EntityRef,
+    now: Timestamp,
+) -> Result<u64> {
+    let moved = sqlx::query(
+        "update timeline_links set entity_id = $3, updated_at = $4 \
+         where entity_kind = $1 and entity_id = $2 and entry_id not in \
+         (select entry_id from timeline_links where entity_kind = $1 and entity_id = $3)",
+    )
+    .bind(from.kind.as_str())
+    .bind(from.id.to_string())
+    .bind(into.id.to_string())
+    .bind(now.millis())
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    sqlx::query("delete from timeline_links where entity_kind = $1 and entity_id = $2")
+        .bind(from.kind.as_str())
+        .bind(from.id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    debug_assert_eq!(from.kind, into.kind);
+    Ok(moved)
+}
+
+/// Whether `entity` is live and inside the scope (false for kinds without a table yet).
+pub(crate) async fn visible(conn: &mut Conn, scope: &Scope, entity: EntityRef) -> Result<bool> {
+    let Some(table) = table_of(entity.kind) else {
+        return Ok(false);
+    };
+    let mut sql = Sql::new("select count(*) from ");
+    sql.push(table)
+        .push(" c where c.id = ")
+        .text(entity.id)
+        .push(" and c.deleted_at is null");
+    scope.restrict(&mut sql);
+    Ok(sql.fetch_scalar(conn).await? > 0)
+}

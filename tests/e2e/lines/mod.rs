@@ -1,0 +1,3 @@
+//! Open lines end to end: a client on a messenger, an operator in the browser protocol.
+
+mod telegram;

@@ -1,0 +1,83 @@
+// DOM helpers: `h(tag, props, ...children)` builds elements (text is always set as text, never
+// parsed as HTML), `icon(name)` draws the app's line icons.
+
+export function h(tag, props, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(props || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'class') el.className = Array.isArray(value) ? value.filter(Boolean).join(' ') : value;
+    else if (key === 'text') el.textContent = value;
+    else if (key === 'dataset') Object.assign(el.dataset, value);
+    else if (key === 'value' || key === 'checked') el[key] = value;
+    else if (key.startsWith('on') && typeof value === 'function') {
+      el.addEventListener(key.slice(2).toLowerCase(), value);
+    } else el.setAttribute(key, value === true ? '' : String(value));
+  }
+  append(el, children);
+  return el;
+}
+
+export function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+export function mount(el, ...children) {
+  el.replaceChildren();
+  return append(el, children);
+}
+
+const PATHS = {
+  send: 'M4 12 20 4l-6 16-3-7-7-1Z',
+  attach: 'M20 11.5 12 19.5a5 5 0 0 1-7-7l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7L9.6 17.3a1.7 1.7 0 0 1-2.4-2.4L15 7',
+  search: 'M10.5 18a7.5 7.5 0 1 1 0-15 7.5 7.5 0 0 1 0 15Zm5.3-2.2L21 21',
+  hash: 'M5 9h15M4 15h15M10 3 8 21M16 3l-2 18',
+  lock: 'M6 11h12v9H6zM8.5 11V8a3.5 3.5 0 0 1 7 0v3',
+  group: 'M9 11a3.5 3.5 0 1 0 0-7 3.5 3.5 0 0 0 0 7Zm-6 9c0-3.3 2.7-6 6-6s6 2.7 6 6M16 4.5a3.5 3.5 0 0 1 0 6.5M18 14c2 .8 3 3 3 6',
+  close: 'M6 6l12 12M18 6 6 18',
+  smile: 'M12 21a9 9 0 1 1 0-18 9 9 0 0 1 0 18ZM8.5 14.5c1.8 2 5.2 2 7 0M9 9.5h.01M15 9.5h.01',
+  pin: 'M9 4h6l-1 6 4 3v1H6v-1l4-3-1-6ZM12 14v6',
+  thread: 'M4 5h16v10H9l-5 4V5Z',
+  edit: 'M4 20h4L19 9l-4-4L4 16v4ZM13.5 6.5l4 4',
+  trash: 'M5 7h14M10 7V4h4v3M7 7l1 13h8l1-13',
+  plus: 'M12 5v14M5 12h14',
+  check: 'M5 12.5 10 17l9-10',
+  checks: 'M2 12.5 7 17l9-10M11 16l1 1 9-10',
+  clock: 'M12 21a9 9 0 1 1 0-18 9 9 0 0 1 0 18Zm0-13v4.5l3 2',
+  alert: 'M12 3 2 20h20L12 3Zm0 6v5m0 3h.01',
+  help: 'M12 21a9 9 0 1 1 0-18 9 9 0 0 1 0 18ZM9.5 9.5a2.5 2.5 0 1 1 3.5 2.3c-.6.3-1 .8-1 1.5V14m0 3h.01',
+  logout: 'M15 4h4v16h-4M10 8l-4 4 4 4M6 12h11',
+  chat: 'M4 5h16v11H8l-4 4V5Z',
+  file: 'M6 3h8l4 4v14H6V3Zm8 0v4h4',
+  download: 'M12 4v11m-5-5 5 5 5-5M5 20h14',
+  more: 'M5 12h.01M12 12h.01M19 12h.01',
+};
+
+export function icon(name, label) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('class', `icon icon-${name}`);
+  if (label) {
+    svg.setAttribute('role', 'img');
+    svg.setAttribute('aria-label', label);
+  } else {
+    svg.setAttribute('aria-hidden', 'true');
+  }
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('d', PATHS[name] || PATHS.more);
+  svg.append(path);
+  return svg;
+}
+
+/** Whether a key event happened while the user was typing in a field. */
+export function inField(event) {
+  const target = event.target;
+  return Boolean(
+    target &&
+      (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName)),
+  );
+}

@@ -1,0 +1,55 @@
+// Paths of the app, kept in the address bar with the History API (the server answers every
+// such path with index.html). `navigate` changes the route; views subscribe to 'route'.
+
+import { store } from './store.js';
+
+const ROUTES = [
+  { name: 'login', pattern: /^\/login\/?$/ },
+  { name: 'change-password', pattern: /^\/change-password\/?$/ },
+  { name: 'chat', pattern: /^\/chat(?:\/([0-9a-fA-F-]{8,64}))?\/?$/, keys: ['roomId'] },
+];
+
+export function parse(pathname) {
+  for (const route of ROUTES) {
+    const match = route.pattern.exec(pathname);
+    if (match) {
+      const params = {};
+      (route.keys || []).forEach((key, index) => {
+        if (match[index + 1]) params[key] = match[index + 1];
+      });
+      return { name: route.name, params };
+    }
+  }
+  return { name: 'chat', params: {} };
+}
+
+export function pathOf(name, params = {}) {
+  switch (name) {
+    case 'login':
+      return '/login';
+    case 'change-password':
+      return '/change-password';
+    default:
+      return params.roomId ? `/chat/${params.roomId}` : '/chat';
+  }
+}
+
+function apply(route) {
+  store.update((s) => {
+    s.route = route;
+  }, 'route');
+}
+
+export function navigate(name, params = {}, { replace = false } = {}) {
+  const path = pathOf(name, params);
+  if (location.pathname !== path) {
+    if (replace) history.replaceState(null, '', path);
+    else history.pushState(null, '', path);
+  }
+  apply({ name, params });
+}
+
+export function startRouter() {
+  window.addEventListener('popstate', () => apply(parse(location.pathname)));
+  return parse(location.pathname);
+}

@@ -1,0 +1,57 @@
+// Debian's chromium driven by playwright-core, headless. Every page records console errors
+// and failed requests so a test can assert the console stayed clean.
+
+import { chromium } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export const SCREENSHOTS = process.env.SCREENSHOT_DIR || '/tmp/switchboard-screenshots';
+
+export function chromiumAvailable() {
+  return existsSync(CHROMIUM);
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** A fresh browser context (its own storage: one user) and a page in it. */
+export async function openPage(browser, { locale = 'en-US', viewport = { width: 1366, height: 800 } } = {}) {
+  const context = await browser.newContext({ locale, viewport });
+  const page = await context.newPage();
+  page.consoleErrors = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') page.consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => page.consoleErrors.push(String(error)));
+  return { context, page };
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const file = path.join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+/** Signs in through the login form. */
+export async function signIn(page, url, login, password) {
+  await page.goto(url);
+  await page.locator('#login').fill(login);
+  await page.locator('#password').fill(password);
+  await page.locator('form.auth-card button[type="submit"]').click();
+}
