@@ -119,7 +119,11 @@ impl Accounts {
     /// Every enabled colleague, for anyone signed in: who to message or invite.
     pub async fn directory(&self) -> Result<Vec<User>> {
         let mut conn = self.store.acquire().await?;
-        Ok(user_store::list(&mut conn).await?.into_iter().filter(|user| !user.disabled).collect())
+        Ok(user_store::list(&mut conn)
+            .await?
+            .into_iter()
+            .filter(|user| !user.disabled)
+            .collect())
     }
 
     pub async fn get_user(&self, actor: &User, id: UserId) -> Result<User> {

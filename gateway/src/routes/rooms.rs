@@ -49,7 +49,10 @@ async fn list(
 /// # GET /api/v1/channels/public
 ///
 /// Public channels anyone may read and join, by name.
-async fn public_channels(State(state): State<AppState>, _caller: AuthUser) -> Result<ApiJson<Vec<Room>>> {
+async fn public_channels(
+    State(state): State<AppState>,
+    _caller: AuthUser,
+) -> Result<ApiJson<Vec<Room>>> {
     Ok(ApiJson(state.rooms.public_channels().await?))
 }
 

@@ -122,7 +122,10 @@ pub struct DirectoryEntry {
 /// # GET /api/v1/directory
 ///
 /// Every active colleague (id, login, name, role), for any signed-in user.
-async fn directory(State(state): State<AppState>, _caller: AuthUser) -> Result<ApiJson<Vec<DirectoryEntry>>> {
+async fn directory(
+    State(state): State<AppState>,
+    _caller: AuthUser,
+) -> Result<ApiJson<Vec<DirectoryEntry>>> {
     let people = state.accounts.directory().await?;
     Ok(ApiJson(
         people

@@ -128,7 +128,9 @@ async fn serve(session: &mut Session, socket: WebSocket) {
             queued += 1;
         }
         while session.streaming && queued < MAX_BATCH {
-            let Some(Some((source, item))) = session.topics.next().now_or_never() else { break };
+            let Some(Some((source, item))) = session.topics.next().now_or_never() else {
+                break;
+            };
             for frame in Box::pin(session.on_bus(source, item)).await {
                 if sink.feed(frame).await.is_err() {
                     return;

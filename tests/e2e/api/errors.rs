@@ -92,8 +92,14 @@ async fn an_unknown_route_is_404_with_the_envelope() {
     );
     // Other paths without an extension serve the web app (its own routes); a missing file
     // is still a 404.
-    let (status, _, _) =
-        error_of(app.http.get(app.url("/nothing/here.txt")).send().await.unwrap()).await;
+    let (status, _, _) = error_of(
+        app.http
+            .get(app.url("/nothing/here.txt"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     app.stop().await;
 }

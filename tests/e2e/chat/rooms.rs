@@ -236,12 +236,32 @@ async fn anyone_lists_colleagues_and_public_channels(app: TestApp) {
     let staff = Staff::hire(&app, &["anna", "boris"]).await;
     create_room(&app, staff.token(0), "channel", "announcements", &[], false).await;
     create_room(&app, staff.token(0), "channel", "board", &[], true).await;
-    let people: Value = app.get("/api/v1/directory", staff.token(1)).await.json().await.unwrap();
-    let logins: Vec<&str> = people.as_array().unwrap().iter().map(|p| p["login"].as_str().unwrap()).collect();
+    let people: Value = app
+        .get("/api/v1/directory", staff.token(1))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let logins: Vec<&str> = people
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["login"].as_str().unwrap())
+        .collect();
     assert_eq!(logins, vec!["admin", "anna", "boris"]);
     assert!(people[0].get("email").is_none() && people[0].get("must_change_password").is_none());
-    let channels: Value = app.get("/api/v1/channels/public", staff.token(1)).await.json().await.unwrap();
-    let names: Vec<&str> = channels.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    let channels: Value = app
+        .get("/api/v1/channels/public", staff.token(1))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = channels
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, vec!["announcements"]);
     app.stop().await;
 }

@@ -161,10 +161,11 @@ async fn duplicates_match_by_phone_email_and_similar_names(store: Store) {
 }
 
 async fn a_name_search_total_stops_counting_at_a_thousand(store: Store) {
-    // Arrange: 1,001 namesakes and one other.
+    // Arrange: 2,001 namesakes, enough for the search to treat the name as common (read in
+    // the records' order, counted by walking them), and one other.
     let org = org(&store).await;
     let contacts = Contacts::new(store.clone());
-    for _ in 0..1001 {
+    for _ in 0..2001 {
         contacts
             .create(Some(&org.seller), person("Пётр", "Однофамильцев"))
             .await
@@ -185,9 +186,23 @@ async fn a_name_search_total_stops_counting_at_a_thousand(store: Store) {
         )
         .await
         .unwrap();
+    let two_words = contacts
+        .list(&org.admin, search("петр однофамильцев"))
+        .await
+        .unwrap();
+    let none = contacts
+        .list(&org.admin, search("однофамильцев павел"))
+        .await
+        .unwrap();
     let all = contacts.list(&org.seller, everything()).await.unwrap();
     // Assert: the search total is a lower bound; unsearched totals stay exact.
     assert_eq!((found.total, found.total_capped), (Some(1000), true));
     assert_eq!(found.items.len(), 10);
-    assert_eq!((all.total, all.total_capped), (Some(1002), false));
+    assert_eq!(
+        (two_words.total, two_words.total_capped),
+        (Some(1000), true)
+    );
+    assert_eq!(two_words.items.len(), 200);
+    assert_eq!((none.total, none.items.len()), (Some(0), 0));
+    assert_eq!((all.total, all.total_capped), (Some(2002), false));
 }

@@ -220,35 +220,41 @@ pub(crate) async fn list(
 
 /// How many companies the filter matches (ignoring the cursor), and whether counting stopped
 /// at `search::TOTAL_CAP`. Without a search the answer is exact: from `crm_counts` when only
-/// visibility and the responsible user filter, else an index count. A name search counts
-/// word-driven up to the cap.
+/// visibility and the responsible user filter, else an index count. A name search counts up
+/// to the cap, walking whichever is smaller: the rarest word's range, or the records the
+/// filter leaves without the search.
 pub(crate) async fn count(
     conn: &mut Conn,
     scope: &Scope,
     filter: &CompanyFilter,
 ) -> Result<(i64, bool)> {
-    if filter.q.is_none() {
-        let total = counts::total(conn, KIND, scope, filter.responsible_id).await?;
-        return Ok((total, false));
-    }
-    let text = match &filter.q {
-        Some(q) => Some(search::Text::measure(conn, Owner::Company, q).await?),
-        None => None,
+    let before_search = counts::total(conn, KIND, scope, filter.responsible_id).await?;
+    let Some(q) = &filter.q else {
+        return Ok((before_search, false));
     };
-    if let Some(text) = text.as_ref().filter(|text| text.can_drive()) {
+    let text = search::Text::measure(conn, Owner::Company, q).await?;
+    if !text.can_drive() {
+        // Only phones and e-mails can match: a handful of exact lookups.
+        let mut sql = Sql::new("select count(*) from companies c");
+        filtered(&mut sql, scope, filter, Some(&text), search::Mode::Set);
+        return Ok((sql.fetch_scalar(conn).await?, false));
+    }
+    let mut sql = if text.dense() && before_search <= search::RECORD_WALK_MAX {
+        let mut sql = Sql::new("select count(*) from (select 1 from companies c");
+        filtered(&mut sql, scope, filter, Some(&text), search::Mode::Probe);
+        sql
+    } else {
         let mut sql = Sql::new(
             "select count(*) from (select 1 from company_words w join companies c on c.id = w.company_id",
         );
-        filtered(&mut sql, scope, filter, Some(text), search::Mode::Driven);
-        sql.push(" limit ")
-            .int(search::TOTAL_CAP + 1)
-            .push(") found");
-        let found = sql.fetch_scalar(conn).await?;
-        return Ok((found.min(search::TOTAL_CAP), found > search::TOTAL_CAP));
-    }
-    let mut sql = Sql::new("select count(*) from companies c");
-    filtered(&mut sql, scope, filter, text.as_ref(), search::Mode::Set);
-    Ok((sql.fetch_scalar(conn).await?, false))
+        filtered(&mut sql, scope, filter, Some(&text), search::Mode::Driven);
+        sql
+    };
+    sql.push(" limit ")
+        .int(search::TOTAL_CAP + 1)
+        .push(") found");
+    let found = sql.fetch_scalar(conn).await?;
+    Ok((found.min(search::TOTAL_CAP), found > search::TOTAL_CAP))
 }
 
 async fn hydrate(conn: &mut Conn, rows: Vec<CompanyRow>) -> Result<Vec<Company>> {

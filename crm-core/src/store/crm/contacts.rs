@@ -283,35 +283,51 @@ pub(crate) async fn list(
 
 /// How many contacts the filter matches (ignoring the cursor), and whether counting stopped
 /// at `search::TOTAL_CAP`. Without a search the answer is exact: from `crm_counts` when only
-/// visibility and the responsible user filter, else an index count. A name search counts
-/// word-driven up to the cap.
+/// visibility and the responsible user filter, else an index count. A name search counts up
+/// to the cap, walking whichever is smaller: the rarest word's range, or the records the
+/// filter leaves without the search.
 pub(crate) async fn count(
     conn: &mut Conn,
     scope: &Scope,
     filter: &ContactFilter,
 ) -> Result<(i64, bool)> {
-    if filter.q.is_none() && filter.company_id.is_none() {
-        let total = counts::total(conn, KIND, scope, filter.responsible_id).await?;
-        return Ok((total, false));
-    }
-    let text = match &filter.q {
-        Some(q) => Some(search::Text::measure(conn, Owner::Contact, q).await?),
-        None => None,
+    let unsearched = ContactFilter {
+        q: None,
+        ..filter.clone()
     };
-    if let Some(text) = text.as_ref().filter(|text| text.can_drive()) {
+    let before_search = if filter.company_id.is_none() {
+        counts::total(conn, KIND, scope, filter.responsible_id).await?
+    } else {
+        let mut sql = Sql::new("select count(*) from contacts c");
+        filtered(&mut sql, scope, &unsearched, None, search::Mode::Set);
+        sql.fetch_scalar(&mut *conn).await?
+    };
+    let Some(q) = &filter.q else {
+        return Ok((before_search, false));
+    };
+    let text = search::Text::measure(conn, Owner::Contact, q).await?;
+    if !text.can_drive() {
+        // Only phones and e-mails can match: a handful of exact lookups.
+        let mut sql = Sql::new("select count(*) from contacts c");
+        filtered(&mut sql, scope, filter, Some(&text), search::Mode::Set);
+        return Ok((sql.fetch_scalar(conn).await?, false));
+    }
+    let mut sql = if text.dense() && before_search <= search::RECORD_WALK_MAX {
+        let mut sql = Sql::new("select count(*) from (select 1 from contacts c");
+        filtered(&mut sql, scope, filter, Some(&text), search::Mode::Probe);
+        sql
+    } else {
         let mut sql = Sql::new(
             "select count(*) from (select 1 from contact_words w join contacts c on c.id = w.contact_id",
         );
-        filtered(&mut sql, scope, filter, Some(text), search::Mode::Driven);
-        sql.push(" limit ")
-            .int(search::TOTAL_CAP + 1)
-            .push(") found");
-        let found = sql.fetch_scalar(conn).await?;
-        return Ok((found.min(search::TOTAL_CAP), found > search::TOTAL_CAP));
-    }
-    let mut sql = Sql::new("select count(*) from contacts c");
-    filtered(&mut sql, scope, filter, text.as_ref(), search::Mode::Set);
-    Ok((sql.fetch_scalar(conn).await?, false))
+        filtered(&mut sql, scope, filter, Some(&text), search::Mode::Driven);
+        sql
+    };
+    sql.push(" limit ")
+        .int(search::TOTAL_CAP + 1)
+        .push(") found");
+    let found = sql.fetch_scalar(conn).await?;
+    Ok((found.min(search::TOTAL_CAP), found > search::TOTAL_CAP))
 }
 
 /// Attaches phones, e-mails and identities to contact rows, one query each for the page.

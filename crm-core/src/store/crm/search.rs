@@ -13,7 +13,9 @@
 //!   page of hits; matches are frequent then, so few records are probed.
 //! - `Mode::Driven`: for totals, the rarest word's range is walked as the outer loop (each
 //!   record once: only at its first word in the range) and the count stops at a cap, so a
-//!   total of a common name costs a bounded walk instead of a count of everything.
+//!   total of a common name costs a bounded walk instead of a count of everything. When the
+//!   filter without the search leaves few records (`RECORD_WALK_MAX`), a total of common
+//!   words walks those records with probes instead.
 
 use std::collections::HashMap;
 
@@ -29,6 +31,11 @@ use crate::{
 
 /// Where a search total stops counting.
 pub(crate) const TOTAL_CAP: i64 = 1_000;
+
+/// A search total walks the records themselves, probing each, when there are at most this
+/// many before the search (one operator's contacts, one company's): cheaper than walking
+/// the range of a common word and dropping most of it as out of scope.
+pub(crate) const RECORD_WALK_MAX: i64 = 20_000;
 
 /// Word-index entries from which a word counts as common.
 const DENSE: i64 = 2_000;
@@ -83,14 +90,14 @@ impl Text {
         self.words.is_empty() || self.words.iter().any(|(_, count)| *count == 0)
     }
 
+    /// Whether every word is common (and all of them have matches).
+    pub fn dense(&self) -> bool {
+        !self.no_words() && self.words.first().is_some_and(|(_, count)| *count >= DENSE)
+    }
+
     /// How to read a page: in the records' order when every word is common.
     pub fn page_mode(&self) -> Mode {
-        let dense = self.words.first().is_some_and(|(_, count)| *count >= DENSE);
-        if dense && !self.no_words() {
-            Mode::Probe
-        } else {
-            Mode::Set
-        }
+        if self.dense() { Mode::Probe } else { Mode::Set }
     }
 
     /// Whether a total can be counted word-driven: only names can match (no phone or e-mail
@@ -138,7 +145,7 @@ impl Text {
                     .push(owner.key())
                     .push(" and x.word >= ")
                     .text(driver)
-                    .push(" and x.word < w.word limit 1)");
+                    .push(" and x.word < w.word limit 1 offset 0)");
                 for (word, _) in rest {
                     sql.push(" and ");
                     word_probe(sql, owner, word, "w.");
@@ -196,10 +203,16 @@ impl Text {
 /// `exists (…)`: the record `subject` has a word starting with `word`. `subject` is either
 /// `c.id` or `w.` (the driving word row, whose key column is appended).
 ///
-/// Every probe ends in `limit 1`. Without it SQLite (3.51) turns `exists` into a join it may
-/// reorder, and then reads a whole table and sorts it instead of walking the records in
-/// order (600 ms instead of 2 ms for a common name at a million contacts); PostgreSQL, too,
-/// keeps a subquery with `limit` as a per-row check. The probe is meant to be exactly that.
+/// A probe looks at one record's few words through `(contact_id, word)`, so the prefix test
+/// is written as `substr(…) = …`, which no index can serve: given a range on `word`,
+/// PostgreSQL, whose estimate for a Cyrillic prefix range is poor (one row for 24,000),
+/// scans the range in the `(word, contact_id)` key for every record probed instead.
+///
+/// Every probe ends in `limit 1 offset 0`, which keeps it a per-row check on both engines:
+/// without a limit SQLite (3.51) turns `exists` into a join it may reorder, and then reads
+/// the whole table and sorts it instead of walking the records in order (600 ms instead of
+/// 2 ms for a common name at a million contacts); PostgreSQL drops a bare `limit` from an
+/// `exists` and pulls it up into a semi-join, but leaves one with an `offset` alone.
 fn word_probe(sql: &mut Sql, owner: Owner, word: &str, subject: &'static str) {
     sql.push("exists (select 1 from ")
         .push(owner.words())
@@ -210,11 +223,11 @@ fn word_probe(sql: &mut Sql, owner: Owner, word: &str, subject: &'static str) {
     if subject == "w." {
         sql.push(owner.key());
     }
-    sql.push(" and v.word >= ")
+    sql.push(" and substr(v.word, 1, cast(")
+        .int(word.chars().count() as i64)
+        .push(" as integer)) = ")
         .text(word)
-        .push(" and v.word < ")
-        .text(prefix_end(word))
-        .push(" limit 1)");
+        .push(" limit 1 offset 0)");
 }
 
 /// What makes two records look alike.
