@@ -68,18 +68,7 @@ async fn send(
                     .map_err(|_| DeliveryError::Rejected {
                         reason: "the Telegram channel was removed".into(),
                     })?;
-                let api_url = channel.config["api_url"]
-                    .as_str()
-                    .unwrap_or(&state.settings.channels.telegram_api_url)
-                    .to_owned();
-                let token = channel.config["token"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned();
-                let client = TelegramClient::new(&api_url, &token, Duration::from_secs(30))
-                    .map_err(|error| DeliveryError::Temporary {
-                        reason: error.to_string(),
-                    })?;
+                let client = crate::telegram::client(state, &channel, Duration::from_secs(30))?;
                 clients.insert(item.account.clone(), client);
             }
             match clients.get(&item.account) {

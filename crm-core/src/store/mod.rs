@@ -15,6 +15,7 @@ pub(crate) mod lines;
 pub(crate) mod messages;
 pub(crate) mod outbox;
 pub(crate) mod pins;
+pub(crate) mod pollers;
 pub(crate) mod rooms;
 mod rows;
 pub(crate) mod search;
@@ -33,6 +34,7 @@ use sqlx::{
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use departments::NewDepartment;
 pub use outbox::OutboxItem;
+pub use pollers::PollerState;
 pub use sessions::SessionRecord;
 pub use users::UserWithHash;
 

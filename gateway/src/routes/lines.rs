@@ -13,6 +13,7 @@ use crm_core::domain::{
     Channel, ChannelKind, Conversation, ConversationStatus, Distribution, Line, LineId, RoomId,
     UserId,
 };
+use crm_core::{service::is_polled, store::PollerState};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -97,15 +98,26 @@ async fn show_line(
 pub struct ChannelResponse {
     #[serde(flatten)]
     channel: Channel,
-    /// Where the provider must deliver updates.
+    /// `webhook` or `polling`.
+    mode: &'static str,
+    /// Where the provider must deliver updates (webhook mode).
     webhook_path: String,
+    /// Which node polls and how the last poll went (polling mode, once polled).
+    poller: Option<PollerState>,
 }
 
-fn describe(channel: Channel) -> ChannelResponse {
+fn describe(channel: Channel, poller: Option<PollerState>) -> ChannelResponse {
     let webhook_path = format!("/webhooks/{}/{}", channel.kind.as_str(), channel.id);
+    let mode = if is_polled(&channel) {
+        "polling"
+    } else {
+        "webhook"
+    };
     ChannelResponse {
         channel,
+        mode,
         webhook_path,
+        poller,
     }
 }
 
@@ -114,15 +126,16 @@ async fn list_channels(
     State(state): State<AppState>,
     caller: AuthUser,
 ) -> Result<ApiJson<Vec<ChannelResponse>>> {
-    Ok(ApiJson(
-        state
-            .open_lines
-            .channels(&caller.user)
-            .await?
-            .into_iter()
-            .map(describe)
-            .collect(),
-    ))
+    let mut described = Vec::new();
+    for channel in state.open_lines.channels(&caller.user).await? {
+        let poller = if is_polled(&channel) {
+            state.open_lines.poller_state(channel.id).await?
+        } else {
+            None
+        };
+        described.push(describe(channel, poller));
+    }
+    Ok(ApiJson(described))
 }
 
 #[derive(Deserialize)]
@@ -134,6 +147,8 @@ pub struct ConnectTelegramRequest {
     api_url: Option<String>,
     /// Checked against `X-Telegram-Bot-Api-Secret-Token`; empty accepts any caller.
     webhook_secret: Option<String>,
+    /// `webhook` (default) or `polling` (getUpdates, for hubs Telegram cannot reach).
+    mode: Option<String>,
 }
 
 /// # POST /api/v1/channels/telegram
@@ -147,6 +162,13 @@ async fn connect_telegram(
 ) -> Result<(StatusCode, ApiJson<ChannelResponse>)> {
     caller.require_role(crm_core::domain::Role::Admin)?;
     let line: LineId = request.line_id.parse()?;
+    let mode = request.mode.as_deref().unwrap_or("webhook");
+    if !matches!(mode, "webhook" | "polling") {
+        return Err(ApiError::invalid_field(
+            "mode",
+            "must be webhook or polling",
+        ));
+    }
     let api_url = request
         .api_url
         .unwrap_or_else(|| state.settings.channels.telegram_api_url.clone());
@@ -163,8 +185,7 @@ async fn connect_telegram(
         .or(bot.username.clone())
         .unwrap_or_else(|| format!("bot {}", bot.id));
     let secret = request.webhook_secret.unwrap_or_default();
-    let config =
-        json!({"token": request.token.trim(), "api_url": api_url, "webhook_secret": secret});
+    let config = json!({"token": request.token.trim(), "api_url": api_url, "webhook_secret": secret, "mode": mode});
     let channel = state
         .open_lines
         .add_channel(
@@ -177,13 +198,18 @@ async fn connect_telegram(
         )
         .await?;
     let public = state.settings.channels.public_url.trim_end_matches('/');
-    if !public.is_empty() {
+    if mode == "polling" {
+        // Telegram refuses getUpdates while a webhook is set.
+        if let Err(error) = client.delete_webhook().await {
+            tracing::warn!(error.message = %error, "telegram webhook not deleted");
+        }
+    } else if !public.is_empty() {
         let url = format!("{public}/webhooks/telegram/{}", channel.id);
         if let Err(error) = client.set_webhook(&url, &secret).await {
             tracing::warn!(error.message = %error, "telegram webhook not registered");
         }
     }
-    Ok((StatusCode::CREATED, ApiJson(describe(channel))))
+    Ok((StatusCode::CREATED, ApiJson(describe(channel, None))))
 }
 
 #[derive(Deserialize)]

@@ -9,10 +9,10 @@ use axum::{
     http::{HeaderMap, StatusCode},
     routing::post,
 };
-use connectors::telegram::{self, UpdateEvent};
+use connectors::telegram;
 use crm_core::domain::{ChannelId, ChannelKind};
 
-use crate::{error::ApiError, error::Result, open_lines, state::AppState};
+use crate::{error::ApiError, error::Result, state::AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/webhooks/telegram/{channel_id}", post(telegram_update))
@@ -53,14 +53,6 @@ async fn telegram_update(
     }
     let update = telegram::parse_update(&channel.account, &body)
         .map_err(|error| ApiError::bad_request("malformed_update", error.to_string()))?;
-    match update.event {
-        Some(UpdateEvent::Message(message)) => {
-            open_lines::receive(&state, &channel, &message).await?
-        }
-        Some(UpdateEvent::Blocked { chat_id }) => {
-            tracing::info!(channel.id = %channel.id, chat_id, "a Telegram user blocked the bot");
-        }
-        None => {}
-    }
+    crate::telegram::apply(&state, &channel, update.event).await?;
     Ok(StatusCode::OK)
 }

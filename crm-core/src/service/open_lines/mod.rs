@@ -5,10 +5,12 @@
 
 mod admin;
 mod inbound;
+mod polling;
 mod routing;
 
 pub use admin::NewLineRequest;
 pub use inbound::Received;
+pub use polling::is_polled;
 pub use routing::Assignment;
 
 use crate::{
