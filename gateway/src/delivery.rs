@@ -6,10 +6,11 @@ use std::{collections::HashMap, time::Duration};
 
 use connectors::telegram::TelegramClient;
 use crm_core::{
-    domain::{ChannelKind, ChatEvent, DeliveryError},
+    domain::{ChannelKind, ChatEvent, ContentHash, DeliveryError, OutboundMessage},
     service::{Changed, DeliveryUpdate},
     store::OutboxItem,
 };
+use futures_util::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 use crate::{events, state::AppState};
@@ -72,7 +73,7 @@ async fn send(
                 clients.insert(item.account.clone(), client);
             }
             match clients.get(&item.account) {
-                Some(client) => client.send_message(&item.message).await,
+                Some(client) => send_telegram(state, client, &item.message).await,
                 None => Err(DeliveryError::Temporary {
                     reason: "no client".into(),
                 }),
@@ -82,6 +83,57 @@ async fn send(
             reason: format!("sending to {} is not supported yet", other.as_str()),
         }),
     }
+}
+
+/// Telegram captions hold at most 1024 characters; a longer text goes as its own message.
+const CAPTION_LIMIT: usize = 1024;
+
+/// The text, and each attached file from the media store (the text as the first file's
+/// caption when it fits). Returns the provider id of the last message sent.
+async fn send_telegram(
+    state: &AppState,
+    client: &TelegramClient,
+    message: &OutboundMessage,
+) -> Result<String, DeliveryError> {
+    if message.files.is_empty() {
+        return client.send_message(message).await;
+    }
+    let mut caption = Some(message.text.as_str()).filter(|text| !text.is_empty());
+    let mut sent = None;
+    if caption.is_some_and(|text| text.chars().count() > CAPTION_LIMIT) {
+        sent = Some(client.send_message(message).await?);
+        caption = None;
+    }
+    for file in &message.files {
+        let bytes = read_blob(state, &file.sha256).await?;
+        sent = Some(
+            client
+                .send_file(message, file, bytes, caption.take())
+                .await?,
+        );
+    }
+    sent.ok_or_else(|| DeliveryError::Rejected {
+        reason: "nothing to send".into(),
+    })
+}
+
+async fn read_blob(state: &AppState, sha256: &str) -> Result<bytes::Bytes, DeliveryError> {
+    let missing = |reason: String| DeliveryError::Rejected { reason };
+    let key = ContentHash::parse(sha256).map_err(|e| missing(e.to_string()))?;
+    let blob = state
+        .blobs
+        .get(&key)
+        .await
+        .map_err(|e| missing(format!("attached file unavailable: {e}")))?;
+    let mut bytes = bytes::BytesMut::with_capacity(usize::try_from(blob.size).unwrap_or(0));
+    let mut stream = blob.stream;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| DeliveryError::Temporary {
+            reason: format!("reading the attached file: {e}"),
+        })?;
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes.freeze())
 }
 
 async fn announce(state: &AppState, item: &OutboxItem, update: DeliveryUpdate) {

@@ -5,7 +5,7 @@
 use std::{collections::HashSet, time::Duration};
 
 use crm_core::{
-    domain::{Channel, InboundMessage, LineId, UserId},
+    domain::{Channel, InboundMessage, LineId, NewAttachment, UserId},
     service::{Assignment, Changed},
 };
 use realtime::PresenceStatus;
@@ -17,12 +17,18 @@ use crate::{error::ApiError, events, state::AppState};
 const ROUTING_PERIOD: Duration = Duration::from_secs(2);
 
 /// Stores an inbound message, then (after the commit) publishes it and routes its line.
-pub async fn receive(
+/// `files` are the message's attachments already fetched into the media store (see
+/// `OpenLines::receive_with_files`); empty when it has none or they stay with the provider.
+pub async fn receive_with_files(
     state: &AppState,
     channel: &Channel,
     message: &InboundMessage,
+    files: &[Option<NewAttachment>],
 ) -> Result<(), ApiError> {
-    let received = state.open_lines.receive(channel, message).await?;
+    let received = state
+        .open_lines
+        .receive_with_files(channel, message, files)
+        .await?;
     let changed = Changed {
         value: (),
         events: received.events,

@@ -66,6 +66,7 @@ async fn queue(store: &Store, count: usize) -> Vec<crm_core::domain::MessageId> 
             chat_id: "42".into(),
             text: format!("reply {n}"),
             reply_to: None,
+            files: Vec::new(),
         };
         outbox
             .enqueue(message.id, room.id, ChannelKind::Telegram, "666", &outbound)

@@ -14,6 +14,7 @@ fn reply(text: &str) -> OutboundMessage {
         chat_id: "42".into(),
         text: text.into(),
         reply_to: Some("5".into()),
+        files: Vec::new(),
     }
 }
 

@@ -112,6 +112,15 @@ pub struct OutboundMessage {
     pub chat_id: String,
     pub text: String,
     pub reply_to: Option<String>,
+    /// Files the operator attached, in the media store under their hash.
+    pub files: Vec<OutboundFile>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboundFile {
+    pub sha256: String,
+    pub file_name: String,
+    pub content_type: String,
 }
 
 /// Why a send did not go through, in the terms the delivery worker acts on.

@@ -17,7 +17,7 @@ pub use attachment::{
 };
 pub use channel::{
     ChannelKind, ChatKind, DeliveryError, ExternalSender, InboundAttachment, InboundAttachmentKind,
-    InboundMessage, OutboundMessage,
+    InboundMessage, OutboundFile, OutboundMessage,
 };
 pub use event::ChatEvent;
 pub use ids::{AuditId, ChannelId, DepartmentId, LineId, MessageId, RoomId, SessionId, UserId};

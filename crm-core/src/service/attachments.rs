@@ -38,7 +38,7 @@ impl Attachments {
         self.authorize_upload(actor)?;
         let id = AttachmentId::new();
         let mut tx = self.store.begin().await?;
-        attachment_store::insert(&mut tx, id, actor.id, &new, now()).await?;
+        attachment_store::insert(&mut tx, id, Some(actor.id), &new, now()).await?;
         let attachment = attachment_store::get(&mut tx, id)
             .await?
             .ok_or(Error::not_found("attachment"))?;

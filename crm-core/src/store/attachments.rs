@@ -46,7 +46,8 @@ impl TryFrom<AttachmentRow> for Attachment {
 pub(crate) async fn insert(
     conn: &mut Conn,
     id: AttachmentId,
-    uploader: UserId,
+    // None for files clients sent through a provider.
+    uploader: Option<UserId>,
     new: &NewAttachment,
     now: Timestamp,
 ) -> Result<()> {
@@ -57,7 +58,7 @@ pub(crate) async fn insert(
          created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $7)",
     )
     .bind(id.to_string())
-    .bind(uploader.to_string())
+    .bind(uploader.map(|id| id.to_string()))
     .bind(new.sha256.as_str())
     .bind(size)
     .bind(new.content_type.as_str())

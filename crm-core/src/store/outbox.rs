@@ -41,7 +41,7 @@ pub(crate) async fn insert(
     outbound: &OutboundMessage,
     now: Timestamp,
 ) -> Result<()> {
-    let payload = serde_json::json!({"chat_id": outbound.chat_id, "text": outbound.text, "reply_to": outbound.reply_to});
+    let payload = serde_json::json!({"chat_id": outbound.chat_id, "text": outbound.text, "reply_to": outbound.reply_to, "files": outbound.files});
     sqlx::query(
         "insert into outbox (id, message_id, room_id, channel, account, payload, next_attempt_at, created_at, \
          updated_at) values ($1, $2, $3, $4, $5, $6, $7, $7, $7)",
@@ -108,6 +108,8 @@ fn item_of(row: OutboxRow) -> Result<OutboxItem> {
             chat_id: text("chat_id").unwrap_or_default(),
             text: text("text").unwrap_or_default(),
             reply_to: text("reply_to"),
+            // Rows written before files were carried have none.
+            files: serde_json::from_value(payload["files"].clone()).unwrap_or_default(),
         },
         attempts: row.attempts,
     })

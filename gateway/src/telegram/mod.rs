@@ -1,6 +1,7 @@
 //! Telegram on the gateway side: what an update means once it arrived (by webhook or by
 //! polling), and the poller for bots in polling mode.
 
+mod files;
 mod polling;
 
 pub use polling::run as run_pollers;
@@ -19,7 +20,10 @@ pub async fn apply(
     event: Option<UpdateEvent>,
 ) -> Result<(), ApiError> {
     match event {
-        Some(UpdateEvent::Message(message)) => open_lines::receive(state, channel, &message).await,
+        Some(UpdateEvent::Message(message)) => {
+            let files = files::fetch(state, channel, &message).await;
+            open_lines::receive_with_files(state, channel, &message, &files).await
+        }
         Some(UpdateEvent::Blocked { chat_id }) => {
             tracing::info!(channel.id = %channel.id, chat_id, "a Telegram user blocked the bot");
             Ok(())

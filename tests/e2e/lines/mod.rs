@@ -1,4 +1,5 @@
 //! Open lines end to end: a client on a messenger, an operator in the browser protocol.
 
+mod files;
 mod polling;
 mod telegram;

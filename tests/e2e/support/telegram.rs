@@ -87,6 +87,89 @@ impl TelegramEmulator {
         );
     }
 
+    /// Puts a file on the emulated Telegram servers, as a client's upload; its `file_id`.
+    pub async fn upload_file(&self, bytes: &[u8], name: &str, mime: &str) -> String {
+        use base64::Engine;
+        let body = json!({
+            "content_base64": base64::engine::general_purpose::STANDARD.encode(bytes),
+            "file_name": name,
+            "mime_type": mime,
+        });
+        let stored: Value = self
+            .http
+            .post(format!("{}/uploadFile", self.url))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        stored["file_id"].as_str().unwrap().to_owned()
+    }
+
+    /// The client sends a message with the given Telegram `Message` fields (a document,
+    /// a caption, `reply_to_message`…).
+    pub async fn client_sends(&self, token: &str, chat: i64, name: &str, fields: Value) {
+        let mut body = json!({
+            "botToken": token,
+            "from": {"id": chat, "first_name": name, "is_bot": false},
+            "chat": {"id": chat, "type": "private", "first_name": name},
+            "date": std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs(),
+        });
+        for (key, value) in fields.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        let response = self
+            .http
+            .post(format!("{}/sendMessage", self.url))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+    }
+
+    /// Everything the bot sent to a chat, as the Bot API messages it sent.
+    pub async fn bot_sent(&self, token: &str, chat: i64) -> Vec<Value> {
+        let response: Value = self
+            .http
+            .post(format!("{}/getUpdatesHistory", self.url))
+            .json(&json!({"token": token}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        response["result"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|update| {
+                update["message"]["chat_id"].to_string().trim_matches('"') == chat.to_string()
+            })
+            .map(|update| update["message"].clone())
+            .collect()
+    }
+
+    /// A file's bytes, downloaded the way a bot does (getFile path).
+    pub async fn file_bytes(&self, token: &str, file_id: &str) -> Vec<u8> {
+        self.http
+            .get(format!("{}/file/bot{token}/documents/{file_id}", self.url))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec()
+    }
+
     /// What the bot has sent to a chat so far.
     pub async fn bot_messages(&self, token: &str, chat: i64) -> Vec<String> {
         let body = json!({"token": token});

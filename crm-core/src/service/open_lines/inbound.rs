@@ -7,11 +7,11 @@ use super::OpenLines;
 use crate::{
     Error, Result,
     domain::{
-        Channel, ChatEvent, Conversation, InboundMessage, Message, MessageBody, NewMessage,
-        NewRoom, RoomId, RoomKind, now,
+        AttachmentId, Channel, ChatEvent, Conversation, InboundMessage, Message, MessageBody,
+        NewAttachment, NewMessage, NewRoom, RoomId, RoomKind, now,
     },
     service::rooms::append,
-    store::{conversations, message_store, room_store},
+    store::{attachment_store, conversations, message_store, room_store},
 };
 
 /// What storing an inbound message did.
@@ -26,6 +26,18 @@ pub struct Received {
 
 impl OpenLines {
     pub async fn receive(&self, channel: &Channel, inbound: &InboundMessage) -> Result<Received> {
+        self.receive_with_files(channel, inbound, &[]).await
+    }
+
+    /// `receive` for a message whose attachments the gateway fetched into the media store:
+    /// `files[i]` is the stored copy of `inbound.attachments[i]`, `None` where fetching
+    /// failed (that attachment keeps the provider's reference).
+    pub async fn receive_with_files(
+        &self,
+        channel: &Channel,
+        inbound: &InboundMessage,
+        files: &[Option<NewAttachment>],
+    ) -> Result<Received> {
         let line = channel.line_id.ok_or_else(|| {
             Error::validation("line_id", "the channel is not connected to a line")
         })?;
@@ -69,12 +81,20 @@ impl OpenLines {
                     edited
                 }
                 None => {
-                    self.append_client_message(&mut tx, room_id, inbound, body, &mut events, now)
-                        .await?
+                    self.append_client_message(
+                        &mut tx,
+                        room_id,
+                        inbound,
+                        files,
+                        body,
+                        &mut events,
+                        now,
+                    )
+                    .await?
                 }
             }
         } else {
-            self.append_client_message(&mut tx, room_id, inbound, body, &mut events, now)
+            self.append_client_message(&mut tx, room_id, inbound, files, body, &mut events, now)
                 .await?
         };
         conversations::record_receipt(&mut tx, &inbound.dedup_key, message.id, now).await?;
@@ -96,12 +116,12 @@ impl OpenLines {
         tx: &mut crate::store::Conn,
         room_id: RoomId,
         inbound: &InboundMessage,
+        files: &[Option<NewAttachment>],
         body: MessageBody,
         events: &mut Vec<ChatEvent>,
         now: crate::domain::Timestamp,
     ) -> Result<Message> {
-        let attachments =
-            serde_json::to_value(&inbound.attachments).unwrap_or_else(|_| serde_json::json!([]));
+        let attachments = attachments_json(tx, inbound, files, now).await?;
         let new = NewMessage {
             room_id,
             author_id: None,
@@ -126,6 +146,34 @@ impl OpenLines {
         });
         Ok(message)
     }
+}
+
+/// What the message carries: references to the stored files, and the provider's reference
+/// for any that could not be fetched.
+async fn attachments_json(
+    tx: &mut crate::store::Conn,
+    inbound: &InboundMessage,
+    files: &[Option<NewAttachment>],
+    now: crate::domain::Timestamp,
+) -> Result<serde_json::Value> {
+    let mut items = Vec::with_capacity(inbound.attachments.len());
+    for (index, provided) in inbound.attachments.iter().enumerate() {
+        let item = match files.get(index).and_then(Option::as_ref) {
+            Some(file) => {
+                let id = AttachmentId::new();
+                attachment_store::insert(tx, id, None, file, now).await?;
+                let stored = attachment_store::get(tx, id)
+                    .await?
+                    .ok_or(Error::not_found("attachment"))?;
+                serde_json::to_value(stored.reference())
+            }
+            None => serde_json::to_value(provided),
+        };
+        items.push(
+            item.map_err(|e| Error::Internal(format!("attachment not encodable: {e}").into()))?,
+        );
+    }
+    Ok(serde_json::Value::Array(items))
 }
 
 async fn open_conversation(

@@ -13,8 +13,8 @@ pub use membership::Changed;
 use crate::{
     Error, Result, Store,
     domain::{
-        ConversationStatus, Message, MessageId, NewMessage, NewRoom, OutboundMessage, Room, RoomId,
-        RoomKind, Timestamp, now,
+        AttachmentId, ConversationStatus, Message, MessageId, NewMessage, NewRoom, OutboundFile,
+        OutboundMessage, Room, RoomId, RoomKind, Timestamp, now,
     },
     store::{Conn, attachment_store, conversations, lines, message_store, outbox, room_store},
 };
@@ -130,6 +130,30 @@ pub(crate) async fn append(tx: &mut Conn, new: &NewMessage, now: Timestamp) -> R
         .ok_or(Error::not_found("message"))
 }
 
+/// The stored files behind a staff message's attachment references, for the provider.
+async fn outbound_files(
+    tx: &mut Conn,
+    references: &serde_json::Value,
+) -> Result<Vec<OutboundFile>> {
+    let mut files = Vec::new();
+    let ids = references
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|item| item["id"].as_str()?.parse::<AttachmentId>().ok());
+    for id in ids {
+        let attachment = attachment_store::get(tx, id)
+            .await?
+            .ok_or(Error::not_found("attachment"))?;
+        files.push(OutboundFile {
+            sha256: attachment.sha256.as_str().to_owned(),
+            file_name: attachment.file_name.as_str().to_owned(),
+            content_type: attachment.content_type.as_str().to_owned(),
+        });
+    }
+    Ok(files)
+}
+
 async fn forward_to_client(
     tx: &mut Conn,
     id: MessageId,
@@ -149,6 +173,7 @@ async fn forward_to_client(
         chat_id: conversation.external_chat_id,
         text: new.body.as_str().to_owned(),
         reply_to: None,
+        files: outbound_files(tx, &new.attachments).await?,
     };
     outbox::insert(
         tx,
