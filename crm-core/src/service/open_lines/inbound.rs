@@ -81,21 +81,12 @@ impl OpenLines {
                     edited
                 }
                 None => {
-                    self.append_client_message(
-                        &mut tx,
-                        room_id,
-                        inbound,
-                        files,
-                        body,
-                        &mut events,
-                        now,
-                    )
-                    .await?
+                    append_client_message(&mut tx, room_id, inbound, files, body, &mut events, now)
+                        .await?
                 }
             }
         } else {
-            self.append_client_message(&mut tx, room_id, inbound, files, body, &mut events, now)
-                .await?
+            append_client_message(&mut tx, room_id, inbound, files, body, &mut events, now).await?
         };
         conversations::record_receipt(&mut tx, &inbound.dedup_key, message.id, now).await?;
         conversations::client_wrote(&mut tx, room_id, now).await?;
@@ -110,42 +101,41 @@ impl OpenLines {
             events,
         })
     }
+}
 
-    async fn append_client_message(
-        &self,
-        tx: &mut crate::store::Conn,
-        room_id: RoomId,
-        inbound: &InboundMessage,
-        files: &[Option<NewAttachment>],
-        body: MessageBody,
-        events: &mut Vec<ChatEvent>,
-        now: crate::domain::Timestamp,
-    ) -> Result<Message> {
-        let attachments = attachments_json(tx, inbound, files, now).await?;
-        let new = NewMessage {
-            room_id,
-            author_id: None,
-            client_id: None,
-            body,
-            attachments,
-            thread_root_id: None,
-        };
-        let stored = append(tx, &new, now).await?;
-        conversations::mark_external(
-            tx,
-            stored.id,
-            &inbound.message_id,
-            &inbound.sender.display_name,
-        )
-        .await?;
-        let message = message_store::get(tx, stored.id)
-            .await?
-            .ok_or(Error::not_found("message"))?;
-        events.push(ChatEvent::MessageCreated {
-            message: message.clone(),
-        });
-        Ok(message)
-    }
+async fn append_client_message(
+    tx: &mut crate::store::Conn,
+    room_id: RoomId,
+    inbound: &InboundMessage,
+    files: &[Option<NewAttachment>],
+    body: MessageBody,
+    events: &mut Vec<ChatEvent>,
+    now: crate::domain::Timestamp,
+) -> Result<Message> {
+    let attachments = attachments_json(tx, inbound, files, now).await?;
+    let new = NewMessage {
+        room_id,
+        author_id: None,
+        client_id: None,
+        body,
+        attachments,
+        thread_root_id: None,
+    };
+    let stored = append(tx, &new, now).await?;
+    conversations::mark_external(
+        tx,
+        stored.id,
+        &inbound.message_id,
+        &inbound.sender.display_name,
+    )
+    .await?;
+    let message = message_store::get(tx, stored.id)
+        .await?
+        .ok_or(Error::not_found("message"))?;
+    events.push(ChatEvent::MessageCreated {
+        message: message.clone(),
+    });
+    Ok(message)
 }
 
 /// What the message carries: references to the stored files, and the provider's reference
