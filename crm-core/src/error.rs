@@ -16,6 +16,17 @@ pub enum Error {
         constraint: Cow<'static, str>,
         message: Cow<'static, str>,
     },
+    /// The request cannot be carried out in the record's current state (a stage that still
+    /// holds deals, a lead converted already); `code` is machine-readable.
+    #[error("{message}")]
+    Refused {
+        code: &'static str,
+        message: Cow<'static, str>,
+    },
+    /// Some items of an all-or-nothing batch failed, so none was applied: the position of
+    /// each failed item and why.
+    #[error("{} items failed", failures.len())]
+    Batch { failures: Vec<(usize, String)> },
     /// A value failed a domain rule; `field` names the input at fault.
     #[error("invalid {field}: {message}")]
     Validation {
@@ -43,6 +54,13 @@ impl Error {
     ) -> Self {
         Self::Validation {
             field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn refused(code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        Self::Refused {
+            code,
             message: message.into(),
         }
     }

@@ -132,6 +132,21 @@ impl From<crm_core::Error> for ApiError {
         match error {
             E::NotFound { entity } => Self::not_found(format!("{entity} not found")),
             E::Conflict { message, .. } => Self::new(StatusCode::CONFLICT, "conflict", message),
+            E::Refused { code, message } => Self::new(StatusCode::CONFLICT, code, message),
+            E::Batch { failures } => {
+                let mut error = Self::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "batch_failed",
+                    format!(
+                        "{} of the items failed, so none was changed",
+                        failures.len()
+                    ),
+                );
+                for (index, reason) in failures {
+                    error.fields.insert(format!("ids[{index}]"), reason);
+                }
+                error
+            }
             E::Validation { field, message } => Self::invalid_field(field, message),
             E::Unauthenticated => Self::unauthorized("invalid credentials"),
             E::Forbidden(message) => Self::new(StatusCode::FORBIDDEN, "forbidden", message),

@@ -1,5 +1,5 @@
 //! The CRM storage contract: contacts, companies, the timeline, visibility by role,
-//! duplicates and merge, written once against the services and run on SQLite and on
+//! duplicates and merge, pipelines, deals, leads and analytics, written once against the services and run on SQLite and on
 //! PostgreSQL (`crm_contract::<topic>::sqlite::*`, `crm_contract::<topic>::postgres::*`).
 
 use std::{collections::HashSet, future::Future};
@@ -55,8 +55,13 @@ macro_rules! crm_suite {
 }
 use crm_suite;
 
+mod analytics;
+mod deals;
+mod leads;
 mod merge;
+mod pipelines;
 mod records;
+mod sales;
 mod search;
 mod timeline;
 mod visibility;

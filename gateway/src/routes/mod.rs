@@ -1,15 +1,19 @@
 //! The REST API under `/api/v1`, one module per resource, plus health probes.
 
+mod analytics;
 mod attachments;
 mod audit;
 mod auth;
 mod companies;
 mod contacts;
+mod deals;
 mod departments;
 pub mod health;
+mod leads;
 mod lines;
 mod messages;
 mod pins;
+mod pipelines;
 mod presence;
 mod rooms;
 mod search;
@@ -37,6 +41,10 @@ pub fn api_router() -> Router<AppState> {
         .merge(threads::router())
         .merge(contacts::router())
         .merge(companies::router())
+        .merge(pipelines::router())
+        .merge(deals::router())
+        .merge(leads::router())
+        .merge(analytics::router())
         .merge(timeline::router())
         .merge(lines::router())
         .merge(webhooks::router())

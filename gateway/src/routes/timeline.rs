@@ -1,4 +1,4 @@
-//! The timeline of contacts and companies, and comments on it. An entry linked to several
+//! The timeline of contacts, companies, deals and leads, and comments on it. An entry linked to several
 //! records (a field change that moves a contact between companies) shows on each.
 
 use axum::{
@@ -8,7 +8,10 @@ use axum::{
     routing::get,
 };
 use crm_core::{
-    domain::crm::{CompanyId, ContactId, EntityRef, TimelineCursor, TimelineEntry, TimelinePage},
+    domain::crm::{
+        CompanyId, ContactId, DealId, EntityKind, EntityRef, LeadId, TimelineCursor, TimelineEntry,
+        TimelinePage,
+    },
     service::Timeline,
 };
 use serde::Deserialize;
@@ -32,6 +35,26 @@ pub fn router() -> Router<AppState> {
             "/api/v1/companies/{id}/comments",
             axum::routing::post(company_comment),
         )
+        .route("/api/v1/deals/{id}/timeline", get(deal_page))
+        .route(
+            "/api/v1/deals/{id}/comments",
+            axum::routing::post(deal_comment),
+        )
+        .route("/api/v1/leads/{id}/timeline", get(lead_page))
+        .route(
+            "/api/v1/leads/{id}/comments",
+            axum::routing::post(lead_comment),
+        )
+}
+
+/// The record a timeline route names, by kind and path id.
+fn entity(kind: EntityKind, raw: &str) -> Result<EntityRef> {
+    Ok(match kind {
+        EntityKind::Contact => EntityRef::contact(path_id::<ContactId>(raw, "contact")?),
+        EntityKind::Company => EntityRef::company(path_id::<CompanyId>(raw, "company")?),
+        EntityKind::Deal => EntityRef::deal(path_id::<DealId>(raw, "deal")?),
+        EntityKind::Lead => EntityRef::lead(path_id::<LeadId>(raw, "lead")?),
+    })
 }
 
 #[derive(Deserialize)]
@@ -80,27 +103,28 @@ async fn comment(
 ///
 /// Everything that happened with the contact, newest first: `{entries, next_cursor}`, each
 /// entry `{id, kind, author_id, occurred_at, summary, payload}`. At most 200 per page
-/// (default 50).
+/// (default 50). The same for companies, deals and leads below.
 async fn contact_page(
     State(state): State<AppState>,
     caller: AuthUser,
     Path(id): Path<String>,
     Query(query): Query<PageQuery>,
 ) -> Result<ApiJson<TimelinePage>> {
-    let entity = EntityRef::contact(path_id::<ContactId>(&id, "contact")?);
+    let entity = entity(EntityKind::Contact, &id)?;
     Ok(ApiJson(page(&state, &caller, entity, query).await?))
 }
 
 /// # POST /api/v1/contacts/{id}/comments
 ///
 /// `{text}` (1–10,000 characters): a comment on the contact's timeline; 201 with the entry.
+/// The same for companies, deals and leads.
 async fn contact_comment(
     State(state): State<AppState>,
     caller: AuthUser,
     Path(id): Path<String>,
     ApiJson(request): ApiJson<CommentRequest>,
 ) -> Result<(StatusCode, ApiJson<TimelineEntry>)> {
-    let entity = EntityRef::contact(path_id::<ContactId>(&id, "contact")?);
+    let entity = entity(EntityKind::Contact, &id)?;
     comment(&state, &caller, entity, request).await
 }
 
@@ -111,7 +135,7 @@ async fn company_page(
     Path(id): Path<String>,
     Query(query): Query<PageQuery>,
 ) -> Result<ApiJson<TimelinePage>> {
-    let entity = EntityRef::company(path_id::<CompanyId>(&id, "company")?);
+    let entity = entity(EntityKind::Company, &id)?;
     Ok(ApiJson(page(&state, &caller, entity, query).await?))
 }
 
@@ -122,6 +146,50 @@ async fn company_comment(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<CommentRequest>,
 ) -> Result<(StatusCode, ApiJson<TimelineEntry>)> {
-    let entity = EntityRef::company(path_id::<CompanyId>(&id, "company")?);
+    let entity = entity(EntityKind::Company, &id)?;
+    comment(&state, &caller, entity, request).await
+}
+
+/// # GET /api/v1/deals/{id}/timeline?cursor=…&limit=…
+async fn deal_page(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(id): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Result<ApiJson<TimelinePage>> {
+    let entity = entity(EntityKind::Deal, &id)?;
+    Ok(ApiJson(page(&state, &caller, entity, query).await?))
+}
+
+/// # POST /api/v1/deals/{id}/comments
+async fn deal_comment(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<CommentRequest>,
+) -> Result<(StatusCode, ApiJson<TimelineEntry>)> {
+    let entity = entity(EntityKind::Deal, &id)?;
+    comment(&state, &caller, entity, request).await
+}
+
+/// # GET /api/v1/leads/{id}/timeline?cursor=…&limit=…
+async fn lead_page(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(id): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Result<ApiJson<TimelinePage>> {
+    let entity = entity(EntityKind::Lead, &id)?;
+    Ok(ApiJson(page(&state, &caller, entity, query).await?))
+}
+
+/// # POST /api/v1/leads/{id}/comments
+async fn lead_comment(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<CommentRequest>,
+) -> Result<(StatusCode, ApiJson<TimelineEntry>)> {
+    let entity = entity(EntityKind::Lead, &id)?;
     comment(&state, &caller, entity, request).await
 }

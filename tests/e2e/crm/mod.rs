@@ -1,9 +1,10 @@
 //! The CRM over REST: contacts, companies, the timeline, visibility by role, duplicates and
-//! merge, each test run on SQLite and on PostgreSQL (`crm::<module>::sqlite::*`,
+//! merge, pipelines, deals, leads and analytics, each test run on SQLite and on PostgreSQL (`crm::<module>::sqlite::*`,
 //! `crm::<module>::postgres::*`).
 
 mod contacts;
 mod merge;
+mod sales;
 mod timeline;
 mod visibility;
 

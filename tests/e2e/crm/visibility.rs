@@ -12,6 +12,7 @@ crate::on_both_databases!(
     each_role_lists_searches_and_counts_exactly_what_it_may_see,
     a_contact_outside_the_callers_sight_is_404_in_every_route,
     a_viewer_gets_403_on_every_write,
+    each_role_sees_exactly_its_deals_and_leads_and_cannot_write_outside,
 );
 
 async fn each_role_lists_searches_and_counts_exactly_what_it_may_see(app: TestApp) {
@@ -187,5 +188,137 @@ async fn a_viewer_gets_403_on_every_write(app: TestApp) {
     }
     let unchanged: Value = get_json(&app, &path, token, StatusCode::OK).await;
     assert_eq!(unchanged, own);
+    app.stop().await;
+}
+
+async fn each_role_sees_exactly_its_deals_and_leads_and_cannot_write_outside(app: TestApp) {
+    // Arrange: a deal and a lead each for the seller, the agent and the supervisor.
+    let org = Org::hire(&app).await;
+    let mut made = Vec::new();
+    for token in [&org.seller.token, &org.agent.token, &org.supervisor.token] {
+        let deal = app
+            .post_json(
+                "/api/v1/deals",
+                token,
+                &json!({"title": "Сделка", "currency": "RUB", "amount": "10"}),
+            )
+            .await;
+        assert_eq!(deal.status(), StatusCode::CREATED);
+        let lead = app
+            .post_json("/api/v1/leads", token, &json!({"name": "Лид"}))
+            .await;
+        assert_eq!(lead.status(), StatusCode::CREATED);
+        made.push((
+            id(&deal.json::<Value>().await.unwrap()),
+            id(&lead.json::<Value>().await.unwrap()),
+        ));
+    }
+    let (north, support, head) = (&made[0], &made[1], &made[2]);
+    let expected = [
+        (&org.admin, vec![head, support, north]),
+        (&org.supervisor.token, vec![head, north]),
+        (&org.seller.token, vec![north]),
+        (&org.agent.token, vec![support]),
+        (&org.viewer.token, vec![]),
+    ];
+    for (token, sees) in expected {
+        // Act
+        let deals = get_json(&app, "/api/v1/deals", token, StatusCode::OK).await;
+        let leads = get_json(&app, "/api/v1/leads", token, StatusCode::OK).await;
+        let funnel = get_json(&app, "/api/v1/analytics/funnel", token, StatusCode::OK).await;
+        // Assert
+        let deal_ids: Vec<String> = sees.iter().map(|made| made.0.clone()).collect();
+        let lead_ids: Vec<String> = sees.iter().map(|made| made.1.clone()).collect();
+        assert_eq!(ids(&deals["items"]), deal_ids);
+        assert_eq!(deals["total"], json!(sees.len()));
+        assert_eq!(ids(&leads["items"]), lead_ids);
+        assert_eq!(leads["total"], json!(sees.len()));
+        assert_eq!(funnel[0]["count"], json!(sees.len()));
+        for (deal, lead) in &made {
+            let visible = sees.iter().any(|seen| seen.0 == *deal);
+            let expected = if visible {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            for path in [
+                format!("/api/v1/deals/{deal}"),
+                format!("/api/v1/deals/{deal}/timeline"),
+                format!("/api/v1/deals/{deal}/stage-history"),
+                format!("/api/v1/leads/{lead}"),
+                format!("/api/v1/leads/{lead}/timeline"),
+            ] {
+                assert_eq!(app.get(&path, token).await.status(), expected, "{path}");
+            }
+        }
+    }
+    // Writes to another's deal or lead are 404s for an operator and change nothing.
+    let token = &org.seller.token;
+    let deal_path = format!("/api/v1/deals/{}", support.0);
+    let lead_path = format!("/api/v1/leads/{}", support.1);
+    let responses = [
+        patch(&app, &deal_path, token, &json!({"title": "mine"})).await,
+        delete(&app, &deal_path, token).await,
+        app.post_json(
+            &format!("{deal_path}/comments"),
+            token,
+            &json!({"text": "hi"}),
+        )
+        .await,
+        patch(&app, &lead_path, token, &json!({"name": "mine"})).await,
+        app.post_json(
+            &format!("{lead_path}/convert"),
+            token,
+            &json!({"currency": "RUB"}),
+        )
+        .await,
+    ];
+    for response in responses {
+        let (status, _, body) = error_of(response).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    }
+    // A viewer writes nothing at all; operators do not change pipelines.
+    let viewer = &org.viewer.token;
+    let pipelines = get_json(&app, "/api/v1/pipelines", viewer, StatusCode::OK).await;
+    let pipeline = id(&pipelines[0]);
+    let refused = [
+        app.post_json(
+            "/api/v1/deals",
+            viewer,
+            &json!({"title": "x", "currency": "RUB"}),
+        )
+        .await,
+        app.post_json("/api/v1/leads", viewer, &json!({"name": "x"}))
+            .await,
+        app.post_json(
+            "/api/v1/deals/bulk",
+            viewer,
+            &json!({"ids": [support.0], "set": {"responsible_id": org.viewer.id}}),
+        )
+        .await,
+        app.post_json("/api/v1/pipelines", token, &json!({"name": "Mine"}))
+            .await,
+        patch(
+            &app,
+            &format!("/api/v1/pipelines/{pipeline}"),
+            token,
+            &json!({"name": "x"}),
+        )
+        .await,
+    ];
+    for response in refused {
+        let (status, code, body) = error_of(response).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::FORBIDDEN, "forbidden"),
+            "{body}"
+        );
+    }
+    let unchanged = get_json(&app, &deal_path, &org.admin, StatusCode::OK).await;
+    assert_eq!(unchanged["title"], "Сделка");
+    assert_eq!(
+        get_json(&app, "/api/v1/pipelines", viewer, StatusCode::OK).await,
+        pipelines
+    );
     app.stop().await;
 }

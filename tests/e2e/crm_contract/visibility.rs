@@ -4,6 +4,7 @@ use super::*;
 
 super::crm_suite!(
     each_role_sees_exactly_its_records_in_every_read,
+    each_role_sees_exactly_its_deals_and_leads_in_every_read,
     viewers_cannot_write_anything,
     reassigning_a_contact_moves_it_between_scopes_and_totals,
 );
@@ -158,6 +159,49 @@ async fn viewers_cannot_write_anything(store: Store) {
             .await
             .map(drop)
     ));
+    let deals = crm_core::service::Deals::new(store.clone());
+    let leads = crm_core::service::Leads::new(store.clone());
+    let mut mine = super::sales::deal("Смотрю", "1");
+    mine.responsible_id = Some(org.viewer.id);
+    let deal = deals.create(Some(&org.admin), mine).await.unwrap();
+    let lead = leads
+        .create(
+            Some(&org.admin),
+            crm_core::domain::crm::NewLead {
+                responsible_id: Some(org.viewer.id),
+                ..super::sales::lead("Смотрю")
+            },
+        )
+        .await
+        .unwrap();
+    assert!(deals.get(&org.viewer, deal.id).await.is_ok());
+    assert!(forbidden(
+        deals
+            .create(Some(&org.viewer), super::sales::deal("x", "1"))
+            .await
+            .map(drop)
+    ));
+    assert!(forbidden(
+        deals
+            .update(&org.viewer, deal.id, Default::default())
+            .await
+            .map(drop)
+    ));
+    assert!(forbidden(
+        deals.delete(&org.viewer, deal.id, &client()).await
+    ));
+    assert!(forbidden(
+        leads
+            .convert(&org.viewer, lead.id, super::sales::conversion())
+            .await
+            .map(drop)
+    ));
+    assert!(forbidden(
+        leads
+            .update(&org.viewer, lead.id, Default::default())
+            .await
+            .map(drop)
+    ));
 }
 
 async fn reassigning_a_contact_moves_it_between_scopes_and_totals(store: Store) {
@@ -220,4 +264,114 @@ async fn reassigning_a_contact_moves_it_between_scopes_and_totals(store: Store) 
     assert!(
         matches!(unknown, Err(Error::Validation { ref field, .. }) if field == "responsible_id")
     );
+}
+
+async fn each_role_sees_exactly_its_deals_and_leads_in_every_read(store: Store) {
+    use crm_core::{
+        domain::crm::{DealId, LeadFilter, LeadId, analytics::ReportQuery},
+        service::{Analytics, Deals, Leads},
+    };
+    // Arrange: a deal and a lead for each responsible person, each with a comment.
+    let org = org(&store).await;
+    let deals = Deals::new(store.clone());
+    let leads = Leads::new(store.clone());
+    let timeline = Timeline::new(store.clone());
+    let mut made: Vec<(DealId, LeadId)> = Vec::new();
+    for owner in [&org.seller, &org.agent, &org.supervisor] {
+        let deal = deals
+            .create(Some(owner), super::sales::deal("Сделка", "10"))
+            .await
+            .unwrap();
+        let lead = leads
+            .create(Some(owner), super::sales::lead("Лид"))
+            .await
+            .unwrap();
+        timeline
+            .comment(owner, EntityRef::deal(deal.id), "called")
+            .await
+            .unwrap();
+        timeline
+            .comment(owner, EntityRef::lead(lead.id), "called")
+            .await
+            .unwrap();
+        made.push((deal.id, lead.id));
+    }
+    let (north, support, head) = (made[0], made[1], made[2]);
+    let expected = [
+        (&org.admin, vec![north, support, head]),
+        (&org.supervisor, vec![north, head]),
+        (&org.seller, vec![north]),
+        (&org.agent, vec![support]),
+        (&org.viewer, vec![]),
+    ];
+    let analytics = Analytics::new(store.clone());
+    for (user, sees) in expected {
+        let login = user.login.as_str();
+        // Act and assert: lists, totals, cards, timelines and the funnel agree.
+        let deal_page = deals.list(user, super::sales::all_deals()).await.unwrap();
+        let listed: HashSet<DealId> = deal_page.items.iter().map(|d| d.id).collect();
+        assert_eq!(listed, sees.iter().map(|s| s.0).collect(), "{login}: deals");
+        assert_eq!(
+            deal_page.total,
+            Some(sees.len() as i64),
+            "{login}: deal total"
+        );
+        let lead_filter = LeadFilter {
+            limit: 50,
+            ..LeadFilter::default()
+        };
+        let lead_page = leads.list(user, lead_filter).await.unwrap();
+        let listed: HashSet<LeadId> = lead_page.items.iter().map(|l| l.id).collect();
+        assert_eq!(listed, sees.iter().map(|s| s.1).collect(), "{login}: leads");
+        assert_eq!(
+            lead_page.total,
+            Some(sees.len() as i64),
+            "{login}: lead total"
+        );
+        let funnel = analytics
+            .funnel(user, ReportQuery::default())
+            .await
+            .unwrap();
+        assert_eq!(funnel[0].count, sees.len() as i64, "{login}: funnel");
+        for (deal, lead) in [north, support, head] {
+            let visible = sees.contains(&(deal, lead));
+            let deal_card = deals.get(user, deal).await;
+            let lead_card = leads.get(user, lead).await;
+            let deal_page = timeline.page(user, EntityRef::deal(deal), None, 10).await;
+            let lead_page = timeline.page(user, EntityRef::lead(lead), None, 10).await;
+            let history = deals.history(user, deal).await;
+            if visible {
+                assert!(deal_card.is_ok() && lead_card.is_ok(), "{login}: cards");
+                assert_eq!(
+                    deal_page.unwrap().entries.len(),
+                    1,
+                    "{login}: deal timeline"
+                );
+                assert_eq!(
+                    lead_page.unwrap().entries.len(),
+                    1,
+                    "{login}: lead timeline"
+                );
+                assert!(history.is_ok(), "{login}: history");
+            } else {
+                assert!(is_not_found(deal_card), "{login}: deal card");
+                assert!(is_not_found(lead_card), "{login}: lead card");
+                assert!(is_not_found(deal_page), "{login}: deal timeline");
+                assert!(is_not_found(lead_page), "{login}: lead timeline");
+                assert!(is_not_found(history), "{login}: history");
+            }
+        }
+    }
+    // Writes outside the scope are "not found" too.
+    let update = deals
+        .update(&org.seller, support.0, Default::default())
+        .await;
+    assert!(is_not_found(update));
+    let convert = leads
+        .convert(&org.seller, support.1, super::sales::conversion())
+        .await;
+    assert!(is_not_found(convert));
+    assert!(is_not_found(
+        deals.delete(&org.seller, support.0, &client()).await
+    ));
 }

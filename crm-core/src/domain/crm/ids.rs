@@ -62,3 +62,16 @@ crm_id!(
     IdentityId,
     "identity"
 );
+crm_id!(
+    /// A sales pipeline: an ordered set of stages a deal moves through.
+    PipelineId,
+    "pipeline"
+);
+crm_id!(StageId, "stage");
+crm_id!(DealId, "deal");
+crm_id!(LeadId, "lead");
+crm_id!(
+    /// One row of a deal's stage history.
+    StageChangeId,
+    "stage change"
+);

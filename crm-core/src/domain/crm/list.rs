@@ -90,3 +90,43 @@ impl Likeness {
         self.phones.is_empty() && self.emails.is_empty() && self.name_key.is_none()
     }
 }
+
+/// Where a sorted page starts: strictly after the record with this sort key and id, in
+/// the list's order. Written `<key>_<id>`, or just `<id>` for lists ordered by id alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SortCursor {
+    pub key: Option<i64>,
+    pub id: uuid::Uuid,
+}
+
+impl SortCursor {
+    pub fn id(id: uuid::Uuid) -> Self {
+        Self { key: None, id }
+    }
+}
+
+impl std::fmt::Display for SortCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.key {
+            Some(key) => write!(f, "{key}_{}", self.id),
+            None => write!(f, "{}", self.id),
+        }
+    }
+}
+
+impl std::str::FromStr for SortCursor {
+    type Err = Error;
+
+    fn from_str(raw: &str) -> Result<Self, Error> {
+        let invalid = || Error::validation("cursor", "is not a cursor this server returned");
+        let raw = raw.trim();
+        let (key, id) = match raw.rsplit_once('_') {
+            Some((key, id)) => (Some(key.parse().map_err(|_| invalid())?), id),
+            None => (None, raw),
+        };
+        Ok(Self {
+            key,
+            id: uuid::Uuid::parse_str(id).map_err(|_| invalid())?,
+        })
+    }
+}

@@ -1,13 +1,18 @@
-//! The CRM around the stream: contacts, companies, their phones, e-mails and channel
+//! The CRM around the stream: contacts, companies, leads, deals and their pipelines, their phones, e-mails and channel
 //! identities, the timeline, list filters, and the normalizations that duplicate search and
 //! the open-lines lookup compare by. Pure values and rules; storage is `store::crm`, the use
 //! cases (with visibility by role) `service::crm`.
 
+pub mod analytics;
 mod company;
 mod contact;
+mod deal;
 mod ids;
+mod lead;
 mod list;
+mod money;
 pub mod names;
+mod pipeline;
 mod reach;
 pub mod text;
 mod timeline;
@@ -17,10 +22,23 @@ pub use contact::{
     Contact, ContactField, ContactPatch, Identity, MERGE_MAX_SOURCES, MergeContacts, NewContact,
     NewIdentity, person_key, person_words,
 };
-pub use ids::{CompanyId, ContactId, IdentityId, TimelineEntryId};
+pub use deal::{
+    BULK_MAX, BulkDealUpdate, CalendarDate, Deal, DealFilter, DealPatch, DealSort, DealSortKey,
+    NO_CLOSE_DATE, NewDeal, StageChange, TITLE_MAX, month_text,
+};
+pub use ids::{
+    CompanyId, ContactId, DealId, IdentityId, LeadId, PipelineId, StageChangeId, StageId,
+    TimelineEntryId,
+};
+pub use lead::{ConvertLead, Lead, LeadFilter, LeadPatch, LeadStatus, NewLead, check_status};
 pub use list::{
     CompanyFilter, CompanyMatch, ContactFilter, ContactMatch, Likeness, MatchReason, PAGE_MAX,
-    Page, search_text,
+    Page, SortCursor, search_text,
+};
+pub use money::{Currency, Money, decimal_text, weighted_text};
+pub use pipeline::{
+    NewPipeline, NewStage, Pipeline, PipelinePatch, Probability, STAGE_NAME_MAX, STAGES_MAX, Stage,
+    StageMeaning, StagePatch, check_order,
 };
 pub use reach::{
     Email, EmailAddress, EmailKind, MAX_PER_RECORD, Phone, PhoneKind, PhoneNumber, dedup_emails,

@@ -7,7 +7,7 @@ use std::{fmt, str::FromStr};
 
 use serde::Serialize;
 
-use super::{CompanyId, ContactId, TimelineEntryId};
+use super::{CompanyId, ContactId, DealId, LeadId, TimelineEntryId};
 use crate::{
     Error,
     domain::{Timestamp, UserId},
@@ -34,12 +34,13 @@ macro_rules! text_enum {
         }
     };
 }
+pub(super) use text_enum;
 
 text_enum!(
     /// What happened. Stored as text without a check constraint, so new kinds need no
     /// migration.
     TimelineKind, "kind",
-    "message, call, email, meeting, comment, stage_change, task_event, field_change, conversation_event, merge",
+    "message, call, email, meeting, comment, stage_change, task_event, field_change, conversation_event, merge, conversion",
     {
         Message => "message",
         Call => "call",
@@ -51,12 +52,12 @@ text_enum!(
         FieldChange => "field_change",
         ConversationEvent => "conversation_event",
         Merge => "merge",
+        Conversion => "conversion",
     }
 );
 
 text_enum!(
-    /// The kinds of record a timeline belongs to. Leads and deals arrive with their tables;
-    /// entries may already be linked to them.
+    /// The kinds of record a timeline belongs to.
     EntityKind, "entity_kind", "contact, company, lead, deal",
     { Contact => "contact", Company => "company", Lead => "lead", Deal => "deal" }
 );
@@ -79,6 +80,20 @@ impl EntityRef {
     pub fn company(id: CompanyId) -> Self {
         Self {
             kind: EntityKind::Company,
+            id: id.as_uuid(),
+        }
+    }
+
+    pub fn deal(id: DealId) -> Self {
+        Self {
+            kind: EntityKind::Deal,
+            id: id.as_uuid(),
+        }
+    }
+
+    pub fn lead(id: LeadId) -> Self {
+        Self {
+            kind: EntityKind::Lead,
             id: id.as_uuid(),
         }
     }

@@ -1,5 +1,5 @@
 //! Field changes that matter (responsible user, company, phones, e-mails, a company's
-//! name) become one `field_change` timeline entry, written in the transaction of the change.
+//! name; a deal's title, amount, close date, probability and links) become one `field_change` timeline entry, written in the transaction of the change.
 //! Its payload lists `{field, from, to}`; its summary says the same in words, with people
 //! and companies by name.
 
@@ -28,7 +28,19 @@ pub(super) struct Change {
     text: String,
 }
 
-async fn user_name(conn: &mut Conn, id: Option<UserId>) -> Result<String> {
+impl Change {
+    /// A change of `field` from one value to another, `text` saying it in words.
+    pub(super) fn new(field: &'static str, from: Value, to: Value, text: String) -> Self {
+        Self {
+            field,
+            from,
+            to,
+            text,
+        }
+    }
+}
+
+pub(super) async fn user_name(conn: &mut Conn, id: Option<UserId>) -> Result<String> {
     let Some(id) = id else {
         return Ok("nobody".to_owned());
     };
@@ -37,7 +49,7 @@ async fn user_name(conn: &mut Conn, id: Option<UserId>) -> Result<String> {
         .map_or_else(|| "a removed user".to_owned(), |user| user.display_name))
 }
 
-async fn company_name(conn: &mut Conn, id: Option<CompanyId>) -> Result<String> {
+pub(super) async fn company_name(conn: &mut Conn, id: Option<CompanyId>) -> Result<String> {
     let Some(id) = id else {
         return Ok("none".to_owned());
     };
@@ -68,7 +80,7 @@ fn emails_text(emails: &[Email]) -> String {
         .join(", ")
 }
 
-async fn responsible_change(
+pub(super) async fn responsible_change(
     conn: &mut Conn,
     from: Option<UserId>,
     to: Option<UserId>,
@@ -213,4 +225,93 @@ pub(super) fn entry(
         payload,
         links,
     })
+}
+
+fn money_text(money: &crate::domain::crm::Money) -> String {
+    format!("{} {}", money.amount_text(), money.currency)
+}
+
+fn optional_text<T: ToString>(value: Option<T>) -> String {
+    value.map_or_else(|| "none".to_owned(), |value| value.to_string())
+}
+
+/// The changes between two versions of a deal that go on the timeline; its stage is
+/// recorded on its own, as a stage change.
+pub(super) async fn of_deal(
+    conn: &mut Conn,
+    before: &crate::domain::crm::Deal,
+    after: &crate::domain::crm::Deal,
+) -> Result<Vec<Change>> {
+    let mut changes = Vec::new();
+    if before.title != after.title {
+        changes.push(Change::new(
+            "title",
+            json!(before.title),
+            json!(after.title),
+            format!("Title: {} → {}", before.title, after.title),
+        ));
+    }
+    if before.money != after.money {
+        changes.push(Change::new(
+            "amount",
+            json!(before.money),
+            json!(after.money),
+            format!(
+                "Amount: {} → {}",
+                money_text(&before.money),
+                money_text(&after.money)
+            ),
+        ));
+    }
+    if before.expected_close != after.expected_close {
+        changes.push(Change::new(
+            "expected_close",
+            json!(before.expected_close),
+            json!(after.expected_close),
+            format!(
+                "Expected close: {} → {}",
+                optional_text(before.expected_close),
+                optional_text(after.expected_close)
+            ),
+        ));
+    }
+    if before.probability != after.probability && before.stage_id == after.stage_id {
+        changes.push(Change::new(
+            "probability",
+            json!(before.probability),
+            json!(after.probability),
+            format!(
+                "Probability: {}% → {}%",
+                before.probability.percent(),
+                after.probability.percent()
+            ),
+        ));
+    }
+    if let Some(change) =
+        responsible_change(conn, before.responsible_id, after.responsible_id).await?
+    {
+        changes.push(change);
+    }
+    if before.contact_id != after.contact_id {
+        changes.push(Change::new(
+            "contact_id",
+            json!(before.contact_id),
+            json!(after.contact_id),
+            "Contact changed".to_owned(),
+        ));
+    }
+    if before.company_id != after.company_id {
+        let text = format!(
+            "Company: {} → {}",
+            company_name(conn, before.company_id).await?,
+            company_name(conn, after.company_id).await?
+        );
+        changes.push(Change::new(
+            "company_id",
+            json!(before.company_id),
+            json!(after.company_id),
+            text,
+        ));
+    }
+    Ok(changes)
 }

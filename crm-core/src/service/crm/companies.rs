@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::{changes, page_size, require_writer, responsible_department, scope_of};
+use super::{changes, page_size, paging, require_writer, responsible_department, scope_of};
 use crate::{
     Error, Result, Store,
     domain::{
@@ -78,30 +78,18 @@ impl Companies {
         let limit = page_size(filter.limit);
         let mut conn = self.store.acquire().await?;
         let scope = scope_of(&mut conn, actor).await?;
-        let (total, total_capped) = match filter.after {
-            None => {
-                let (total, capped) = company_store::count(&mut conn, &scope, &filter).await?;
-                (Some(total), capped)
-            }
-            Some(_) => (None, false),
+        let total = match filter.after {
+            None => Some(company_store::count(&mut conn, &scope, &filter).await?),
+            Some(_) => None,
         };
         let probe = CompanyFilter {
-            limit: limit + 1,
+            limit: paging::probe(limit),
             ..filter
         };
-        let mut items = company_store::list(&mut conn, &scope, &probe).await?;
-        let next_cursor = if items.len() as i64 > limit {
-            items.truncate(limit as usize);
-            items.last().map(|company| company.id.to_string())
-        } else {
-            None
-        };
-        Ok(Page {
-            items,
-            next_cursor,
-            total,
-            total_capped,
-        })
+        let items = company_store::list(&mut conn, &scope, &probe).await?;
+        Ok(paging::page(items, limit, total, |company| {
+            company.id.to_string()
+        }))
     }
 
     /// Changes a company; changes of name, responsible, phones or e-mails go on its

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::{changes, page_size, require_writer, responsible_department, scope_of};
+use super::{changes, page_size, paging, require_writer, responsible_department, scope_of};
 use crate::{
     Error, Result, Store,
     domain::{
@@ -41,51 +41,12 @@ impl Contacts {
         if let Some(actor) = actor {
             require_writer(actor)?;
         }
-        new.check()?;
         let mut tx = self.store.begin().await?;
         let scope = match actor {
             Some(actor) => scope_of(&mut tx, actor).await?,
             None => Scope::All,
         };
-        let responsible_id = new.responsible_id.or(actor.map(|a| a.id));
-        let department_id = match responsible_id {
-            Some(id) => responsible_department(&mut tx, id).await?,
-            None => None,
-        };
-        if let Some(company) = new.company_id {
-            visible_company(&mut tx, &scope, company).await?;
-        }
-        let now = now();
-        let contact = Contact {
-            id: ContactId::new(),
-            first_name: new.first_name,
-            last_name: new.last_name,
-            middle_name: new.middle_name,
-            position: new.position,
-            company_id: new.company_id,
-            address: new.address,
-            source: new.source,
-            responsible_id,
-            department_id,
-            custom: new.custom,
-            phones: dedup_phones(new.phones)?,
-            emails: dedup_emails(new.emails)?,
-            identities: new
-                .identities
-                .into_iter()
-                .map(|identity| Identity {
-                    id: IdentityId::new(),
-                    channel: identity.channel,
-                    external_id: identity.external_id,
-                    created_at: now,
-                })
-                .collect(),
-            created_at: now,
-            updated_at: now,
-        };
-        contact_store::insert(&mut tx, &contact, actor.map(|a| a.id))
-            .await
-            .map_err(identity_conflict)?;
+        let contact = insert_new(&mut tx, &scope, actor, new).await?;
         tx.commit().await?;
         tracing::debug!(contact.id = %contact.id, "contact created");
         Ok(contact)
@@ -108,31 +69,18 @@ impl Contacts {
         let limit = page_size(filter.limit);
         let mut conn = self.store.acquire().await?;
         let scope = scope_of(&mut conn, actor).await?;
-        let (total, total_capped) = match filter.after {
-            None => {
-                let (total, capped) = contact_store::count(&mut conn, &scope, &filter).await?;
-                (Some(total), capped)
-            }
-            Some(_) => (None, false),
+        let total = match filter.after {
+            None => Some(contact_store::count(&mut conn, &scope, &filter).await?),
+            Some(_) => None,
         };
-        // One more than asked tells whether another page follows.
         let probe = ContactFilter {
-            limit: limit + 1,
+            limit: paging::probe(limit),
             ..filter
         };
-        let mut items = contact_store::list(&mut conn, &scope, &probe).await?;
-        let next_cursor = if items.len() as i64 > limit {
-            items.truncate(limit as usize);
-            items.last().map(|contact| contact.id.to_string())
-        } else {
-            None
-        };
-        Ok(Page {
-            items,
-            next_cursor,
-            total,
-            total_capped,
-        })
+        let items = contact_store::list(&mut conn, &scope, &probe).await?;
+        Ok(paging::page(items, limit, total, |contact| {
+            contact.id.to_string()
+        }))
     }
 
     /// Changes a contact. A new responsible user must exist and be enabled (the contact
@@ -211,8 +159,59 @@ impl Contacts {
     }
 }
 
+/// Creates a contact inside the caller's transaction: for `Contacts::create` and for
+/// converting a lead. `scope` decides which company may be linked.
+pub(super) async fn insert_new(
+    conn: &mut Conn,
+    scope: &Scope,
+    actor: Option<&User>,
+    new: NewContact,
+) -> Result<Contact> {
+    new.check()?;
+    let responsible_id = new.responsible_id.or(actor.map(|a| a.id));
+    let department_id = match responsible_id {
+        Some(id) => responsible_department(&mut *conn, id).await?,
+        None => None,
+    };
+    if let Some(company) = new.company_id {
+        visible_company(&mut *conn, &scope, company).await?;
+    }
+    let now = now();
+    let contact = Contact {
+        id: ContactId::new(),
+        first_name: new.first_name,
+        last_name: new.last_name,
+        middle_name: new.middle_name,
+        position: new.position,
+        company_id: new.company_id,
+        address: new.address,
+        source: new.source,
+        responsible_id,
+        department_id,
+        custom: new.custom,
+        phones: dedup_phones(new.phones)?,
+        emails: dedup_emails(new.emails)?,
+        identities: new
+            .identities
+            .into_iter()
+            .map(|identity| Identity {
+                id: IdentityId::new(),
+                channel: identity.channel,
+                external_id: identity.external_id,
+                created_at: now,
+            })
+            .collect(),
+        created_at: now,
+        updated_at: now,
+    };
+    contact_store::insert(&mut *conn, &contact, actor.map(|a| a.id))
+        .await
+        .map_err(identity_conflict)?;
+    Ok(contact)
+}
+
 /// The company must exist and be visible to the caller; otherwise the field is invalid.
-async fn visible_company(
+pub(super) async fn visible_company(
     conn: &mut Conn,
     scope: &Scope,
     id: crate::domain::crm::CompanyId,

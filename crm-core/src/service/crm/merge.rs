@@ -104,16 +104,10 @@ impl Contacts {
     }
 }
 
-/// The hook for everything else that points at a contact: it moves from `from` to `into`
-/// here, in the merge's transaction. Conversations of the open lines and deals add their
-/// `update … set contact_id = $into where contact_id = $from` when their tables exist.
-async fn reattach(
-    _conn: &mut Conn,
-    _from: ContactId,
-    _into: ContactId,
-    _now: Timestamp,
-) -> Result<()> {
-    Ok(())
+/// Everything else that points at a contact moves from `from` to `into` here, in the
+/// merge's transaction: deals and the leads converted into it.
+async fn reattach(conn: &mut Conn, from: ContactId, into: ContactId, now: Timestamp) -> Result<()> {
+    crm_store::relink_contact(conn, from, into, now).await
 }
 
 fn is_set(contact: &Contact, field: ContactField) -> bool {

@@ -1,4 +1,5 @@
-//! CRM use cases: contacts, companies, the timeline, duplicates and merge.
+//! CRM use cases: contacts, companies, the timeline, duplicates and merge; pipelines,
+//! deals, leads and the analytics over them.
 //!
 //! Visibility by role: an admin sees every record; a supervisor the records whose
 //! responsible user is in a department of the subtree they head (the same departments as
@@ -8,16 +9,25 @@
 //! its existence does not leak. Viewers read only: every write is refused with `Forbidden`
 //! before anything is looked up.
 
+mod analytics;
 mod changes;
 mod companies;
 mod contacts;
+mod deals;
 mod duplicates;
 mod identities;
+mod leads;
 mod merge;
+mod paging;
+mod pipelines;
 mod timeline;
 
+pub use analytics::Analytics;
 pub use companies::Companies;
 pub use contacts::Contacts;
+pub use deals::Deals;
+pub use leads::{Conversion, Leads};
+pub use pipelines::Pipelines;
 pub use timeline::Timeline;
 
 use crate::{

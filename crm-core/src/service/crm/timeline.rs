@@ -1,4 +1,4 @@
-//! The timeline of contacts and companies (leads and deals join when they exist): pages,
+//! The timeline of contacts, companies, leads and deals: pages,
 //! comments, and recording entries for the rest of the system.
 
 use serde_json::json;
@@ -98,7 +98,7 @@ impl Timeline {
     }
 
     /// Records an entry for the rest of the system (no caller checks): every linked contact
-    /// and company must exist. Code inside `crm-core` that must write an entry in the same
+    /// company, lead and deal must exist. Code inside `crm-core` that must write an entry in the same
     /// transaction as its change (an inbound message) calls `store::crm::timeline::insert`
     /// with its own transaction instead.
     #[tracing::instrument(skip_all, err(level = "warn"))]
@@ -111,11 +111,7 @@ impl Timeline {
         }
         let mut tx = self.store.begin().await?;
         for link in &entry.links {
-            let has_table = matches!(
-                link.kind,
-                crate::domain::crm::EntityKind::Contact | crate::domain::crm::EntityKind::Company
-            );
-            if has_table && !timeline_store::visible(&mut tx, &Scope::All, *link).await? {
+            if !timeline_store::visible(&mut tx, &Scope::All, *link).await? {
                 return Err(Error::not_found(link.kind.as_str()));
             }
         }

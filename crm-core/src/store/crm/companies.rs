@@ -3,6 +3,7 @@
 
 use super::{
     counts::{self, Owners},
+    keyset::{self, Order},
     reach::{self, Owner},
     search,
     sql::{Scope, Sql},
@@ -11,7 +12,7 @@ use crate::{
     Error, Result,
     domain::{
         Timestamp, UserId,
-        crm::{Company, CompanyFilter, CompanyId, company_key, company_words},
+        crm::{Company, CompanyFilter, CompanyId, SortCursor, company_key, company_words},
     },
     store::{
         Conn,
@@ -192,14 +193,10 @@ pub(crate) async fn list(
     scope: &Scope,
     filter: &CompanyFilter,
 ) -> Result<Vec<Company>> {
-    // The page's ids are chosen first, in index order, and only then are their rows read:
-    // with every column asked for at once, SQLite may prefer reading the whole table and
-    // sorting it to walking the id index when the filter is expensive (search probes).
-    let mut sql = Sql::new(concat!(
-        "select ",
-        company_columns!(),
-        " from companies c where c.id in (select c.id from companies c"
-    ));
+    let mut sql = keyset::start(
+        concat!("select ", company_columns!(), " from companies c"),
+        "select c.id from companies c",
+    );
     let text = match &filter.q {
         Some(q) => Some(search::Text::measure(conn, Owner::Company, q).await?),
         None => None,
@@ -208,12 +205,8 @@ pub(crate) async fn list(
         .as_ref()
         .map_or(search::Mode::Set, search::Text::page_mode);
     filtered(&mut sql, scope, filter, text.as_ref(), mode);
-    if let Some(after) = filter.after {
-        sql.push(" and c.id < ").text(after);
-    }
-    sql.push(" order by c.id desc limit ")
-        .int(filter.limit)
-        .push(") order by c.id desc");
+    let after = filter.after.map(|id| SortCursor::id(id.as_uuid()));
+    keyset::finish(&mut sql, Order::NEWEST, after, filter.limit);
     let rows = sql.fetch_all(conn).await?;
     hydrate(conn, rows).await
 }

@@ -5,6 +5,7 @@
 use super::{
     counts::{self, Owners},
     identities,
+    keyset::{self, Order},
     reach::{self, Owner},
     search,
     sql::{Scope, Sql},
@@ -13,7 +14,7 @@ use crate::{
     Error, Result,
     domain::{
         Timestamp, UserId,
-        crm::{Contact, ContactFilter, ContactId, person_key, person_words},
+        crm::{Contact, ContactFilter, ContactId, SortCursor, person_key, person_words},
     },
     store::{
         Conn,
@@ -255,14 +256,10 @@ pub(crate) async fn list(
     scope: &Scope,
     filter: &ContactFilter,
 ) -> Result<Vec<Contact>> {
-    // The page's ids are chosen first, in index order, and only then are their rows read:
-    // with every column asked for at once, SQLite may prefer reading the whole table and
-    // sorting it to walking the id index when the filter is expensive (search probes).
-    let mut sql = Sql::new(concat!(
-        "select ",
-        contact_columns!(),
-        " from contacts c where c.id in (select c.id from contacts c"
-    ));
+    let mut sql = keyset::start(
+        concat!("select ", contact_columns!(), " from contacts c"),
+        "select c.id from contacts c",
+    );
     let text = match &filter.q {
         Some(q) => Some(search::Text::measure(conn, Owner::Contact, q).await?),
         None => None,
@@ -271,12 +268,8 @@ pub(crate) async fn list(
         .as_ref()
         .map_or(search::Mode::Set, search::Text::page_mode);
     filtered(&mut sql, scope, filter, text.as_ref(), mode);
-    if let Some(after) = filter.after {
-        sql.push(" and c.id < ").text(after);
-    }
-    sql.push(" order by c.id desc limit ")
-        .int(filter.limit)
-        .push(") order by c.id desc");
+    let after = filter.after.map(|id| SortCursor::id(id.as_uuid()));
+    keyset::finish(&mut sql, Order::NEWEST, after, filter.limit);
     let rows = sql.fetch_all(conn).await?;
     hydrate(conn, rows).await
 }

@@ -1,27 +1,58 @@
 //! CRM storage: contacts, companies, their phones, e-mails, identities and search words,
-//! the per-owner counts, and the timeline.
+//! the per-owner counts, pipelines, deals and their stage history, leads, the analytics
+//! queries, and the timeline.
 //!
 //! Visibility is part of every read statement (`Scope`, applied to the record aliased `c`),
 //! so lists, searches, counts, duplicate lookups and timeline pages never return what the
 //! caller may not see; a service never filters a page after the fact.
 
+pub(crate) mod analytics;
 pub(crate) mod companies;
 pub(crate) mod contacts;
 mod counts;
+pub(crate) mod deals;
 pub(crate) mod identities;
+mod keyset;
+pub(crate) mod leads;
+pub(crate) mod pipelines;
 mod postgres;
 pub(crate) mod reach;
 pub(crate) mod search;
 mod sql;
+pub(crate) mod stage_history;
 pub(crate) mod timeline;
 
 pub(crate) use sql::Scope;
 
 use super::{Backend, Conn};
-use crate::{Result, domain::Timestamp};
+use crate::{
+    Result,
+    domain::{Timestamp, crm::ContactId},
+};
+
+/// Points the deals and leads of contact `from` at `into` (a merge).
+pub(crate) async fn relink_contact(
+    conn: &mut Conn,
+    from: ContactId,
+    into: ContactId,
+    now: Timestamp,
+) -> Result<()> {
+    for statement in [
+        "update deals set contact_id = $2, updated_at = $3 where contact_id = $1",
+        "update leads set contact_id = $2, updated_at = $3 where contact_id = $1",
+    ] {
+        sqlx::query(statement)
+            .bind(from.to_string())
+            .bind(into.to_string())
+            .bind(now.millis())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
 
 /// Locks records about to be read and rewritten (PostgreSQL; a no-op on SQLite, where the
-/// write transaction is exclusive). `table` is `contacts` or `companies`.
+/// write transaction is exclusive). `table` is `contacts`, `companies`, `deals` or `leads`.
 pub(crate) async fn lock(
     conn: &mut Conn,
     backend: Backend,

@@ -97,12 +97,14 @@ impl EntryRow {
     }
 }
 
-/// The table holding entities of a kind, or `None` for kinds that have no table yet.
-fn table_of(kind: EntityKind) -> Option<&'static str> {
+/// The table holding entities of a kind; each has the `deleted_at`, `responsible_id` and
+/// `department_id` columns that visibility reads.
+fn table_of(kind: EntityKind) -> &'static str {
     match kind {
-        EntityKind::Contact => Some("contacts"),
-        EntityKind::Company => Some("companies"),
-        EntityKind::Lead | EntityKind::Deal => None,
+        EntityKind::Contact => "contacts",
+        EntityKind::Company => "companies",
+        EntityKind::Lead => "leads",
+        EntityKind::Deal => "deals",
     }
 }
 
@@ -115,7 +117,7 @@ pub(crate) async fn page(
     cursor: Option<TimelineCursor>,
     limit: i64,
 ) -> Result<Vec<TimelineEntry>> {
-    let table = table_of(entity.kind).ok_or(Error::not_found("entity"))?;
+    let table = table_of(entity.kind);
     let mut sql = Sql::new(
         "select e.id, e.kind, e.author_id, e.occurred_at, e.summary, e.payload \
          from timeline_links l join timeline_entries e on e.id = l.entry_id \
@@ -176,11 +178,9 @@ pub(crate) async fn move_links(
     Ok(moved)
 }
 
-/// Whether `entity` is live and inside the scope (false for kinds without a table yet).
+/// Whether `entity` is live and inside the scope.
 pub(crate) async fn visible(conn: &mut Conn, scope: &Scope, entity: EntityRef) -> Result<bool> {
-    let Some(table) = table_of(entity.kind) else {
-        return Ok(false);
-    };
+    let table = table_of(entity.kind);
     let mut sql = Sql::new("select count(*) from ");
     sql.push(table)
         .push(" c where c.id = ")

@@ -1,4 +1,4 @@
-//! What the CRM routes (contacts, companies, timeline) share: query strings, phones and
+//! What the CRM routes (contacts, companies, deals, leads, timeline) share: query strings, phones and
 //! e-mails in bodies, and their conversion into domain values. Every value arrives as text and is parsed here, so
 //! a bad one is a 422 that names its field (`phones[1].number`, `company_id`, `cursor`).
 
@@ -49,11 +49,11 @@ pub fn path_id<T: FromStr>(raw: &str, entity: &'static str) -> Result<T> {
         .map_err(|_| ApiError::not_found(format!("{entity} not found")))
 }
 
-fn limit(raw: Option<&str>) -> Result<i64> {
+pub fn limit(raw: Option<&str>) -> Result<i64> {
     Ok(parse_opt::<i64>("limit", raw, "must be a whole number")?.unwrap_or(DEFAULT_LIMIT))
 }
 
-fn search(raw: Option<&str>) -> Result<Option<String>> {
+pub fn search(raw: Option<&str>) -> Result<Option<String>> {
     Ok(raw
         .filter(|q| !q.trim().is_empty())
         .map(crm_core::domain::crm::search_text)
