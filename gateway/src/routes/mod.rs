@@ -3,8 +3,10 @@
 mod attachments;
 mod audit;
 mod auth;
+mod canned;
 mod companies;
 mod contacts;
+mod conversations;
 mod departments;
 pub mod health;
 mod lines;
@@ -39,6 +41,8 @@ pub fn api_router() -> Router<AppState> {
         .merge(companies::router())
         .merge(timeline::router())
         .merge(lines::router())
+        .merge(conversations::router())
+        .merge(canned::router())
         .merge(webhooks::router())
         .merge(crate::ws::router())
 }
