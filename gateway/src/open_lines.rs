@@ -5,7 +5,7 @@
 use std::{collections::HashSet, time::Duration};
 
 use crm_core::{
-    domain::{Channel, ChatEvent, InboundMessage, LineId, UserId, now},
+    domain::{Channel, ChatEvent, InboundMessage, LineId, Timestamp, UserId, now},
     service::{Assignment, ConversationChange},
 };
 use realtime::PresenceStatus;
@@ -114,7 +114,12 @@ pub async fn run_router(state: AppState, shutdown: CancellationToken) {
 /// One pass over the due timers: publish what they changed, then route the lines that
 /// gained a queued conversation or a free operator.
 pub async fn run_timers(state: &AppState) {
-    let pass = match state.open_lines.run_timers(now()).await {
+    run_timers_at(state, now()).await;
+}
+
+/// A pass as if the clock read `at`: the router passes the real time, tests a later one.
+pub async fn run_timers_at(state: &AppState, at: Timestamp) {
+    let pass = match state.open_lines.run_timers(at).await {
         Ok(pass) => pass,
         Err(error) => {
             tracing::warn!(error.message = %error, "line timers not run");

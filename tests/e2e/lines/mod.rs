@@ -1,3 +1,7 @@
 //! Open lines end to end: a client on a messenger, an operator in the browser protocol.
 
+mod actions;
+mod distribution;
+mod fixture;
+mod policies;
 mod telegram;

@@ -175,7 +175,10 @@ async fn give(
     if !conversations::assign(tx, room, operator, sla_due(line, now), now).await? {
         return Ok(None);
     }
-    room_store::add_member(tx, room, operator, "member", now).await?;
+    // A reopened conversation may come back to the operator who had it.
+    if !room_store::is_member(tx, room, operator).await? {
+        room_store::add_member(tx, room, operator, "member", now).await?;
+    }
     let conversation = conversations::get(tx, room)
         .await?
         .ok_or(Error::not_found("conversation"))?;

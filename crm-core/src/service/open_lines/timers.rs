@@ -6,7 +6,7 @@
 use super::{OpenLines, actions::ConversationChange, routing::close_in};
 use crate::{
     Error, Result,
-    domain::{ChatEvent, Conversation, LineId, RoomId, Timestamp},
+    domain::{ChatEvent, Conversation, LineId, RoomId, Timestamp, now},
     store::{
         conversation_timers::{self, Timer},
         conversations, lines, room_store,
@@ -25,13 +25,16 @@ pub struct TimerPass {
 }
 
 impl OpenLines {
-    pub async fn run_timers(&self, now: Timestamp) -> Result<TimerPass> {
+    /// Acts on the timers due at `at` (the current time, or a later one in tests); what
+    /// they change is written at the current time, so automatic messages go out at once.
+    pub async fn run_timers(&self, at: Timestamp) -> Result<TimerPass> {
         let mut pass = TimerPass::default();
         let mut conn = self.store.acquire().await?;
-        let breaches = conversation_timers::due(&mut conn, Timer::Sla, now, BATCH).await?;
-        let closes = conversation_timers::due(&mut conn, Timer::AutoClose, now, BATCH).await?;
-        let wakes = conversation_timers::due(&mut conn, Timer::Snooze, now, BATCH).await?;
+        let breaches = conversation_timers::due(&mut conn, Timer::Sla, at, BATCH).await?;
+        let closes = conversation_timers::due(&mut conn, Timer::AutoClose, at, BATCH).await?;
+        let wakes = conversation_timers::due(&mut conn, Timer::Snooze, at, BATCH).await?;
         drop(conn);
+        let now = now();
         for (room, due) in breaches {
             self.breach(&mut pass, room, due, now).await?;
         }
