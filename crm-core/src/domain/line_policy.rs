@@ -188,28 +188,6 @@ impl RatingMode {
             RatingMode::Thumbs => None,
         }
     }
-
-    /// Checks a rating given some other way (the widget, staff recording it).
-    pub fn check(self, rating: i64) -> Result<i64, Error> {
-        let range = match self {
-            RatingMode::Off => {
-                return Err(Error::validation(
-                    "rating",
-                    "this line does not ask for ratings",
-                ));
-            }
-            RatingMode::Csat => 1..=5,
-            RatingMode::Thumbs => 0..=1,
-        };
-        if range.contains(&rating) {
-            Ok(rating)
-        } else {
-            Err(Error::validation(
-                "rating",
-                format!("must be {} to {}", range.start(), range.end()),
-            ))
-        }
-    }
 }
 
 #[cfg(test)]
@@ -263,7 +241,5 @@ mod tests {
         assert_eq!(RatingMode::Thumbs.read("👍🏽"), Some(1));
         assert_eq!(RatingMode::Thumbs.read("👎"), Some(0));
         assert_eq!(RatingMode::Off.read("5"), None);
-        assert!(RatingMode::Csat.check(0).is_err());
-        assert!(RatingMode::Thumbs.check(1).is_ok());
     }
 }

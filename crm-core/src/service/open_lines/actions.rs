@@ -6,8 +6,8 @@ use serde_json::json;
 
 use super::{
     OpenLines,
-    journal::{self, Happened},
-    routing::sla_due,
+    handover::{hand_over, move_to_line},
+    journal::Happened,
 };
 use crate::{
     Error, Result,
@@ -16,7 +16,7 @@ use crate::{
         NewMessage, Role, RoomId, Timestamp, User, UserId, now,
     },
     service::rooms::append_unsent,
-    store::{Conn, conversation_timers, conversations, lines, message_store, room_store},
+    store::{Conn, conversation_timers, conversations, lines, message_store},
 };
 
 /// Longest snooze accepted.
@@ -52,7 +52,7 @@ fn sees(actor: &User, conversation: &Conversation, line: &Line) -> bool {
     handles(actor, conversation, line) || line.operators.contains(&actor.id)
 }
 
-fn watchers(line: &Line) -> Vec<UserId> {
+pub(super) fn watchers(line: &Line) -> Vec<UserId> {
     [line.operators.clone(), line.supervisors.clone()].concat()
 }
 
@@ -302,104 +302,4 @@ async fn store_note(
     message_store::get(tx, stored.id)
         .await?
         .ok_or(Error::not_found("message"))
-}
-
-/// Gives an open conversation to `operator`: membership moves, the SLA restarts.
-#[allow(clippy::too_many_arguments)]
-async fn hand_over(
-    tx: &mut Conn,
-    actor: &User,
-    conversation: &Conversation,
-    line: &Line,
-    operator: UserId,
-    happened: Happened,
-    note: Option<String>,
-    now: Timestamp,
-) -> Result<ConversationChange> {
-    let room = conversation.room_id;
-    conversation_timers::reassign(tx, room, operator, sla_due(line, now), now).await?;
-    let mut events = Vec::new();
-    let mut notify_users = vec![operator];
-    if let Some(previous) = conversation.assignee_id.filter(|id| *id != operator) {
-        room_store::remove_member(tx, room, previous).await?;
-        events.push(ChatEvent::MemberLeft {
-            room_id: room,
-            user_id: previous,
-        });
-        notify_users.push(previous);
-    }
-    if !room_store::is_member(tx, room, operator).await? {
-        room_store::add_member(tx, room, operator, "member", now).await?;
-    }
-    let assigned = room_store::get(tx, room)
-        .await?
-        .ok_or(Error::not_found("room"))?;
-    events.push(ChatEvent::RoomCreated { room: assigned });
-    events.push(ChatEvent::MemberJoined {
-        room_id: room,
-        user_id: operator,
-    });
-    let after = conversations::get(tx, room)
-        .await?
-        .ok_or(Error::not_found("conversation"))?;
-    let details = json!({"from_operator_id": conversation.assignee_id, "operator_id": operator, "note": note});
-    journal::event(tx, &after, happened, Some(actor.id), details, now).await?;
-    events.push(ChatEvent::ConversationUpdated {
-        conversation: after,
-    });
-    Ok(ConversationChange {
-        events,
-        notify_users,
-        watchers: watchers(line),
-        route: None,
-    })
-}
-
-async fn move_to_line(
-    tx: &mut Conn,
-    actor: &User,
-    conversation: &Conversation,
-    from: &Line,
-    to: &Line,
-    note: Option<&MessageBody>,
-    now: Timestamp,
-) -> Result<ConversationChange> {
-    let room = conversation.room_id;
-    conversation_timers::move_to_line(tx, room, to.id, now).await?;
-    let mut events = Vec::new();
-    let mut notify_users = Vec::new();
-    if let Some(previous) = conversation.assignee_id {
-        room_store::remove_member(tx, room, previous).await?;
-        events.push(ChatEvent::MemberLeft {
-            room_id: room,
-            user_id: previous,
-        });
-        notify_users.push(previous);
-    }
-    let after = conversations::get(tx, room)
-        .await?
-        .ok_or(Error::not_found("conversation"))?;
-    let details = json!({"from_line_id": from.id, "to_line_id": to.id, "note": note.map(MessageBody::as_str)});
-    journal::event(
-        tx,
-        &after,
-        Happened::Transferred,
-        Some(actor.id),
-        details,
-        now,
-    )
-    .await?;
-    events.push(ChatEvent::ConversationUpdated {
-        conversation: after,
-    });
-    let mut watchers = watchers(from);
-    watchers.extend(self::watchers(to));
-    watchers.sort_unstable();
-    watchers.dedup();
-    Ok(ConversationChange {
-        events,
-        notify_users,
-        watchers,
-        route: Some(to.id),
-    })
 }

@@ -7,6 +7,7 @@ mod actions;
 mod admin;
 mod arrival;
 mod canned;
+mod handover;
 mod inbound;
 pub(crate) mod journal;
 mod routing;
