@@ -181,7 +181,7 @@ pub(crate) async fn operator_answered(
     now: Timestamp,
 ) -> Result<()> {
     sqlx::query(
-        "update conversations set first_response_ms = coalesce(first_response_ms, $2 - queued_at), \
+        "update conversations set first_response_ms = coalesce(first_response_ms, $2 - created_at), \
          first_response_at = coalesce(first_response_at, $2), sla_due_at = null, auto_close_at = $3, \
          updated_at = $2 where room_id = $1",
     )
@@ -202,7 +202,7 @@ pub(crate) async fn close(
     now: Timestamp,
 ) -> Result<bool> {
     let done = sqlx::query(
-        "update conversations set status = 'closed', closed_at = $2, resolution_ms = $2 - queued_at, \
+        "update conversations set status = 'closed', closed_at = $2, resolution_ms = $2 - created_at, \
          rating_requested_at = $3, sla_due_at = null, auto_close_at = null, snoozed_until = null, \
          updated_at = $2 where room_id = $1 and status <> 'closed'",
     )
