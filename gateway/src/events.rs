@@ -4,7 +4,10 @@
 //! publish is logged, not returned: the change is already durable and clients catch up by
 //! resuming from their last sequence.
 
-use crm_core::{domain::ChatEvent, service::Changed};
+use crm_core::{
+    domain::{ChatEvent, MessageKind, UserId},
+    service::Changed,
+};
 use realtime::Topic;
 
 use crate::{state::AppState, ws::envelope};
@@ -22,9 +25,45 @@ pub async fn publish<T>(state: &AppState, changed: &Changed<T>) {
         }
         if let ChatEvent::MessageCreated { message } = event {
             notify_mentioned(state, message).await;
-            // A staff message in an open-line conversation was queued for its provider.
-            if message.author_id.is_some() {
+            // A staff or automatic message in an open-line conversation may have been
+            // queued for its provider.
+            if message.author_id.is_some() || message.kind == MessageKind::Auto {
                 state.outbox_wakeup.notify_one();
+            }
+        }
+    }
+}
+
+/// Publishes an open-line change: a conversation's state (`conversation.updated`,
+/// `conversation.sla_breached`) goes to the user topics of the line's `watchers` (operators
+/// and supervisors, whether or not they are in the room); everything else as `publish` does.
+pub async fn publish_to_watchers(
+    state: &AppState,
+    events: Vec<ChatEvent>,
+    notify_users: Vec<UserId>,
+    watchers: &[UserId],
+) {
+    let (line_wide, room): (Vec<ChatEvent>, Vec<ChatEvent>) =
+        events.into_iter().partition(|event| {
+            matches!(
+                event,
+                ChatEvent::ConversationUpdated { .. } | ChatEvent::SlaBreached { .. }
+            )
+        });
+    publish(
+        state,
+        &Changed {
+            value: (),
+            events: room,
+            notify_users,
+        },
+    )
+    .await;
+    for event in &line_wide {
+        let payload = envelope::encode_event(event);
+        for user in watchers {
+            if let Ok(topic) = Topic::user(user) {
+                send(state, &topic, payload.clone()).await;
             }
         }
     }

@@ -7,7 +7,7 @@ mod delivery;
 pub mod error;
 mod events;
 pub mod http;
-mod open_lines;
+pub mod open_lines;
 mod routes;
 pub mod settings;
 pub mod state;

@@ -5,8 +5,8 @@
 use std::{collections::HashSet, time::Duration};
 
 use crm_core::{
-    domain::{Channel, InboundMessage, LineId, NewAttachment, UserId},
-    service::{Assignment, Changed},
+    domain::{Channel, ChatEvent, InboundMessage, LineId, NewAttachment, Timestamp, UserId, now},
+    service::{Assignment, ConversationChange},
 };
 use realtime::PresenceStatus;
 use tokio_util::sync::CancellationToken;
@@ -29,14 +29,28 @@ pub async fn receive_with_files(
         .open_lines
         .receive_with_files(channel, message, files)
         .await?;
-    let changed = Changed {
-        value: (),
-        events: received.events,
-        notify_users: Vec::new(),
-    };
-    events::publish(state, &changed).await;
-    route(state, received.conversation.line_id).await;
+    let line = received.conversation.line_id;
+    publish_change(state, line, received.events, Vec::new()).await;
+    route(state, line).await;
     Ok(())
+}
+
+/// Publishes events about a line's conversations: state changes to its watchers, the rest
+/// to the room and to `notify_users`.
+pub async fn publish_change(
+    state: &AppState,
+    line: LineId,
+    events: Vec<ChatEvent>,
+    notify_users: Vec<UserId>,
+) {
+    let watchers = match state.open_lines.line_watchers(line).await {
+        Ok(watchers) => watchers,
+        Err(error) => {
+            tracing::warn!(error.message = %error, "line watchers unknown");
+            Vec::new()
+        }
+    };
+    events::publish_to_watchers(state, events, notify_users, &watchers).await;
 }
 
 /// Assigns what the line's available operators can take, and tells them.
@@ -51,20 +65,21 @@ pub async fn route(state: &AppState, line: LineId) {
     match state.open_lines.distribute(line, &available).await {
         Ok(assignments) => {
             for assignment in &assignments {
-                announce(state, assignment).await;
+                announce(state, line, assignment).await;
             }
         }
         Err(error) => tracing::warn!(error.message = %error, "routing failed"),
     }
 }
 
-pub async fn announce(state: &AppState, assignment: &Assignment) {
-    let changed = Changed {
-        value: (),
-        events: assignment.events.clone(),
-        notify_users: vec![assignment.operator],
-    };
-    events::publish(state, &changed).await;
+pub async fn announce(state: &AppState, line: LineId, assignment: &Assignment) {
+    publish_change(
+        state,
+        line,
+        assignment.events.clone(),
+        vec![assignment.operator],
+    )
+    .await;
 }
 
 async fn available_operators(state: &AppState, line: LineId) -> Result<HashSet<UserId>, ApiError> {
@@ -84,18 +99,51 @@ async fn available_operators(state: &AppState, line: LineId) -> Result<HashSet<U
         .collect())
 }
 
-/// Routes every line with a queue, periodically, until shutdown.
+/// Runs the line policies' timers (SLA, auto-close, snooze) and routes every line with a
+/// queue, periodically, until shutdown.
 pub async fn run_router(state: AppState, shutdown: CancellationToken) {
     let mut tick = tokio::time::interval(ROUTING_PERIOD);
     loop {
         tokio::select! {
             () = shutdown.cancelled() => return,
             _ = tick.tick() => {
+                run_timers(&state).await;
                 match state.open_lines.lines_with_queue().await {
                     Ok(lines) => for line in lines { route(&state, line).await },
                     Err(error) => tracing::warn!(error.message = %error, "queued lines unknown"),
                 }
             }
         }
+    }
+}
+
+/// One pass over the due timers: publish what they changed, then route the lines that
+/// gained a queued conversation or a free operator.
+pub async fn run_timers(state: &AppState) {
+    run_timers_at(state, now()).await;
+}
+
+/// A pass as if the clock read `at`: the router passes the real time, tests a later one.
+pub async fn run_timers_at(state: &AppState, at: Timestamp) {
+    let pass = match state.open_lines.run_timers(at).await {
+        Ok(pass) => pass,
+        Err(error) => {
+            tracing::warn!(error.message = %error, "line timers not run");
+            return;
+        }
+    };
+    for change in pass.changes {
+        apply(state, change).await;
+    }
+    for line in pass.lines {
+        route(state, line).await;
+    }
+}
+
+/// Publishes what an operator action or a timer changed and routes the line it names.
+pub async fn apply(state: &AppState, change: ConversationChange) {
+    events::publish_to_watchers(state, change.events, change.notify_users, &change.watchers).await;
+    if let Some(line) = change.route {
+        route(state, line).await;
     }
 }

@@ -9,6 +9,7 @@ mod bus_contract;
 mod chat;
 mod crm;
 mod crm_contract;
+mod line_timers_contract;
 mod lines;
 mod outbox_contract;
 mod presence_contract;

@@ -69,6 +69,13 @@ pub enum ChatEvent {
     /// An open-line conversation changed state (assigned, closed).
     #[serde(rename = "conversation.updated")]
     ConversationUpdated { conversation: Conversation },
+    /// The assigned operator did not answer within the line's SLA: the conversation went
+    /// back to the queue to be offered to the next operator. Sent to the line's supervisors.
+    #[serde(rename = "conversation.sla_breached")]
+    SlaBreached {
+        conversation: Conversation,
+        operator_id: UserId,
+    },
     #[serde(rename = "member.joined")]
     MemberJoined { room_id: RoomId, user_id: UserId },
     #[serde(rename = "member.left")]
@@ -96,7 +103,8 @@ impl ChatEvent {
             | ChatEvent::MemberJoined { room_id, .. }
             | ChatEvent::MemberLeft { room_id, .. } => *room_id,
             ChatEvent::RoomCreated { room } | ChatEvent::RoomUpdated { room } => room.id,
-            ChatEvent::ConversationUpdated { conversation } => conversation.room_id,
+            ChatEvent::ConversationUpdated { conversation }
+            | ChatEvent::SlaBreached { conversation, .. } => conversation.room_id,
         }
     }
 }

@@ -2,7 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ChannelId, ChannelKind, LineId, RoomId, Timestamp, UserId};
+use super::{
+    CannedResponseId, ChannelId, ChannelKind, LineId, RatingMode, RoomId, Timestamp, UserId,
+    WorkingHours, crm::ContactId,
+};
 use crate::Error;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,10 +47,43 @@ pub struct Line {
     pub name: String,
     pub distribution: Distribution,
     pub max_open_per_operator: i64,
+    /// Sent to the client when a conversation opens within working hours.
     pub greeting: Option<String>,
+    /// Sent instead of the greeting outside working hours; the conversation still queues.
+    pub off_hours_message: Option<String>,
+    /// `None`: always open.
+    pub working_hours: Option<WorkingHours>,
+    /// An assigned conversation the operator has not answered within this is offered to the
+    /// next operator and the line's supervisors are told; 0 turns it off.
     pub sla_seconds: i64,
+    /// Closes a conversation this long after the operator's last answer if the client has
+    /// not written since; 0 turns it off.
+    pub auto_close_minutes: i64,
+    pub rating_mode: RatingMode,
+    /// A client message this soon after closing reopens the conversation; 0 turns it off.
+    pub reopen_minutes: i64,
     pub operators: Vec<UserId>,
+    /// Watch the line and hear of SLA breaches; never routed conversations.
+    pub supervisors: Vec<UserId>,
     pub created_at: Timestamp,
+}
+
+impl Line {
+    /// Whether the line answers at `at` (always, without working hours).
+    pub fn is_open(&self, at: Timestamp) -> bool {
+        self.working_hours
+            .as_ref()
+            .is_none_or(|hours| hours.is_open(at))
+    }
+
+    /// The automatic message for a conversation opened at `at`, if the line has one.
+    pub fn welcome(&self, at: Timestamp) -> Option<&str> {
+        if self.is_open(at) {
+            self.greeting.as_deref()
+        } else {
+            self.off_hours_message.as_deref()
+        }
+    }
 }
 
 /// A provider account connected to a line (a Telegram bot). Credentials stay server-side.
@@ -94,7 +130,30 @@ pub struct Conversation {
     pub client_name: Option<String>,
     pub status: ConversationStatus,
     pub assignee_id: Option<UserId>,
+    /// The CRM contact of the client who opened it.
+    pub contact_id: Option<ContactId>,
     pub queued_at: Timestamp,
     pub assigned_at: Option<Timestamp>,
     pub closed_at: Option<Timestamp>,
+    /// From opening to the first operator answer, and from opening to closing.
+    pub first_response_ms: Option<i64>,
+    pub resolution_ms: Option<i64>,
+    pub rating: Option<i64>,
+    /// Out of the operator's list until then, unless the client writes first.
+    pub snoozed_until: Option<Timestamp>,
+    pub labels: Vec<String>,
+}
+
+/// A prepared answer an operator inserts by typing `/shortcut`: shared on a line, or one
+/// operator's own.
+#[derive(Clone, Debug, Serialize)]
+pub struct CannedResponse {
+    pub id: CannedResponseId,
+    /// Set for a line's response; `owner_id` is set for a personal one.
+    pub line_id: Option<LineId>,
+    pub owner_id: Option<UserId>,
+    pub shortcut: String,
+    pub body: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }

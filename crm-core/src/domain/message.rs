@@ -61,12 +61,47 @@ pub struct Message {
     pub external_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sender_name: Option<String>,
+    pub kind: MessageKind,
     pub edited_at: Option<Timestamp>,
     pub deleted_at: Option<Timestamp>,
     pub created_at: Timestamp,
     /// Who reacted with what; filled where a client shows messages (history, resume).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<ReactionGroup>,
+}
+
+/// What a message is, beyond who wrote it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// Written by a person: staff, or a client of an open line.
+    #[default]
+    Message,
+    /// An operator's private note in a conversation: never sent to the client.
+    Note,
+    /// Sent to the client by the line's policies (greeting, off-hours, rating request).
+    Auto,
+}
+
+impl MessageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Message => "message",
+            MessageKind::Note => "note",
+            MessageKind::Auto => "auto",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, Error> {
+        match raw {
+            "message" => Ok(MessageKind::Message),
+            "note" => Ok(MessageKind::Note),
+            "auto" => Ok(MessageKind::Auto),
+            _ => Err(Error::Internal(
+                format!("unknown message kind {raw}").into(),
+            )),
+        }
+    }
 }
 
 /// The users who reacted to a message with one emoji.

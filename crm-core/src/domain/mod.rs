@@ -7,6 +7,7 @@ pub mod crm;
 mod event;
 mod ids;
 mod line;
+mod line_policy;
 mod message;
 mod room;
 mod timestamp;
@@ -20,9 +21,13 @@ pub use channel::{
     InboundMessage, OutboundFile, OutboundMessage,
 };
 pub use event::ChatEvent;
-pub use ids::{AuditId, ChannelId, DepartmentId, LineId, MessageId, RoomId, SessionId, UserId};
-pub use line::{Channel, Conversation, ConversationStatus, Distribution, Line};
-pub use message::{Message, MessageBody, NewMessage, ReactionGroup, parse_emoji};
+pub use ids::{
+    AuditId, CannedResponseId, ChannelId, DepartmentId, LineId, MessageId, RoomId, SessionId,
+    UserId,
+};
+pub use line::{CannedResponse, Channel, Conversation, ConversationStatus, Distribution, Line};
+pub use line_policy::{RatingMode, WorkingHours};
+pub use message::{Message, MessageBody, MessageKind, NewMessage, ReactionGroup, parse_emoji};
 pub use room::{Department, NewRoom, Room, RoomKind, RoomName, RoomSummary};
 pub use timestamp::{Timestamp, now};
 pub use user::{DisplayName, Login, NewUser, Password, Role, User};

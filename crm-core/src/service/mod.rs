@@ -14,7 +14,10 @@ mod tokens;
 pub use accounts::{Accounts, ClientInfo, LoginOutcome};
 pub use attachments::Attachments;
 pub use crm::{Analytics, Companies, Contacts, Conversion, Deals, Leads, Pipelines, Timeline};
-pub use open_lines::{Assignment, NewLineRequest, OpenLines, Received, is_polled};
+pub use open_lines::{
+    Assignment, ConversationChange, LinePatch, NewLineRequest, OpenLines, Received, TimerPass,
+    TransferTarget, is_polled,
+};
 pub use outbox::{DeliveryUpdate, MAX_ATTEMPTS, Outbox};
 pub use rooms::{Changed, Rooms};
 pub use search::{Search, SearchHit, SnippetPart};

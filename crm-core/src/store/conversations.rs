@@ -1,6 +1,6 @@
 //! The `conversations` and `inbound_receipts` tables.
 
-use super::{Conn, rows::parse_id, rows::parse_opt_id};
+use super::{Conn, conversation_timers::labels_of, rows::parse_id, rows::parse_opt_id};
 use crate::{
     Result,
     domain::{
@@ -20,10 +20,15 @@ struct ConversationRow {
     queued_at: i64,
     assigned_at: Option<i64>,
     closed_at: Option<i64>,
+    contact_id: Option<String>,
+    first_response_ms: Option<i64>,
+    resolution_ms: Option<i64>,
+    rating: Option<i64>,
+    snoozed_until: Option<i64>,
 }
 
 const COLUMNS: &str = "room_id, line_id, channel_id, external_chat_id, client_name, status, assignee_id, queued_at, \
-                       assigned_at, closed_at";
+                       assigned_at, closed_at, contact_id, first_response_ms, resolution_ms, rating, snoozed_until";
 
 impl TryFrom<ConversationRow> for Conversation {
     type Error = crate::Error;
@@ -40,6 +45,12 @@ impl TryFrom<ConversationRow> for Conversation {
             queued_at: Timestamp::from_millis(row.queued_at),
             assigned_at: row.assigned_at.map(Timestamp::from_millis),
             closed_at: row.closed_at.map(Timestamp::from_millis),
+            contact_id: parse_opt_id(row.contact_id.as_deref())?,
+            first_response_ms: row.first_response_ms,
+            resolution_ms: row.resolution_ms,
+            rating: row.rating,
+            snoozed_until: row.snoozed_until.map(Timestamp::from_millis),
+            labels: Vec::new(),
         })
     }
 }
@@ -57,11 +68,12 @@ async fn one(
     for value in binds {
         query = query.bind(value.clone());
     }
-    query
-        .fetch_optional(conn)
-        .await?
-        .map(Conversation::try_from)
-        .transpose()
+    let Some(row) = query.fetch_optional(&mut *conn).await? else {
+        return Ok(None);
+    };
+    let mut conversation = Conversation::try_from(row)?;
+    conversation.labels = labels_of(conn, conversation.room_id).await?;
+    Ok(Some(conversation))
 }
 
 pub(crate) async fn find_open(
@@ -109,39 +121,49 @@ pub(crate) async fn insert(
     Ok(())
 }
 
-/// Assigns a queued conversation; false when someone else took it first.
+/// Assigns a queued conversation, its SLA running until `sla_due`; false when someone else
+/// took it first.
 pub(crate) async fn assign(
     conn: &mut Conn,
     room: RoomId,
     user: UserId,
+    sla_due: Option<Timestamp>,
     now: Timestamp,
 ) -> Result<bool> {
     let done = sqlx::query(
-        "update conversations set status = 'assigned', assignee_id = $2, assigned_at = $3, updated_at = $3 \
-         where room_id = $1 and status = 'queued'",
+        "update conversations set status = 'assigned', assignee_id = $2, assigned_at = $3, sla_due_at = $4, \
+         updated_at = $3 where room_id = $1 and status = 'queued'",
     )
     .bind(room.to_string())
     .bind(user.to_string())
     .bind(now.millis())
+    .bind(sla_due.map(Timestamp::millis))
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
-/// Queued conversations of a line, oldest first.
-pub(crate) async fn queued(conn: &mut Conn, line: LineId) -> Result<Vec<RoomId>> {
-    let ids: Vec<String> = sqlx::query_scalar(
-        "select room_id from conversations where line_id = $1 and status = 'queued' order by queued_at, room_id",
+/// Queued conversations of a line, oldest first, each with the operator who let its SLA
+/// run out (offered to someone else first).
+pub(crate) async fn queued(conn: &mut Conn, line: LineId) -> Result<Vec<(RoomId, Option<UserId>)>> {
+    let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+        "select room_id, passed_over_id from conversations where line_id = $1 and status = 'queued' \
+         order by queued_at, room_id",
     )
     .bind(line.to_string())
     .fetch_all(conn)
     .await?;
-    ids.iter().map(|id| parse_id(id)).collect()
+    rows.iter()
+        .map(|(id, passed)| Ok((parse_id(id)?, parse_opt_id(passed.as_deref())?)))
+        .collect()
 }
 
+/// The client wrote: auto-close waits for the operator's next answer, and a snoozed
+/// conversation wakes up.
 pub(crate) async fn client_wrote(conn: &mut Conn, room: RoomId, now: Timestamp) -> Result<()> {
     sqlx::query(
-        "update conversations set last_client_message_at = $2, updated_at = $2 where room_id = $1",
+        "update conversations set last_client_message_at = $2, auto_close_at = null, snoozed_until = null, \
+         updated_at = $2 where room_id = $1",
     )
     .bind(room.to_string())
     .bind(now.millis())
@@ -150,48 +172,86 @@ pub(crate) async fn client_wrote(conn: &mut Conn, room: RoomId, now: Timestamp) 
     Ok(())
 }
 
-pub(crate) async fn operator_answered(conn: &mut Conn, room: RoomId, now: Timestamp) -> Result<()> {
+/// An operator answered: the first answer fixes the first response time and stops the
+/// SLA; each answer restarts the auto-close timer (`auto_close_at`, when the line has one).
+pub(crate) async fn operator_answered(
+    conn: &mut Conn,
+    room: RoomId,
+    auto_close_at: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<()> {
     sqlx::query(
-        "update conversations set first_response_at = $2, updated_at = $2 where room_id = $1 and first_response_at is null",
+        "update conversations set first_response_ms = coalesce(first_response_ms, $2 - created_at), \
+         first_response_at = coalesce(first_response_at, $2), sla_due_at = null, auto_close_at = $3, \
+         updated_at = $2 where room_id = $1",
     )
     .bind(room.to_string())
     .bind(now.millis())
+    .bind(auto_close_at.map(Timestamp::millis))
     .execute(conn)
     .await?;
     Ok(())
 }
 
-pub(crate) async fn close(conn: &mut Conn, room: RoomId, now: Timestamp) -> Result<bool> {
+/// Closes an open conversation, stopping its timers; `rating_requested` records that the
+/// client was asked for a rating. False when it was closed already.
+pub(crate) async fn close(
+    conn: &mut Conn,
+    room: RoomId,
+    rating_requested: bool,
+    now: Timestamp,
+) -> Result<bool> {
     let done = sqlx::query(
-        "update conversations set status = 'closed', closed_at = $2, updated_at = $2 where room_id = $1 and status <> 'closed'",
+        "update conversations set status = 'closed', closed_at = $2, resolution_ms = $2 - created_at, \
+         rating_requested_at = $3, sla_due_at = null, auto_close_at = null, snoozed_until = null, \
+         updated_at = $2 where room_id = $1 and status <> 'closed'",
     )
     .bind(room.to_string())
     .bind(now.millis())
+    .bind(rating_requested.then_some(now.millis()))
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
-/// Conversations in a status, newest first: all of them, or those on the lines `user`
-/// serves (queued) or assigned to `user` (assigned, closed).
-pub(crate) async fn list(
-    conn: &mut Conn,
-    status: &str,
-    user: Option<UserId>,
-    limit: i64,
-) -> Result<Vec<Conversation>> {
+/// What a conversation list shows.
+pub(crate) struct ListFilter<'a> {
+    pub status: &'a str,
+    /// Assigned ones: the snoozed (true) or the others (false).
+    pub snoozed: bool,
+    /// Only the conversations on the lines this user serves (queued) or assigned to them.
+    pub user: Option<UserId>,
+    pub label: Option<&'a str>,
+    pub limit: i64,
+}
+
+/// Conversations matching the filter, newest first.
+pub(crate) async fn list(conn: &mut Conn, filter: &ListFilter<'_>) -> Result<Vec<Conversation>> {
+    let snooze = if filter.snoozed {
+        "snoozed_until is not null"
+    } else {
+        "snoozed_until is null"
+    };
     let sql = sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from conversations where status = $1 and ($2 is null \
+        "select {COLUMNS} from conversations where status = $1 and {snooze} and ($2 is null \
          or (status = 'queued' and line_id in (select line_id from line_operators where user_id = $2)) \
-         or assignee_id = $2) order by queued_at desc limit $3"
+         or assignee_id = $2) and ($4 is null or room_id in \
+         (select room_id from conversation_labels where label = $4)) order by queued_at desc limit $3"
     ));
     let rows: Vec<ConversationRow> = sqlx::query_as(sql)
-        .bind(status)
-        .bind(user.map(|id| id.to_string()))
-        .bind(limit)
-        .fetch_all(conn)
+        .bind(filter.status)
+        .bind(filter.user.map(|id| id.to_string()))
+        .bind(filter.limit)
+        .bind(filter.label)
+        .fetch_all(&mut *conn)
         .await?;
-    rows.into_iter().map(Conversation::try_from).collect()
+    let mut found = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut conversation = Conversation::try_from(row)?;
+        conversation.labels = labels_of(conn, conversation.room_id).await?;
+        found.push(conversation);
+    }
+    Ok(found)
 }
 
 /// Lines with at least one queued conversation.

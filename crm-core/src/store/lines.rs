@@ -3,56 +3,77 @@
 use super::{Conn, rows::parse_id, rows::parse_opt_id};
 use crate::{
     Result,
-    domain::{Channel, ChannelId, ChannelKind, Distribution, Line, LineId, Timestamp, UserId},
+    domain::{
+        Channel, ChannelId, ChannelKind, Distribution, Line, LineId, RatingMode, Timestamp, UserId,
+        WorkingHours,
+    },
 };
 
-pub(crate) struct NewLine<'a> {
-    pub name: &'a str,
-    pub distribution: Distribution,
-    pub max_open_per_operator: i64,
-    pub greeting: Option<&'a str>,
-    pub sla_seconds: i64,
-}
+const LINE_COLUMNS: &str = "id, name, distribution, max_open_per_operator, greeting, off_hours_message, \
+                            working_hours, sla_seconds, auto_close_minutes, rating_mode, reopen_minutes, created_at";
 
-pub(crate) async fn insert_line(
+/// Inserts a line, or (`exists`) replaces its settings.
+pub(crate) async fn save_line(
     conn: &mut Conn,
-    id: LineId,
-    line: &NewLine<'_>,
+    line: &Line,
+    exists: bool,
     now: Timestamp,
 ) -> Result<()> {
-    sqlx::query(
-        "insert into lines (id, name, distribution, max_open_per_operator, greeting, sla_seconds, created_at, updated_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $7)",
-    )
-    .bind(id.to_string())
-    .bind(line.name)
-    .bind(line.distribution.as_str())
-    .bind(line.max_open_per_operator)
-    .bind(line.greeting)
-    .bind(line.sla_seconds)
-    .bind(now.millis())
-    .execute(conn)
-    .await?;
+    let sql = if exists {
+        "update lines set name = $2, distribution = $3, max_open_per_operator = $4, greeting = $5, \
+         off_hours_message = $6, working_hours = $7, sla_seconds = $8, auto_close_minutes = $9, \
+         rating_mode = $10, reopen_minutes = $11, updated_at = $12 where id = $1"
+    } else {
+        "insert into lines (id, name, distribution, max_open_per_operator, greeting, off_hours_message, \
+         working_hours, sla_seconds, auto_close_minutes, rating_mode, reopen_minutes, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)"
+    };
+    sqlx::query(sql)
+        .bind(line.id.to_string())
+        .bind(&line.name)
+        .bind(line.distribution.as_str())
+        .bind(line.max_open_per_operator)
+        .bind(line.greeting.as_deref())
+        .bind(line.off_hours_message.as_deref())
+        .bind(
+            line.working_hours
+                .as_ref()
+                .map(|hours| hours.to_json().to_string()),
+        )
+        .bind(line.sla_seconds)
+        .bind(line.auto_close_minutes)
+        .bind(line.rating_mode.as_str())
+        .bind(line.reopen_minutes)
+        .bind(now.millis())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
+/// Replaces who serves the line: operators are routed conversations, supervisors watch.
 pub(crate) async fn set_operators(
     conn: &mut Conn,
     line: LineId,
     operators: &[UserId],
+    supervisors: &[UserId],
     now: Timestamp,
 ) -> Result<()> {
     sqlx::query("delete from line_operators where line_id = $1")
         .bind(line.to_string())
         .execute(&mut *conn)
         .await?;
-    for operator in operators {
+    let people = operators
+        .iter()
+        .map(|id| (id, 0_i64))
+        .chain(supervisors.iter().map(|id| (id, 1_i64)));
+    for (user, supervisor) in people {
         sqlx::query(
-            "insert into line_operators (line_id, user_id, created_at, updated_at) values ($1, $2, $3, $3) \
-             on conflict do nothing",
+            "insert into line_operators (line_id, user_id, supervisor, created_at, updated_at) \
+             values ($1, $2, $3, $4, $4) on conflict do nothing",
         )
         .bind(line.to_string())
-        .bind(operator.to_string())
+        .bind(user.to_string())
+        .bind(supervisor)
         .bind(now.millis())
         .execute(&mut *conn)
         .await?;
@@ -67,36 +88,64 @@ struct LineRow {
     distribution: String,
     max_open_per_operator: i64,
     greeting: Option<String>,
+    off_hours_message: Option<String>,
+    working_hours: Option<String>,
     sla_seconds: i64,
+    auto_close_minutes: i64,
+    rating_mode: String,
+    reopen_minutes: i64,
     created_at: i64,
 }
 
 pub(crate) async fn get_line(conn: &mut Conn, id: LineId) -> Result<Option<Line>> {
-    let row: Option<LineRow> = sqlx::query_as(
-        "select id, name, distribution, max_open_per_operator, greeting, sla_seconds, created_at from lines where id = $1",
-    )
-    .bind(id.to_string())
-    .fetch_optional(&mut *conn)
-    .await?;
+    let sql = sqlx::AssertSqlSafe(format!("select {LINE_COLUMNS} from lines where id = $1"));
+    let row: Option<LineRow> = sqlx::query_as(sql)
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
     let Some(row) = row else { return Ok(None) };
-    let operators = operators(conn, id).await?;
+    let working_hours = match row.working_hours.as_deref() {
+        Some(raw) => {
+            let value: serde_json::Value = serde_json::from_str(raw).map_err(|_| {
+                crate::Error::Internal("malformed working hours in database".into())
+            })?;
+            Some(WorkingHours::parse(&value)?)
+        }
+        None => None,
+    };
     Ok(Some(Line {
         id: parse_id(&row.id)?,
         name: row.name,
         distribution: Distribution::parse(&row.distribution)?,
         max_open_per_operator: row.max_open_per_operator,
         greeting: row.greeting,
+        off_hours_message: row.off_hours_message,
+        working_hours,
         sla_seconds: row.sla_seconds,
-        operators,
+        auto_close_minutes: row.auto_close_minutes,
+        rating_mode: RatingMode::parse(&row.rating_mode)?,
+        reopen_minutes: row.reopen_minutes,
+        operators: people(conn, id, false).await?,
+        supervisors: people(conn, id, true).await?,
         created_at: Timestamp::from_millis(row.created_at),
     }))
 }
 
+/// The operators routing may give the line's conversations to.
 pub(crate) async fn operators(conn: &mut Conn, line: LineId) -> Result<Vec<UserId>> {
+    people(conn, line, false).await
+}
+
+pub(crate) async fn supervisors(conn: &mut Conn, line: LineId) -> Result<Vec<UserId>> {
+    people(conn, line, true).await
+}
+
+async fn people(conn: &mut Conn, line: LineId, supervisors: bool) -> Result<Vec<UserId>> {
     let ids: Vec<String> = sqlx::query_scalar(
-        "select user_id from line_operators where line_id = $1 order by user_id",
+        "select user_id from line_operators where line_id = $1 and supervisor = $2 order by user_id",
     )
     .bind(line.to_string())
+    .bind(i64::from(supervisors))
     .fetch_all(conn)
     .await?;
     ids.iter().map(|id| parse_id(id)).collect()
@@ -107,7 +156,7 @@ pub(crate) async fn operator_loads(conn: &mut Conn, line: LineId) -> Result<Vec<
     let rows: Vec<(String, i64)> = sqlx::query_as(
         "select o.user_id, (select count(*) from conversations c where c.assignee_id = o.user_id \
          and c.status = 'assigned') from line_operators o join users u on u.id = o.user_id \
-         where o.line_id = $1 and u.disabled_at is null order by o.last_assigned_at, o.user_id",
+         where o.line_id = $1 and o.supervisor = 0 and u.disabled_at is null order by o.last_assigned_at, o.user_id",
     )
     .bind(line.to_string())
     .fetch_all(conn)

@@ -247,3 +247,17 @@ pub(crate) async fn attach_reactions(conn: &mut Conn, messages: &mut [Message]) 
     }
     Ok(())
 }
+
+/// Marks a stored message as a note or an automatic message.
+pub(crate) async fn set_kind(
+    conn: &mut Conn,
+    id: MessageId,
+    kind: crate::domain::MessageKind,
+) -> Result<()> {
+    sqlx::query("update messages set kind = $2 where id = $1")
+        .bind(id.to_string())
+        .bind(kind.as_str())
+        .execute(conn)
+        .await?;
+    Ok(())
+}

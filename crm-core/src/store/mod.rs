@@ -8,6 +8,8 @@
 
 pub(crate) mod attachments;
 pub(crate) mod audit;
+pub(crate) mod canned;
+pub(crate) mod conversation_timers;
 pub(crate) mod conversations;
 pub(crate) mod crm;
 pub(crate) mod departments;

@@ -4,7 +4,7 @@ use std::str::FromStr;
 
 use crate::{
     Error, Result,
-    domain::{Department, Login, Message, Role, Room, RoomKind, Timestamp, User},
+    domain::{Department, Login, Message, MessageKind, Role, Room, RoomKind, Timestamp, User},
 };
 
 /// Parses a stored id; a malformed one means the database was edited by hand.
@@ -127,7 +127,7 @@ macro_rules! message_columns {
     () => {
         "id, room_id, seq, client_id, author_id, body, attachments, \
      thread_root_id, reply_count, last_reply_at, delivery_status, delivery_error, external_id, \
-     sender_name, edited_at, deleted_at, created_at"
+     sender_name, kind, edited_at, deleted_at, created_at"
     };
 }
 pub(super) use message_columns;
@@ -148,6 +148,7 @@ pub(super) struct MessageRow {
     pub delivery_error: Option<String>,
     pub external_id: Option<String>,
     pub sender_name: Option<String>,
+    pub kind: String,
     pub edited_at: Option<i64>,
     pub deleted_at: Option<i64>,
     pub created_at: i64,
@@ -174,6 +175,7 @@ impl TryFrom<MessageRow> for Message {
             delivery_error: row.delivery_error,
             external_id: row.external_id,
             sender_name: row.sender_name,
+            kind: MessageKind::parse(&row.kind)?,
             edited_at: row.edited_at.map(Timestamp::from_millis),
             deleted_at: row.deleted_at.map(Timestamp::from_millis),
             created_at: Timestamp::from_millis(row.created_at),

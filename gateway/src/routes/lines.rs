@@ -1,72 +1,101 @@
-//! Open lines administration (lines, channels) and operators' conversation actions.
+//! Open lines administration: lines with their policies, operators and supervisors, and the
+//! channels connected to them. Conversation actions are in `conversations.rs`.
 
 use std::time::Duration;
 
 use axum::{
     Router,
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     routing::{get, post},
 };
 use connectors::telegram::TelegramClient;
-use crm_core::domain::{
-    Channel, ChannelKind, Conversation, ConversationStatus, Distribution, Line, LineId, RoomId,
-    UserId,
+use crm_core::{
+    domain::{Channel, ChannelKind, Distribution, Line, LineId, RatingMode, UserId, WorkingHours},
+    service::LinePatch,
 };
 use crm_core::{service::is_polled, store::PollerState};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Value, json};
 
+use super::contacts::wire::double_option;
 use crate::{
     error::{ApiError, Result},
     http::{auth::AuthUser, json::ApiJson},
-    open_lines,
     state::AppState,
 };
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/lines", post(create_line))
-        .route("/api/v1/lines/{id}", get(show_line))
+        .route("/api/v1/lines/{id}", get(show_line).patch(update_line))
         .route("/api/v1/channels", get(list_channels))
         .route("/api/v1/channels/telegram", post(connect_telegram))
-        .route("/api/v1/conversations", get(conversations))
-        .route("/api/v1/conversations/{room_id}/take", post(take))
-        .route("/api/v1/conversations/{room_id}/close", post(close))
 }
 
+/// A line's settings on the wire, for creating (`name` required) and for PATCH (absent
+/// fields stay; `null` clears the clearable ones).
 #[derive(Deserialize)]
-pub struct CreateLineRequest {
-    name: String,
+pub struct LineRequest {
+    name: Option<String>,
     distribution: Option<String>,
     max_open_per_operator: Option<i64>,
-    greeting: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    greeting: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    off_hours_message: Option<Option<String>>,
+    /// `{"time_zone": "Europe/Berlin", "week": {"mon": ["09:00-18:00"], …}}`
+    #[serde(default, deserialize_with = "double_option")]
+    working_hours: Option<Option<Value>>,
     sla_seconds: Option<i64>,
-    #[serde(default)]
-    operators: Vec<String>,
+    auto_close_minutes: Option<i64>,
+    rating_mode: Option<String>,
+    reopen_minutes: Option<i64>,
+    operators: Option<Vec<String>>,
+    supervisors: Option<Vec<String>>,
 }
 
-impl TryFrom<CreateLineRequest> for crm_core::service::NewLineRequest {
+fn user_ids(field: &'static str, raw: Option<Vec<String>>) -> Result<Option<Vec<UserId>>> {
+    raw.map(|ids| {
+        ids.iter()
+            .map(|raw| {
+                raw.parse::<UserId>().map_err(|_| {
+                    ApiError::invalid_field(field, format!("not a valid user id: {raw}"))
+                })
+            })
+            .collect()
+    })
+    .transpose()
+}
+
+impl TryFrom<LineRequest> for LinePatch {
     type Error = ApiError;
 
-    fn try_from(request: CreateLineRequest) -> Result<Self> {
-        let operators = request
-            .operators
-            .iter()
-            .map(|raw| {
-                raw.parse::<UserId>()
-                    .map_err(|_| ApiError::invalid_field("operators", "not a valid user id"))
-            })
-            .collect::<Result<Vec<_>>>()?;
+    fn try_from(request: LineRequest) -> Result<Self> {
         Ok(Self {
             name: request.name,
-            distribution: Distribution::parse(
-                request.distribution.as_deref().unwrap_or("round_robin"),
-            )?,
-            max_open_per_operator: request.max_open_per_operator.unwrap_or(10),
+            distribution: request
+                .distribution
+                .as_deref()
+                .map(Distribution::parse)
+                .transpose()?,
+            max_open_per_operator: request.max_open_per_operator,
             greeting: request.greeting,
-            sla_seconds: request.sla_seconds.unwrap_or(0),
-            operators,
+            off_hours_message: request.off_hours_message,
+            working_hours: request
+                .working_hours
+                .map(|hours| hours.as_ref().map(WorkingHours::parse).transpose())
+                .transpose()?,
+            sla_seconds: request.sla_seconds,
+            auto_close_minutes: request.auto_close_minutes,
+            rating_mode: request
+                .rating_mode
+                .as_deref()
+                .map(RatingMode::parse)
+                .transpose()?,
+            reopen_minutes: request.reopen_minutes,
+            operators: user_ids("operators", request.operators)?,
+            supervisors: user_ids("supervisors", request.supervisors)?,
         })
     }
 }
@@ -75,13 +104,33 @@ impl TryFrom<CreateLineRequest> for crm_core::service::NewLineRequest {
 async fn create_line(
     State(state): State<AppState>,
     caller: AuthUser,
-    ApiJson(request): ApiJson<CreateLineRequest>,
+    ApiJson(request): ApiJson<LineRequest>,
 ) -> Result<(StatusCode, ApiJson<Line>)> {
+    if request.name.is_none() {
+        return Err(ApiError::invalid_field("name", "is required"));
+    }
     let line = state
         .open_lines
         .create_line(&caller.user, request.try_into()?)
         .await?;
     Ok((StatusCode::CREATED, ApiJson(line)))
+}
+
+/// # PATCH /api/v1/lines/{id}
+///
+/// Changes settings and policies, operators and supervisors (admins).
+async fn update_line(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<LineRequest>,
+) -> Result<ApiJson<Line>> {
+    let id: LineId = id.parse()?;
+    let line = state
+        .open_lines
+        .update_line(&caller.user, id, request.try_into()?)
+        .await?;
+    Ok(ApiJson(line))
 }
 
 /// # GET /api/v1/lines/{id}
@@ -210,73 +259,4 @@ async fn connect_telegram(
         }
     }
     Ok((StatusCode::CREATED, ApiJson(describe(channel, None))))
-}
-
-#[derive(Deserialize)]
-pub struct ConversationsQuery {
-    status: Option<String>,
-}
-
-/// # GET /api/v1/conversations?status=queued|assigned|closed
-///
-/// The inbox lists: the queue of the caller's lines, what is assigned to them, what they
-/// closed (admins and supervisors: everything). Newest first, at most 200.
-async fn conversations(
-    State(state): State<AppState>,
-    caller: AuthUser,
-    Query(query): Query<ConversationsQuery>,
-) -> Result<ApiJson<Vec<Conversation>>> {
-    let status = match query.status.as_deref().unwrap_or("queued") {
-        "queued" => ConversationStatus::Queued,
-        "assigned" => ConversationStatus::Assigned,
-        "closed" => ConversationStatus::Closed,
-        _ => {
-            return Err(ApiError::invalid_field(
-                "status",
-                "must be queued, assigned or closed",
-            ));
-        }
-    };
-    Ok(ApiJson(
-        state.open_lines.conversations(&caller.user, status).await?,
-    ))
-}
-
-/// # POST /api/v1/conversations/{room_id}/take
-async fn take(
-    State(state): State<AppState>,
-    caller: AuthUser,
-    Path(room): Path<String>,
-) -> Result<StatusCode> {
-    let room: RoomId = room.parse()?;
-    let assignment = state.open_lines.take(&caller.user, room).await?;
-    open_lines::announce(&state, &assignment).await;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// # POST /api/v1/conversations/{room_id}/close
-async fn close(
-    State(state): State<AppState>,
-    caller: AuthUser,
-    Path(room): Path<String>,
-) -> Result<StatusCode> {
-    let room: RoomId = room.parse()?;
-    let event = state.open_lines.close(&caller.user, room).await?;
-    let line = match &event {
-        crm_core::domain::ChatEvent::ConversationUpdated { conversation } => {
-            Some(conversation.line_id)
-        }
-        _ => None,
-    };
-    let changed = crm_core::service::Changed {
-        value: (),
-        events: vec![event],
-        notify_users: Vec::new(),
-    };
-    crate::events::publish(&state, &changed).await;
-    // The operator has room for another conversation now.
-    if let Some(line) = line {
-        open_lines::route(&state, line).await;
-    }
-    Ok(StatusCode::NO_CONTENT)
 }

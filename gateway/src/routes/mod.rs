@@ -4,9 +4,11 @@ mod analytics;
 mod attachments;
 mod audit;
 mod auth;
+mod canned;
 mod companies;
 mod contacts;
 mod deals;
+mod conversations;
 mod departments;
 pub mod health;
 mod leads;
@@ -47,6 +49,8 @@ pub fn api_router() -> Router<AppState> {
         .merge(analytics::router())
         .merge(timeline::router())
         .merge(lines::router())
+        .merge(conversations::router())
+        .merge(canned::router())
         .merge(webhooks::router())
         .merge(crate::ws::router())
 }

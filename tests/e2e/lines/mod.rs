@@ -2,4 +2,8 @@
 
 mod files;
 mod polling;
+mod actions;
+mod distribution;
+mod fixture;
+mod policies;
 mod telegram;

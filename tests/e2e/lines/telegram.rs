@@ -271,7 +271,12 @@ async fn on_an_offer_to_all_line_an_operator_takes_then_closes_and_the_client_re
         )
         .await;
     assert_eq!(close.status(), 204);
-    let closed = olga.next_of("conversation.updated").await;
+    // The take was announced as `conversation.updated` too; the close follows it.
+    let closed = olga
+        .next_matching(|f| {
+            f["type"] == "conversation.updated" && f["conversation"]["status"] != "assigned"
+        })
+        .await;
     assert_eq!(closed["conversation"]["status"], "closed");
     app.http
         .post(&webhook)

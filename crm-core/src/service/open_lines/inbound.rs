@@ -3,15 +3,15 @@
 //! conversation state in one transaction. The webhook answers the provider after this
 //! returns, so nothing acknowledged is lost.
 
-use super::OpenLines;
+use super::{OpenLines, arrival, journal};
 use crate::{
     Error, Result,
     domain::{
         AttachmentId, Channel, ChatEvent, Conversation, InboundMessage, Message, MessageBody,
-        NewAttachment, NewMessage, NewRoom, RoomId, RoomKind, now,
+        NewAttachment, NewMessage, RoomId, now,
     },
     service::rooms::append,
-    store::{attachment_store, conversations, message_store, room_store},
+    store::{attachment_store, conversations, lines, message_store},
 };
 
 /// What storing an inbound message did.
@@ -41,8 +41,12 @@ impl OpenLines {
         let line = channel.line_id.ok_or_else(|| {
             Error::validation("line_id", "the channel is not connected to a line")
         })?;
+        let contact = self.client_contact(channel.kind, &inbound.sender).await?;
         let now = now();
         let mut tx = self.store.begin().await?;
+        let config = lines::get_line(&mut tx, line)
+            .await?
+            .ok_or(Error::not_found("line"))?;
         let existing = conversations::find_open(&mut tx, channel.id, &inbound.chat_id).await?;
         if let Some(stored) = conversations::receipt(&mut tx, &inbound.dedup_key).await? {
             let room = message_store::get(&mut tx, stored)
@@ -63,8 +67,10 @@ impl OpenLines {
         let (room_id, opened) = match &existing {
             Some(conversation) => (conversation.room_id, false),
             None => {
-                let room_id = open_conversation(&mut tx, channel, line, inbound, now).await?;
-                (room_id, true)
+                let landing =
+                    arrival::land(&mut tx, channel, &config, inbound, contact, now).await?;
+                events.extend(landing.events);
+                (landing.room_id, landing.opened)
             }
         };
         let body = MessageBody::parse(&inbound.text)?;
@@ -93,6 +99,15 @@ impl OpenLines {
         let conversation = conversations::get(&mut tx, room_id)
             .await?
             .ok_or(Error::not_found("conversation"))?;
+        if !inbound.edited {
+            journal::message_of(&mut tx, Some(contact), &conversation, &message, now).await?;
+        }
+        if existing.is_some_and(|before| before.snoozed_until.is_some()) {
+            // The client wrote: the snoozed conversation is back in the operator's list.
+            events.push(ChatEvent::ConversationUpdated {
+                conversation: conversation.clone(),
+            });
+        }
         tx.commit().await?;
         Ok(Received {
             conversation,
@@ -164,36 +179,4 @@ async fn attachments_json(
         );
     }
     Ok(serde_json::Value::Array(items))
-}
-
-async fn open_conversation(
-    tx: &mut crate::store::Conn,
-    channel: &Channel,
-    line: crate::domain::LineId,
-    inbound: &InboundMessage,
-    now: crate::domain::Timestamp,
-) -> Result<RoomId> {
-    let room_id = RoomId::new();
-    let name = inbound
-        .chat_title
-        .clone()
-        .unwrap_or_else(|| inbound.sender.display_name.clone());
-    let room = NewRoom {
-        kind: RoomKind::OpenLine,
-        name: Some(name.chars().take(80).collect()),
-        topic: None,
-        is_private: true,
-        created_by: None,
-        members: Vec::new(),
-    };
-    room_store::insert(tx, room_id, &room, now).await?;
-    let new = conversations::NewConversation {
-        room_id,
-        line_id: line,
-        channel_id: channel.id,
-        external_chat_id: &inbound.chat_id,
-        client_name: Some(&inbound.sender.display_name),
-    };
-    conversations::insert(tx, &new, now).await?;
-    Ok(room_id)
 }

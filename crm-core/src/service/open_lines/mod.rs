@@ -3,29 +3,42 @@
 //! (deduplicated, in one transaction), `routing` assigns queued conversations. Replies go out
 //! through the outbox when an operator writes in the conversation's room (`rooms::append`).
 
+mod actions;
 mod admin;
+mod arrival;
+mod canned;
+mod handover;
 mod inbound;
 mod polling;
+pub(crate) mod journal;
 mod routing;
+mod timers;
 
-pub use admin::NewLineRequest;
+pub use actions::{ConversationChange, TransferTarget};
+pub use admin::{LinePatch, NewLineRequest};
 pub use inbound::Received;
 pub use polling::is_polled;
 pub use routing::Assignment;
+pub use timers::TimerPass;
 
 use crate::{
     Error, Result, Store,
     domain::{Role, User},
+    service::Contacts,
 };
 
 #[derive(Clone)]
 pub struct OpenLines {
     store: Store,
+    contacts: Contacts,
 }
 
 impl OpenLines {
     pub fn new(store: Store) -> Self {
-        Self { store }
+        Self {
+            contacts: Contacts::new(store.clone()),
+            store,
+        }
     }
 }
 

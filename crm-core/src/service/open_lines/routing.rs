@@ -5,14 +5,17 @@
 
 use std::collections::HashSet;
 
-use super::OpenLines;
+use super::{
+    OpenLines,
+    journal::{self, Happened},
+};
 use crate::{
     Error, Result,
     domain::{
-        ChatEvent, Conversation, ConversationStatus, Distribution, LineId, Role, RoomId, User,
-        UserId, now,
+        ChatEvent, Conversation, ConversationStatus, Distribution, Line, LineId, Role, RoomId,
+        Timestamp, User, UserId, now,
     },
-    store::{conversations, lines, room_store},
+    store::{Conn, conversations, lines, room_store},
 };
 
 /// A conversation given to an operator, with the events that announce it.
@@ -39,7 +42,7 @@ impl OpenLines {
         let queue = conversations::queued(&mut conn, line).await?;
         drop(conn);
         let mut assignments = Vec::new();
-        for room in queue {
+        for (room, passed_over) in queue {
             let mut tx = self.store.begin().await?;
             let mut candidates: Vec<(UserId, i64)> = lines::operator_loads(&mut tx, line)
                 .await?
@@ -52,29 +55,25 @@ impl OpenLines {
                 // Stable: among equals the longest idle (the store's order) wins.
                 candidates.sort_by_key(|(_, load)| *load);
             }
-            let Some((operator, _)) = candidates.first().copied() else {
+            // The operator who let the SLA run out gets it back only when nobody else can.
+            let operator = candidates
+                .iter()
+                .find(|(user, _)| Some(*user) != passed_over)
+                .or(candidates.first())
+                .map(|(user, _)| *user);
+            let Some(operator) = operator else {
                 break;
             };
             let now = now();
-            if !conversations::assign(&mut tx, room, operator, now).await? {
+            let Some(events) = give(&mut tx, &config, room, operator, None, now).await? else {
                 continue;
-            }
-            room_store::add_member(&mut tx, room, operator, "member", now).await?;
+            };
             lines::touch_operator(&mut tx, line, operator, now).await?;
-            let assigned = room_store::get(&mut tx, room)
-                .await?
-                .ok_or(Error::not_found("room"))?;
             tx.commit().await?;
             assignments.push(Assignment {
                 room_id: room,
                 operator,
-                events: vec![
-                    ChatEvent::RoomCreated { room: assigned },
-                    ChatEvent::MemberJoined {
-                        room_id: room,
-                        user_id: operator,
-                    },
-                ],
+                events,
             });
         }
         Ok(assignments)
@@ -93,37 +92,33 @@ impl OpenLines {
         {
             return Err(Error::not_found("conversation"));
         }
-        if !conversations::assign(&mut tx, room, actor.id, now).await? {
+        let line = lines::get_line(&mut tx, conversation.line_id)
+            .await?
+            .ok_or(Error::not_found("line"))?;
+        let Some(events) = give(&mut tx, &line, room, actor.id, Some(actor.id), now).await? else {
             return Err(Error::Conflict {
                 constraint: "conversation".into(),
                 message: "someone took it first".into(),
             });
-        }
-        room_store::add_member(&mut tx, room, actor.id, "member", now).await?;
+        };
         lines::touch_operator(&mut tx, conversation.line_id, actor.id, now).await?;
-        let assigned = room_store::get(&mut tx, room)
-            .await?
-            .ok_or(Error::not_found("room"))?;
         tx.commit().await?;
         Ok(Assignment {
             room_id: room,
             operator: actor.id,
-            events: vec![
-                ChatEvent::RoomCreated { room: assigned },
-                ChatEvent::MemberJoined {
-                    room_id: room,
-                    user_id: actor.id,
-                },
-            ],
+            events,
         })
     }
 
-    /// Conversations in a status the caller may see: admins and supervisors all of them,
-    /// operators the queues of their lines and what is assigned to them. At most 200.
+    /// Conversations the caller may see: admins and supervisors all of them, operators the
+    /// queues of their lines and what is assigned to them. Assigned ones exclude the snoozed,
+    /// which `snoozed` lists instead; `label` narrows to one label. At most 200.
     pub async fn conversations(
         &self,
         actor: &User,
         status: ConversationStatus,
+        snoozed: bool,
+        label: Option<&str>,
     ) -> Result<Vec<Conversation>> {
         let everyone = matches!(actor.role, Role::Admin | Role::Supervisor);
         let status = match status {
@@ -132,12 +127,27 @@ impl OpenLines {
             ConversationStatus::Closed => "closed",
         };
         let mut conn = self.store.acquire().await?;
-        conversations::list(&mut conn, status, (!everyone).then_some(actor.id), 200).await
+        let filter = conversations::ListFilter {
+            status,
+            snoozed,
+            user: (!everyone).then_some(actor.id),
+            label,
+            limit: 200,
+        };
+        conversations::list(&mut conn, &filter).await
     }
 
     pub async fn line_operators(&self, line: LineId) -> Result<Vec<UserId>> {
         let mut conn = self.store.acquire().await?;
         lines::operators(&mut conn, line).await
+    }
+
+    /// Who watches a line's conversations live: its operators and supervisors.
+    pub async fn line_watchers(&self, line: LineId) -> Result<Vec<UserId>> {
+        let mut conn = self.store.acquire().await?;
+        let mut watchers = lines::operators(&mut conn, line).await?;
+        watchers.extend(lines::supervisors(&mut conn, line).await?);
+        Ok(watchers)
     }
 
     pub async fn lines_with_queue(&self) -> Result<Vec<LineId>> {
@@ -152,34 +162,115 @@ impl OpenLines {
     }
 }
 
+/// Assigns a queued conversation inside `tx` (SLA started, operator made a member, the
+/// contact's timeline told); `None` when someone else took it first.
+async fn give(
+    tx: &mut Conn,
+    line: &Line,
+    room: RoomId,
+    operator: UserId,
+    actor: Option<UserId>,
+    now: Timestamp,
+) -> Result<Option<Vec<ChatEvent>>> {
+    if !conversations::assign(tx, room, operator, sla_due(line, now), now).await? {
+        return Ok(None);
+    }
+    // A reopened conversation may come back to the operator who had it.
+    if !room_store::is_member(tx, room, operator).await? {
+        room_store::add_member(tx, room, operator, "member", now).await?;
+    }
+    let conversation = conversations::get(tx, room)
+        .await?
+        .ok_or(Error::not_found("conversation"))?;
+    journal::event(
+        tx,
+        &conversation,
+        Happened::Assigned,
+        actor,
+        serde_json::json!({"operator_id": operator}),
+        now,
+    )
+    .await?;
+    let assigned = room_store::get(tx, room)
+        .await?
+        .ok_or(Error::not_found("room"))?;
+    Ok(Some(vec![
+        ChatEvent::RoomCreated { room: assigned },
+        ChatEvent::MemberJoined {
+            room_id: room,
+            user_id: operator,
+        },
+        ChatEvent::ConversationUpdated { conversation },
+    ]))
+}
+
+/// When an assignment made now breaches the line's SLA, if it has one.
+pub(super) fn sla_due(line: &Line, now: Timestamp) -> Option<Timestamp> {
+    (line.sla_seconds > 0).then(|| now.plus_seconds(line.sla_seconds))
+}
+
 impl OpenLines {
     /// Closes a conversation: its operator, or an admin or supervisor. A new client message
-    /// afterwards opens a new conversation.
-    pub async fn close(&self, actor: &User, room: RoomId) -> Result<ChatEvent> {
+    /// afterwards reopens it within the line's reopen window, or opens a new one.
+    pub async fn close(&self, actor: &User, room: RoomId) -> Result<Vec<ChatEvent>> {
         let now = now();
         let mut tx = self.store.begin().await?;
         let conversation = conversations::get(&mut tx, room)
             .await?
             .ok_or(Error::not_found("conversation"))?;
+        let line = lines::get_line(&mut tx, conversation.line_id)
+            .await?
+            .ok_or(Error::not_found("line"))?;
         let may = conversation.assignee_id == Some(actor.id)
-            || matches!(actor.role, Role::Admin | Role::Supervisor);
+            || matches!(actor.role, Role::Admin | Role::Supervisor)
+            || line.supervisors.contains(&actor.id);
         if !may {
             return Err(Error::Forbidden(
                 "only the conversation's operator may close it".into(),
             ));
         }
-        if !conversations::close(&mut tx, room, now).await? {
+        let Some(events) = close_in(&mut tx, &line, room, Some(actor.id), now).await? else {
             return Err(Error::Conflict {
                 constraint: "conversation".into(),
                 message: "the conversation is already closed".into(),
             });
-        }
-        let closed = conversations::get(&mut tx, room)
-            .await?
-            .ok_or(Error::not_found("conversation"))?;
+        };
         tx.commit().await?;
-        Ok(ChatEvent::ConversationUpdated {
-            conversation: closed,
-        })
+        Ok(events)
     }
+}
+
+/// Closes inside `tx`, asking the client for a rating when the line does; `None` when it
+/// was closed already.
+pub(super) async fn close_in(
+    tx: &mut Conn,
+    line: &Line,
+    room: RoomId,
+    actor: Option<UserId>,
+    now: Timestamp,
+) -> Result<Option<Vec<ChatEvent>>> {
+    let request = line.rating_mode.request_text();
+    if !conversations::close(tx, room, request.is_some(), now).await? {
+        return Ok(None);
+    }
+    let closed = conversations::get(tx, room)
+        .await?
+        .ok_or(Error::not_found("conversation"))?;
+    journal::event(
+        tx,
+        &closed,
+        Happened::Closed,
+        actor,
+        serde_json::json!({}),
+        now,
+    )
+    .await?;
+    let mut events = vec![ChatEvent::ConversationUpdated {
+        conversation: closed.clone(),
+    }];
+    if let Some(text) = request {
+        let message = journal::auto_message(tx, &closed, text, now).await?;
+        events.push(ChatEvent::MessageCreated { message });
+    }
+    Ok(Some(events))
 }

@@ -110,6 +110,23 @@ impl Rooms {
 /// thread count, attachment links, and — for a staff message in an open-line conversation —
 /// the outbox row that carries it to the client.
 pub(crate) async fn append(tx: &mut Conn, new: &NewMessage, now: Timestamp) -> Result<Message> {
+    let message = append_unsent(tx, new, now).await?;
+    if new.author_id.is_some() {
+        forward_to_client(tx, &message, now).await?;
+        return message_store::get(tx, message.id)
+            .await?
+            .ok_or(Error::not_found("message"));
+    }
+    Ok(message)
+}
+
+/// Appends a message that goes to no provider: a client's own, an operator's private note,
+/// or an automatic message whose outbox row the caller writes.
+pub(crate) async fn append_unsent(
+    tx: &mut Conn,
+    new: &NewMessage,
+    now: Timestamp,
+) -> Result<Message> {
     let seq = room_store::next_seq(tx, new.room_id, now)
         .await
         .map_err(|error| match error {
@@ -122,9 +139,6 @@ pub(crate) async fn append(tx: &mut Conn, new: &NewMessage, now: Timestamp) -> R
         message_store::count_reply(tx, root, now).await?;
     }
     attachment_store::link_message(tx, id, new.room_id, &new.attachments, now).await?;
-    if new.author_id.is_some() {
-        forward_to_client(tx, id, new, now).await?;
-    }
     message_store::get(tx, id)
         .await?
         .ok_or(Error::not_found("message"))
@@ -154,36 +168,47 @@ async fn outbound_files(
     Ok(files)
 }
 
-async fn forward_to_client(
-    tx: &mut Conn,
-    id: MessageId,
-    new: &NewMessage,
-    now: Timestamp,
-) -> Result<()> {
-    let Some(conversation) = conversations::get(tx, new.room_id).await? else {
+async fn forward_to_client(tx: &mut Conn, message: &Message, now: Timestamp) -> Result<()> {
+    let Some(conversation) = conversations::get(tx, message.room_id).await? else {
         return Ok(());
     };
     if conversation.status == ConversationStatus::Closed {
         return Err(Error::Forbidden("the conversation is closed".into()));
     }
+    queue_for_client(tx, &conversation, message, now).await?;
+    let line = lines::get_line(tx, conversation.line_id)
+        .await?
+        .ok_or(Error::not_found("line"))?;
+    let auto_close =
+        (line.auto_close_minutes > 0).then(|| now.plus_seconds(line.auto_close_minutes * 60));
+    conversations::operator_answered(tx, message.room_id, auto_close, now).await?;
+    crate::service::open_lines::journal::message(tx, &conversation, message, now).await
+}
+
+/// Writes the outbox row that carries a message to the conversation's client.
+pub(crate) async fn queue_for_client(
+    tx: &mut Conn,
+    conversation: &crate::domain::Conversation,
+    message: &Message,
+    now: Timestamp,
+) -> Result<()> {
     let channel = lines::get_channel(tx, conversation.channel_id)
         .await?
         .ok_or(Error::not_found("channel"))?;
     let outbound = OutboundMessage {
-        chat_id: conversation.external_chat_id,
-        text: new.body.as_str().to_owned(),
+        chat_id: conversation.external_chat_id.clone(),
+        text: message.body.clone(),
         reply_to: None,
-        files: outbound_files(tx, &new.attachments).await?,
+        files: outbound_files(tx, &message.attachments).await?,
     };
     outbox::insert(
         tx,
-        id,
-        new.room_id,
+        message.id,
+        message.room_id,
         channel.kind,
         &channel.account,
         &outbound,
         now,
     )
-    .await?;
-    conversations::operator_answered(tx, new.room_id, now).await
+    .await
 }
