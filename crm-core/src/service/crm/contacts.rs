@@ -174,7 +174,7 @@ pub(super) async fn insert_new(
         None => None,
     };
     if let Some(company) = new.company_id {
-        visible_company(&mut *conn, &scope, company).await?;
+        visible_company(&mut *conn, scope, company).await?;
     }
     let now = now();
     let contact = Contact {
