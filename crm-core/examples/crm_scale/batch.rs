@@ -44,8 +44,12 @@ impl Batch {
     }
 
     pub fn int(&mut self, value: i64) {
+        self.opt_int(Some(value));
+    }
+
+    pub fn opt_int(&mut self, value: Option<i64>) {
         self.values.push(None);
-        self.numbers.push(Some(value));
+        self.numbers.push(value);
     }
 
     pub fn full(&self) -> bool {

@@ -9,7 +9,9 @@
 //!     --contacts 1000000 --backend both --runs 200
 //! ```
 //!
-//! Options: `--contacts N` (default 1,000,000), `--backend sqlite|postgres|both`,
+//! Options: `--contacts N` (default 1,000,000), `--deals N` (default 0: deals are filled and
+//! their funnel, forecast and won/lost timed only when given; with `--measure-only`, give
+//! it to time the deals of the previous fill), `--backend sqlite|postgres|both`,
 //! `--sqlite PATH` (default `target/crm_scale.db`), `--postgres URL` (an admin URL; the
 //! database `crm_scale` is dropped and created there; default the local server),
 //! `--runs R` (default 200), `--measure-only` (reuse the data of a previous fill).
@@ -17,6 +19,7 @@
 //! Errors are boxed here: this is a measuring tool, not a service.
 
 mod batch;
+mod deals;
 mod fill;
 mod measure;
 mod staff;
@@ -29,6 +32,7 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 
 pub struct Config {
     contacts: usize,
+    deals: usize,
     backends: Vec<&'static str>,
     sqlite_path: String,
     postgres_admin: String,
@@ -39,6 +43,7 @@ pub struct Config {
 fn config() -> Result<Config, Error> {
     let mut config = Config {
         contacts: 1_000_000,
+        deals: 0,
         backends: vec!["sqlite", "postgres"],
         sqlite_path: "target/crm_scale.db".into(),
         postgres_admin: std::env::var("TEST_DATABASE_URL")
@@ -51,6 +56,7 @@ fn config() -> Result<Config, Error> {
         let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
         match arg.as_str() {
             "--contacts" => config.contacts = value()?.replace('_', "").parse()?,
+            "--deals" => config.deals = value()?.replace('_', "").parse()?,
             "--runs" => config.runs = value()?.parse()?,
             "--sqlite" => config.sqlite_path = value()?,
             "--postgres" => config.postgres_admin = value()?,
@@ -118,9 +124,21 @@ async fn main() -> Result<(), Error> {
                 config.contacts,
                 started.elapsed().as_secs_f64()
             );
+            if config.deals > 0 {
+                let started = Instant::now();
+                deals::fill(&store, &staff, config.deals).await?;
+                println!(
+                    "[{backend}] filled {} deals in {:.0} s",
+                    config.deals,
+                    started.elapsed().as_secs_f64()
+                );
+            }
             staff
         };
         measure::report(&store, backend, &staff, config.runs).await?;
+        if config.deals > 0 {
+            deals::report(&store, backend, &staff, config.runs).await?;
+        }
         store.close().await;
     }
     Ok(())

@@ -19,13 +19,13 @@ use super::{Error, staff::Staff};
 /// An id above every UUIDv7 id: a cursor that skips nothing and asks for no total.
 const NEWEST: &str = "ffffffff-ffff-7fff-bfff-ffffffffffff";
 
-struct Stats {
+pub struct Stats {
     median: f64,
     p95: f64,
     p99: f64,
 }
 
-async fn time<F, Fut>(runs: usize, mut case: F) -> Result<Stats, Error>
+pub async fn time<F, Fut>(runs: usize, mut case: F) -> Result<Stats, Error>
 where
     F: FnMut(usize) -> Fut,
     Fut: Future<Output = Result<(), Error>>,
@@ -53,7 +53,7 @@ fn pick(list: &[String], n: usize) -> &str {
     &list[n * 7919 % list.len()]
 }
 
-fn print(backend: &str, case: &str, stats: &Stats) {
+pub fn print(backend: &str, case: &str, stats: &Stats) {
     println!(
         "| {backend} | {case} | {:.2} | {:.2} | {:.2} |",
         stats.median, stats.p95, stats.p99

@@ -14,7 +14,10 @@ use crm_core::{
 };
 use serde::Deserialize;
 
-use super::deals::requests::{date, pipeline_id};
+use super::{
+    contacts::wire::text_param,
+    deals::requests::{date, pipeline_id},
+};
 use crate::{
     error::{ApiError, Result},
     http::{auth::AuthUser, json::ApiJson},
@@ -55,12 +58,8 @@ impl TryFrom<ReportParams> for ReportQuery {
             pipeline_id: pipeline_id(params.pipeline_id.as_deref())?,
             from: date("from", params.from.as_deref())?,
             to: date("to", params.to.as_deref())?,
-            group_by: params
-                .group_by
-                .as_deref()
-                .map(str::trim)
-                .filter(|raw| !raw.is_empty())
-                .map(GroupBy::parse)
+            group_by: text_param(params.group_by.as_deref())
+                .map(|raw| GroupBy::parse(&raw))
                 .transpose()?,
         };
         query.check()?;

@@ -20,7 +20,8 @@ use serde_json::value::RawValue;
 
 use super::{
     contacts::wire::{
-        company_id, double_option, limit, parse_opt, patch_text, path_id, search, user_id,
+        company_id, double_option, limit, parse_opt, patch_text, path_id, search, text_param,
+        user_id,
     },
     deals::requests::{contact_id, date, money, pipeline_id, stage_id},
 };
@@ -64,10 +65,8 @@ fn email(raw: Option<&str>) -> Result<Option<String>> {
 }
 
 fn status(raw: Option<&str>) -> Result<Option<LeadStatus>> {
-    Ok(raw
-        .map(str::trim)
-        .filter(|raw| !raw.is_empty())
-        .map(LeadStatus::parse)
+    Ok(text_param(raw)
+        .map(|raw| LeadStatus::parse(&raw))
         .transpose()?)
 }
 
@@ -175,12 +174,7 @@ impl TryFrom<ListLeadsQuery> for LeadFilter {
         Ok(LeadFilter {
             q: search(query.q.as_deref())?,
             status: status(query.status.as_deref())?,
-            source: query
-                .source
-                .as_deref()
-                .map(str::trim)
-                .filter(|raw| !raw.is_empty())
-                .map(str::to_owned),
+            source: text_param(query.source.as_deref()),
             responsible_id: user_id("responsible_id", query.responsible_id.as_deref())?,
             after: parse_opt::<LeadId>(
                 "cursor",

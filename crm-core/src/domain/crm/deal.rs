@@ -322,3 +322,35 @@ impl DealFilter {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_checked_and_bucket_by_month() {
+        let date = CalendarDate::parse("d", "2026-12-31").unwrap();
+        assert_eq!((date.number(), date.to_string()), (20261231, "2026-12-31".to_owned()));
+        assert_eq!(date.next_month_start().to_string(), "2027-01-01");
+        assert_eq!(month_text(date.number() / 100), "2026-12");
+        assert_eq!(CalendarDate::of(date.start()), date);
+        for bad in ["2026-02-30", "2026-13-01", "26-01-01", "2026/01/01", ""] {
+            assert!(CalendarDate::parse("d", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn sorts_parse_with_a_direction_and_cursors_survive_their_text() {
+        let sort = DealSort::parse("-amount").unwrap();
+        assert_eq!((sort.key, sort.descending), (DealSortKey::Amount, true));
+        assert!(DealSort::parse("colour").is_err());
+        let cursor = SortCursor {
+            key: Some(-5),
+            id: uuid::Uuid::now_v7(),
+        };
+        assert_eq!(cursor.to_string().parse::<SortCursor>().unwrap(), cursor);
+        let plain = SortCursor::id(uuid::Uuid::now_v7());
+        assert_eq!(plain.to_string().parse::<SortCursor>().unwrap(), plain);
+        assert!("x_y".parse::<SortCursor>().is_err());
+    }
+}

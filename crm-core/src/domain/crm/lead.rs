@@ -173,3 +173,16 @@ pub struct ConvertLead {
     pub pipeline_id: Option<PipelineId>,
     pub stage_id: Option<StageId>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn junk_needs_a_reason_and_converted_cannot_be_set() {
+        assert!(check_status(LeadStatus::Junk, None).is_err());
+        assert!(check_status(LeadStatus::Junk, Some("spam")).is_ok());
+        assert!(check_status(LeadStatus::Converted, None).is_err());
+        assert!(NewLead::default().check().is_err());
+    }
+}

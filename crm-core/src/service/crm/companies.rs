@@ -3,7 +3,10 @@
 
 use serde_json::json;
 
-use super::{changes, page_size, paging, require_writer, responsible_department, scope_of};
+use super::{
+    changes, creator_scope, owner_of_new, page_size, paging, require_writer,
+    responsible_department, scope_of,
+};
 use crate::{
     Error, Result, Store,
     domain::{
@@ -35,15 +38,10 @@ impl Companies {
     /// Creates a company; the responsible user defaults to the caller. `None` is the system.
     #[tracing::instrument(skip_all, err(level = "warn"))]
     pub async fn create(&self, actor: Option<&User>, new: NewCompany) -> Result<Company> {
-        if let Some(actor) = actor {
-            require_writer(actor)?;
-        }
         let mut tx = self.store.begin().await?;
-        let responsible_id = new.responsible_id.or(actor.map(|a| a.id));
-        let department_id = match responsible_id {
-            Some(id) => responsible_department(&mut tx, id).await?,
-            None => None,
-        };
+        creator_scope(&mut tx, actor).await?;
+        let (responsible_id, department_id) =
+            owner_of_new(&mut tx, actor, new.responsible_id).await?;
         let now = now();
         let company = Company {
             id: CompanyId::new(),

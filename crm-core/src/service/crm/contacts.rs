@@ -3,7 +3,10 @@
 
 use serde_json::json;
 
-use super::{changes, page_size, paging, require_writer, responsible_department, scope_of};
+use super::{
+    changes, creator_scope, owner_of_new, page_size, paging, require_writer,
+    responsible_department, scope_of,
+};
 use crate::{
     Error, Result, Store,
     domain::{
@@ -38,14 +41,8 @@ impl Contacts {
     /// until someone takes it. An identity already held by another contact is a conflict.
     #[tracing::instrument(skip_all, err(level = "warn"))]
     pub async fn create(&self, actor: Option<&User>, new: NewContact) -> Result<Contact> {
-        if let Some(actor) = actor {
-            require_writer(actor)?;
-        }
         let mut tx = self.store.begin().await?;
-        let scope = match actor {
-            Some(actor) => scope_of(&mut tx, actor).await?,
-            None => Scope::All,
-        };
+        let scope = creator_scope(&mut tx, actor).await?;
         let contact = insert_new(&mut tx, &scope, actor, new).await?;
         tx.commit().await?;
         tracing::debug!(contact.id = %contact.id, "contact created");
@@ -168,13 +165,9 @@ pub(super) async fn insert_new(
     new: NewContact,
 ) -> Result<Contact> {
     new.check()?;
-    let responsible_id = new.responsible_id.or(actor.map(|a| a.id));
-    let department_id = match responsible_id {
-        Some(id) => responsible_department(&mut *conn, id).await?,
-        None => None,
-    };
+    let (responsible_id, department_id) = owner_of_new(conn, actor, new.responsible_id).await?;
     if let Some(company) = new.company_id {
-        visible_company(&mut *conn, &scope, company).await?;
+        visible_company(&mut *conn, scope, company).await?;
     }
     let now = now();
     let contact = Contact {

@@ -3,7 +3,10 @@
 
 use serde_json::json;
 
-use super::{contacts, deals, page_size, paging, require_writer, responsible_department, scope_of};
+use super::{
+    contacts, creator_scope, deals, owner_of_new, page_size, paging, require_writer,
+    responsible_department, scope_of,
+};
 use crate::{
     Error, Result, Store,
     domain::{
@@ -47,16 +50,11 @@ impl Leads {
     /// (the open lines).
     #[tracing::instrument(skip_all, err(level = "warn"))]
     pub async fn create(&self, actor: Option<&User>, new: NewLead) -> Result<Lead> {
-        if let Some(actor) = actor {
-            require_writer(actor)?;
-        }
         new.check()?;
         let mut tx = self.store.begin().await?;
-        let responsible_id = new.responsible_id.or(actor.map(|a| a.id));
-        let department_id = match responsible_id {
-            Some(id) => responsible_department(&mut tx, id).await?,
-            None => None,
-        };
+        creator_scope(&mut tx, actor).await?;
+        let (responsible_id, department_id) =
+            owner_of_new(&mut tx, actor, new.responsible_id).await?;
         let now = now();
         let status = new.status.unwrap_or(LeadStatus::New);
         let lead = Lead {

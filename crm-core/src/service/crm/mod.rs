@@ -84,6 +84,33 @@ pub(crate) async fn responsible_department(
     Ok(user.department_id)
 }
 
+/// The scope of whoever creates a record: staff must be allowed to write and see their
+/// scope; `None` is the system (the open lines), which sees everything.
+pub(crate) async fn creator_scope(conn: &mut Conn, actor: Option<&User>) -> Result<Scope> {
+    match actor {
+        Some(actor) => {
+            require_writer(actor)?;
+            scope_of(conn, actor).await
+        }
+        None => Ok(Scope::All),
+    }
+}
+
+/// Who a new record belongs to: the responsible user asked for, else the creator (none
+/// for the system), with the department copied for visibility.
+pub(crate) async fn owner_of_new(
+    conn: &mut Conn,
+    actor: Option<&User>,
+    responsible_id: Option<UserId>,
+) -> Result<(Option<UserId>, Option<DepartmentId>)> {
+    let responsible_id = responsible_id.or(actor.map(|a| a.id));
+    let department_id = match responsible_id {
+        Some(id) => responsible_department(conn, id).await?,
+        None => None,
+    };
+    Ok((responsible_id, department_id))
+}
+
 /// A page size within 1..=`PAGE_MAX`.
 pub(crate) fn page_size(limit: i64) -> i64 {
     limit.clamp(1, crate::domain::crm::PAGE_MAX)

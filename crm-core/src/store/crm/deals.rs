@@ -85,62 +85,54 @@ fn stored_probability(deal: &Deal) -> Option<i64> {
         .then(|| deal.probability.percent())
 }
 
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// Binds the deal's id as `$1` and its fields as `$2`–`$16`, in the column order both
+/// `insert` and `update` name them.
+fn bind_deal<'q>(query: AnyQuery<'q>, deal: &'q Deal) -> AnyQuery<'q> {
+    query
+        .bind(deal.id.to_string())
+        .bind(deal.title.as_str())
+        .bind(deal.title.to_lowercase())
+        .bind(deal.money.minor)
+        .bind(deal.money.currency.code())
+        .bind(deal.expected_close.map(CalendarDate::number))
+        .bind(deal.pipeline_id.to_string())
+        .bind(deal.stage_id.to_string())
+        .bind(stored_probability(deal))
+        .bind(deal.contact_id.map(|id| id.to_string()))
+        .bind(deal.company_id.map(|id| id.to_string()))
+        .bind(deal.source.as_deref())
+        .bind(deal.responsible_id.map(|id| id.to_string()))
+        .bind(deal.department_id.map(|id| id.to_string()))
+        .bind(deal.closed_on.map(CalendarDate::number))
+        .bind(deal.updated_at.millis())
+}
+
 pub(crate) async fn insert(conn: &mut Conn, deal: &Deal, created_by: Option<UserId>) -> Result<()> {
-    sqlx::query(
+    let query = sqlx::query(
         "insert into deals (id, title, title_key, amount_minor, currency, expected_close, \
          pipeline_id, stage_id, probability, contact_id, company_id, source, responsible_id, \
-         department_id, closed_on, created_by, created_at, updated_at) \
+         department_id, closed_on, updated_at, created_by, created_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-    )
-    .bind(deal.id.to_string())
-    .bind(deal.title.as_str())
-    .bind(deal.title.to_lowercase())
-    .bind(deal.money.minor)
-    .bind(deal.money.currency.code())
-    .bind(deal.expected_close.map(CalendarDate::number))
-    .bind(deal.pipeline_id.to_string())
-    .bind(deal.stage_id.to_string())
-    .bind(stored_probability(deal))
-    .bind(deal.contact_id.map(|id| id.to_string()))
-    .bind(deal.company_id.map(|id| id.to_string()))
-    .bind(deal.source.as_deref())
-    .bind(deal.responsible_id.map(|id| id.to_string()))
-    .bind(deal.department_id.map(|id| id.to_string()))
-    .bind(deal.closed_on.map(CalendarDate::number))
-    .bind(created_by.map(|id| id.to_string()))
-    .bind(deal.created_at.millis())
-    .bind(deal.updated_at.millis())
-    .execute(conn)
-    .await?;
+    );
+    bind_deal(query, deal)
+        .bind(created_by.map(|id| id.to_string()))
+        .bind(deal.created_at.millis())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// Writes every field of `deal` over its row.
 pub(crate) async fn update(conn: &mut Conn, deal: &Deal) -> Result<()> {
-    sqlx::query(
+    let query = sqlx::query(
         "update deals set title = $2, title_key = $3, amount_minor = $4, currency = $5, \
          expected_close = $6, pipeline_id = $7, stage_id = $8, probability = $9, \
          contact_id = $10, company_id = $11, source = $12, responsible_id = $13, \
          department_id = $14, closed_on = $15, updated_at = $16 where id = $1",
-    )
-    .bind(deal.id.to_string())
-    .bind(deal.title.as_str())
-    .bind(deal.title.to_lowercase())
-    .bind(deal.money.minor)
-    .bind(deal.money.currency.code())
-    .bind(deal.expected_close.map(CalendarDate::number))
-    .bind(deal.pipeline_id.to_string())
-    .bind(deal.stage_id.to_string())
-    .bind(stored_probability(deal))
-    .bind(deal.contact_id.map(|id| id.to_string()))
-    .bind(deal.company_id.map(|id| id.to_string()))
-    .bind(deal.source.as_deref())
-    .bind(deal.responsible_id.map(|id| id.to_string()))
-    .bind(deal.department_id.map(|id| id.to_string()))
-    .bind(deal.closed_on.map(CalendarDate::number))
-    .bind(deal.updated_at.millis())
-    .execute(conn)
-    .await?;
+    );
+    bind_deal(query, deal).execute(conn).await?;
     Ok(())
 }
 

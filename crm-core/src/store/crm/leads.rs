@@ -68,62 +68,54 @@ impl LeadRow {
     }
 }
 
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// Binds the lead's id as `$1` and its fields as `$2`–`$16`, in the column order both
+/// `insert` and `update` name them.
+fn bind_lead<'q>(query: AnyQuery<'q>, lead: &'q Lead) -> AnyQuery<'q> {
+    query
+        .bind(lead.id.to_string())
+        .bind(lead.title.as_deref())
+        .bind(lead.name.as_deref())
+        .bind(lead.phone.as_deref())
+        .bind(lead.email.as_deref())
+        .bind(lead.company_name.as_deref())
+        .bind(lead.search_key())
+        .bind(lead.status.as_str())
+        .bind(lead.junk_reason.as_deref())
+        .bind(lead.source.as_deref())
+        .bind(lead.responsible_id.map(|id| id.to_string()))
+        .bind(lead.department_id.map(|id| id.to_string()))
+        .bind(lead.contact_id.map(|id| id.to_string()))
+        .bind(lead.deal_id.map(|id| id.to_string()))
+        .bind(lead.converted_at.map(Timestamp::millis))
+        .bind(lead.updated_at.millis())
+}
+
 pub(crate) async fn insert(conn: &mut Conn, lead: &Lead, created_by: Option<UserId>) -> Result<()> {
-    sqlx::query(
+    let query = sqlx::query(
         "insert into leads (id, title, name, phone, email, company_name, search_key, status, \
          junk_reason, source, responsible_id, department_id, contact_id, deal_id, converted_at, \
-         created_by, created_at, updated_at) \
+         updated_at, created_by, created_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-    )
-    .bind(lead.id.to_string())
-    .bind(lead.title.as_deref())
-    .bind(lead.name.as_deref())
-    .bind(lead.phone.as_deref())
-    .bind(lead.email.as_deref())
-    .bind(lead.company_name.as_deref())
-    .bind(lead.search_key())
-    .bind(lead.status.as_str())
-    .bind(lead.junk_reason.as_deref())
-    .bind(lead.source.as_deref())
-    .bind(lead.responsible_id.map(|id| id.to_string()))
-    .bind(lead.department_id.map(|id| id.to_string()))
-    .bind(lead.contact_id.map(|id| id.to_string()))
-    .bind(lead.deal_id.map(|id| id.to_string()))
-    .bind(lead.converted_at.map(Timestamp::millis))
-    .bind(created_by.map(|id| id.to_string()))
-    .bind(lead.created_at.millis())
-    .bind(lead.updated_at.millis())
-    .execute(conn)
-    .await?;
+    );
+    bind_lead(query, lead)
+        .bind(created_by.map(|id| id.to_string()))
+        .bind(lead.created_at.millis())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// Writes every field of `lead` over its row.
 pub(crate) async fn update(conn: &mut Conn, lead: &Lead) -> Result<()> {
-    sqlx::query(
+    let query = sqlx::query(
         "update leads set title = $2, name = $3, phone = $4, email = $5, company_name = $6, \
          search_key = $7, status = $8, junk_reason = $9, source = $10, responsible_id = $11, \
          department_id = $12, contact_id = $13, deal_id = $14, converted_at = $15, \
          updated_at = $16 where id = $1",
-    )
-    .bind(lead.id.to_string())
-    .bind(lead.title.as_deref())
-    .bind(lead.name.as_deref())
-    .bind(lead.phone.as_deref())
-    .bind(lead.email.as_deref())
-    .bind(lead.company_name.as_deref())
-    .bind(lead.search_key())
-    .bind(lead.status.as_str())
-    .bind(lead.junk_reason.as_deref())
-    .bind(lead.source.as_deref())
-    .bind(lead.responsible_id.map(|id| id.to_string()))
-    .bind(lead.department_id.map(|id| id.to_string()))
-    .bind(lead.contact_id.map(|id| id.to_string()))
-    .bind(lead.deal_id.map(|id| id.to_string()))
-    .bind(lead.converted_at.map(Timestamp::millis))
-    .bind(lead.updated_at.millis())
-    .execute(conn)
-    .await?;
+    );
+    bind_lead(query, lead).execute(conn).await?;
     Ok(())
 }
 

@@ -43,6 +43,13 @@ pub fn parse_opt<T: FromStr>(
         .transpose()
 }
 
+/// A query or body text trimmed; blank counts as absent.
+pub fn text_param(raw: Option<&str>) -> Option<String> {
+    raw.map(str::trim)
+        .filter(|raw| !raw.is_empty())
+        .map(str::to_owned)
+}
+
 /// A record id from the path: one that does not parse names nothing, so it is a 404.
 pub fn path_id<T: FromStr>(raw: &str, entity: &'static str) -> Result<T> {
     raw.parse()
@@ -199,12 +206,7 @@ impl TryFrom<&DuplicatesQuery> for Likeness {
     type Error = ApiError;
 
     fn try_from(query: &DuplicatesQuery) -> Result<Self> {
-        let blank = |raw: &Option<String>| {
-            raw.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-        };
+        let blank = |raw: &Option<String>| text_param(raw.as_deref());
         let phone = blank(&query.phone)
             .map(|raw| {
                 Phone::parse(&raw, None)

@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 use crate::{
     error::{ApiError, Result},
     routes::contacts::wire::{
-        company_id, double_option, limit, parse_opt, patch_text, search, user_id,
+        company_id, double_option, limit, parse_opt, patch_text, search, text_param, user_id,
     },
 };
 
@@ -47,10 +47,8 @@ pub fn money(amount: Option<&RawValue>, currency_code: &str) -> Result<Money> {
 }
 
 pub fn date(field: &'static str, raw: Option<&str>) -> Result<Option<CalendarDate>> {
-    Ok(raw
-        .map(str::trim)
-        .filter(|raw| !raw.is_empty())
-        .map(|raw| CalendarDate::parse(field, raw))
+    Ok(text_param(raw)
+        .map(|raw| CalendarDate::parse(field, &raw))
         .transpose()?)
 }
 
@@ -190,12 +188,7 @@ impl TryFrom<ListDealsQuery> for DealFilter {
     type Error = ApiError;
 
     fn try_from(query: ListDealsQuery) -> Result<Self> {
-        let blank = |raw: &Option<String>| {
-            raw.as_deref()
-                .map(str::trim)
-                .filter(|raw| !raw.is_empty())
-                .map(str::to_owned)
-        };
+        let blank = |raw: &Option<String>| text_param(raw.as_deref());
         let (min, max) = (blank(&query.amount_min), blank(&query.amount_max));
         let range_currency = match (&min, &max, blank(&query.currency)) {
             (None, None, _) => None,

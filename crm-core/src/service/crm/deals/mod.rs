@@ -8,8 +8,8 @@ pub(crate) mod placement;
 use serde_json::json;
 
 use super::{
-    changes, contacts::visible_company, page_size, paging, require_writer, responsible_department,
-    scope_of,
+    changes, contacts::visible_company, creator_scope, owner_of_new, page_size, paging,
+    require_writer, responsible_department, scope_of,
 };
 use crate::{
     Error, Result, Store,
@@ -46,14 +46,8 @@ impl Deals {
     /// system (the open lines).
     #[tracing::instrument(skip_all, err(level = "warn"))]
     pub async fn create(&self, actor: Option<&User>, new: NewDeal) -> Result<Deal> {
-        if let Some(actor) = actor {
-            require_writer(actor)?;
-        }
         let mut tx = self.store.begin().await?;
-        let scope = match actor {
-            Some(actor) => scope_of(&mut tx, actor).await?,
-            None => Scope::All,
-        };
+        let scope = creator_scope(&mut tx, actor).await?;
         let deal = insert_new(&mut tx, &scope, actor, new).await?;
         tx.commit().await?;
         Ok(deal)
@@ -187,11 +181,7 @@ pub(super) async fn insert_new(
     new: NewDeal,
 ) -> Result<Deal> {
     let (pipeline, stage) = placement::place(conn, new.pipeline_id, new.stage_id, None).await?;
-    let responsible_id = new.responsible_id.or(actor.map(|a| a.id));
-    let department_id = match responsible_id {
-        Some(id) => responsible_department(conn, id).await?,
-        None => None,
-    };
+    let (responsible_id, department_id) = owner_of_new(conn, actor, new.responsible_id).await?;
     if let Some(contact) = new.contact_id {
         visible_contact(conn, scope, contact).await?;
     }
@@ -220,7 +210,7 @@ pub(super) async fn insert_new(
     placement::enter(&mut deal, &stage, now);
     let author = actor.map(|a| a.id);
     deal_store::insert(conn, &deal, author).await?;
-    placement::record_start(conn, &deal, &stage, author, now).await?;
+    placement::record_history(conn, &deal, None, &stage, author, now).await?;
     Ok(deal)
 }
 

@@ -75,11 +75,12 @@ pub(crate) fn enter(deal: &mut Deal, stage: &Stage, now: Timestamp) {
     }
 }
 
-/// The first history entry of a new deal.
-pub(crate) async fn record_start(
+/// A stage history entry: `from` is `None` for the entry that records a deal's creation.
+pub(crate) async fn record_history(
     conn: &mut Conn,
     deal: &Deal,
-    stage: &Stage,
+    from: Option<&Stage>,
+    to: &Stage,
     author: Option<UserId>,
     now: Timestamp,
 ) -> Result<()> {
@@ -88,10 +89,10 @@ pub(crate) async fn record_start(
         &StageChange {
             id: StageChangeId::new(),
             deal_id: deal.id,
-            from_stage_id: None,
-            from_stage: None,
-            to_stage_id: Some(stage.id),
-            to_stage: stage.name.clone(),
+            from_stage_id: from.map(|stage| stage.id),
+            from_stage: from.map(|stage| stage.name.clone()),
+            to_stage_id: Some(to.id),
+            to_stage: to.name.clone(),
             changed_by: author,
             changed_at: now,
         },
@@ -109,20 +110,7 @@ pub(crate) async fn record_move(
     author: Option<UserId>,
     now: Timestamp,
 ) -> Result<()> {
-    stage_history::insert(
-        conn,
-        &StageChange {
-            id: StageChangeId::new(),
-            deal_id: deal.id,
-            from_stage_id: Some(from.id),
-            from_stage: Some(from.name.clone()),
-            to_stage_id: Some(to.id),
-            to_stage: to.name.clone(),
-            changed_by: author,
-            changed_at: now,
-        },
-    )
-    .await?;
+    record_history(conn, deal, Some(from), to, author, now).await?;
     let mut links = vec![EntityRef::deal(deal.id)];
     links.extend(deal.contact_id.map(EntityRef::contact));
     links.extend(deal.company_id.map(EntityRef::company));
