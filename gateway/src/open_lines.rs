@@ -5,7 +5,7 @@
 use std::{collections::HashSet, time::Duration};
 
 use crm_core::{
-    domain::{Channel, InboundMessage, LineId, UserId},
+    domain::{Channel, Conversation, InboundMessage, LineId, Message, UserId},
     service::{Assignment, Changed},
 };
 use realtime::PresenceStatus;
@@ -22,6 +22,17 @@ pub async fn receive(
     channel: &Channel,
     message: &InboundMessage,
 ) -> Result<(), ApiError> {
+    receive_stored(state, channel, message).await?;
+    Ok(())
+}
+
+/// [`receive`], returning what was stored (the conversation; the message unless it was
+/// a repeat delivery) for channels that answer the sender themselves (the widget).
+pub async fn receive_stored(
+    state: &AppState,
+    channel: &Channel,
+    message: &InboundMessage,
+) -> Result<(Conversation, Option<Message>), crm_core::Error> {
     let received = state.open_lines.receive(channel, message).await?;
     let changed = Changed {
         value: (),
@@ -30,7 +41,7 @@ pub async fn receive(
     };
     events::publish(state, &changed).await;
     route(state, received.conversation.line_id).await;
-    Ok(())
+    Ok((received.conversation, received.message))
 }
 
 /// Assigns what the line's available operators can take, and tells them.

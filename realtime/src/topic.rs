@@ -59,6 +59,14 @@ impl Topic {
         Self::new(format!("user:{id}"))
     }
 
+    /// The topic carrying what reaches one website-widget visitor: `visitor:{id}`.
+    ///
+    /// # Errors
+    /// [`BusError::InvalidTopic`] when `id` renders to something a topic may not contain.
+    pub fn visitor(id: impl fmt::Display) -> Result<Self, BusError> {
+        Self::new(format!("visitor:{id}"))
+    }
+
     /// The topic carrying a tenant's presence changes: `presence:{tenant}`.
     ///
     /// # Errors

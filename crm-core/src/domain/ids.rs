@@ -53,3 +53,8 @@ uuid_id!(MessageId, "message");
 uuid_id!(AuditId, "audit");
 uuid_id!(LineId, "line");
 uuid_id!(ChannelId, "channel");
+uuid_id!(
+    /// An anonymous visitor of one widget channel.
+    VisitorId,
+    "visitor"
+);

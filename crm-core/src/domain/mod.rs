@@ -11,6 +11,7 @@ mod message;
 mod room;
 mod timestamp;
 mod user;
+mod widget;
 
 pub use attachment::{
     Attachment, AttachmentId, AttachmentRef, ContentHash, ContentType, FileName, NewAttachment,
@@ -20,9 +21,14 @@ pub use channel::{
     InboundMessage, OutboundMessage,
 };
 pub use event::ChatEvent;
-pub use ids::{AuditId, ChannelId, DepartmentId, LineId, MessageId, RoomId, SessionId, UserId};
+pub use ids::{AuditId, ChannelId, DepartmentId, LineId, MessageId, RoomId, SessionId, UserId,
+    VisitorId,
+};
 pub use line::{Channel, Conversation, ConversationStatus, Distribution, Line};
 pub use message::{Message, MessageBody, NewMessage, ReactionGroup, parse_emoji};
 pub use room::{Department, NewRoom, Room, RoomKind, RoomName, RoomSummary};
 pub use timestamp::{Timestamp, now};
 pub use user::{DisplayName, Login, NewUser, Password, Role, User};
+pub use widget::{
+    FieldRule, PrechatForm, RawDetails, Visitor, VisitorDetails, WidgetConfig, parse_origin,
+};

@@ -41,4 +41,5 @@ pub fn api_router() -> Router<AppState> {
         .merge(lines::router())
         .merge(webhooks::router())
         .merge(crate::ws::router())
+        .merge(crate::widget::router())
 }
