@@ -4,9 +4,7 @@
 //! Delivery the other way needs no provider call: the gateway publishes the reply to the
 //! visitor's topic on the bus.
 
-use crm_core::domain::{
-    ChannelKind, ChatKind, ExternalSender, InboundMessage, Timestamp, Visitor,
-};
+use crm_core::domain::{ChannelKind, ChatKind, ExternalSender, InboundMessage, Timestamp, Visitor};
 
 /// Longest client id accepted, like the staff socket's.
 pub const MAX_CLIENT_ID: usize = 64;
@@ -75,6 +73,9 @@ mod tests {
         assert_eq!(first.sender.display_name, "Anna");
         assert_eq!(first.sender.email.as_deref(), Some("anna@example.com"));
         assert_eq!(first.sender.phone.as_deref(), Some("+79123456789"));
-        assert_ne!(first.dedup_key, inbound("pub1", &visitor, "c-2", "x", now()).dedup_key);
+        assert_ne!(
+            first.dedup_key,
+            inbound("pub1", &visitor, "c-2", "x", now()).dedup_key
+        );
     }
 }

@@ -71,10 +71,7 @@ pub enum ChatEvent {
     ConversationUpdated { conversation: Conversation },
     /// Ephemeral: the client of an open-line conversation is typing (the website widget).
     #[serde(rename = "client.typing")]
-    ClientTyping {
-        room_id: RoomId,
-        expires_in_ms: u64,
-    },
+    ClientTyping { room_id: RoomId, expires_in_ms: u64 },
     /// The client has read the conversation up to `seq` (the website widget).
     #[serde(rename = "client.read")]
     ClientRead { room_id: RoomId, seq: i64 },

@@ -21,8 +21,8 @@ pub use channel::{
     InboundMessage, OutboundMessage,
 };
 pub use event::ChatEvent;
-pub use ids::{AuditId, ChannelId, DepartmentId, LineId, MessageId, RoomId, SessionId, UserId,
-    VisitorId,
+pub use ids::{
+    AuditId, ChannelId, DepartmentId, LineId, MessageId, RoomId, SessionId, UserId, VisitorId,
 };
 pub use line::{Channel, Conversation, ConversationStatus, Distribution, Line};
 pub use message::{Message, MessageBody, NewMessage, ReactionGroup, parse_emoji};

@@ -76,7 +76,10 @@ impl PrechatForm {
             name: field(self.name, "name", raw.name, |name| {
                 let name = name.trim();
                 if name.chars().count() > 100 {
-                    Err(Error::validation("name", "must be at most 100 characters long"))
+                    Err(Error::validation(
+                        "name",
+                        "must be at most 100 characters long",
+                    ))
                 } else {
                     Ok(name.to_owned())
                 }
@@ -171,7 +174,9 @@ impl WidgetConfig {
         }
         let Some(origin) = origin else { return false };
         let origin = origin.trim_end_matches('/').to_lowercase();
-        self.allowed_origins.iter().any(|allowed| *allowed == origin)
+        self.allowed_origins
+            .iter()
+            .any(|allowed| *allowed == origin)
     }
 }
 
@@ -225,8 +230,12 @@ mod tests {
             phone: Some("call me".into()),
             ..RawDetails::default()
         };
-        assert!(matches!(form.check(bad_email), Err(Error::Validation { field, .. }) if field == "email"));
-        assert!(matches!(form.check(bad_phone), Err(Error::Validation { field, .. }) if field == "phone"));
+        assert!(
+            matches!(form.check(bad_email), Err(Error::Validation { field, .. }) if field == "email")
+        );
+        assert!(
+            matches!(form.check(bad_phone), Err(Error::Validation { field, .. }) if field == "phone")
+        );
     }
 
     #[test]
@@ -246,9 +255,20 @@ mod tests {
 
     #[test]
     fn origins_are_scheme_host_and_port_only() {
-        assert_eq!(parse_origin("https://Shop.example.com/").unwrap(), "https://shop.example.com");
-        assert_eq!(parse_origin("http://127.0.0.1:8081").unwrap(), "http://127.0.0.1:8081");
-        for bad in ["shop.example.com", "ftp://x.org", "https://x.org/path", "https://x.org:99999"] {
+        assert_eq!(
+            parse_origin("https://Shop.example.com/").unwrap(),
+            "https://shop.example.com"
+        );
+        assert_eq!(
+            parse_origin("http://127.0.0.1:8081").unwrap(),
+            "http://127.0.0.1:8081"
+        );
+        for bad in [
+            "shop.example.com",
+            "ftp://x.org",
+            "https://x.org/path",
+            "https://x.org:99999",
+        ] {
             assert!(parse_origin(bad).is_err(), "{bad}");
         }
     }

@@ -5,8 +5,8 @@
 use crate::{
     Error, Result, Store,
     domain::{
-        Channel, ChannelKind, ChatEvent, FieldRule, Message, MessageId, PrechatForm, RawDetails, RoomId,
-        Visitor, VisitorId, WidgetConfig, now,
+        Channel, ChannelKind, ChatEvent, FieldRule, Message, MessageId, PrechatForm, RawDetails,
+        RoomId, Visitor, VisitorId, WidgetConfig, now,
     },
     service::SessionToken,
     store::{conversations, message_store, widget},
@@ -116,7 +116,10 @@ impl Widget {
             .collect();
         let start = match after {
             Some((room, _)) if !rooms.contains(&room) => {
-                return Err(Error::validation("after", "not a conversation of this visitor"));
+                return Err(Error::validation(
+                    "after",
+                    "not a conversation of this visitor",
+                ));
             }
             Some((room, _)) => rooms.iter().position(|r| *r == room).unwrap_or(0),
             None => 0,
@@ -127,9 +130,12 @@ impl Widget {
                 Some((cursor, seq)) if cursor == *room => seq,
                 _ => 0,
             };
-            messages.extend(widget::visible(&mut conn, *room, from, i64::MAX, HISTORY_LIMIT).await?);
+            messages
+                .extend(widget::visible(&mut conn, *room, from, i64::MAX, HISTORY_LIMIT).await?);
         }
-        let excess = messages.len().saturating_sub(usize::try_from(HISTORY_LIMIT).unwrap_or(0));
+        let excess = messages
+            .len()
+            .saturating_sub(usize::try_from(HISTORY_LIMIT).unwrap_or(0));
         messages.drain(..excess);
         Ok(messages)
     }
@@ -187,7 +193,12 @@ impl Widget {
     ) -> Result<()> {
         let conversation = conversations::get(conn, room).await?;
         match conversation {
-            Some(c) if c.channel_id == visitor.channel_id && c.external_chat_id == visitor.id.to_string() => Ok(()),
+            Some(c)
+                if c.channel_id == visitor.channel_id
+                    && c.external_chat_id == visitor.id.to_string() =>
+            {
+                Ok(())
+            }
             _ => Err(Error::not_found("conversation")),
         }
     }

@@ -164,10 +164,11 @@ pub(crate) async fn client_read(
     .bind(now.millis())
     .execute(&mut *conn)
     .await?;
-    let (read,): (i64,) = sqlx::query_as("select client_read_seq from conversations where room_id = $1")
-        .bind(room.to_string())
-        .fetch_one(conn)
-        .await?;
+    let (read,): (i64,) =
+        sqlx::query_as("select client_read_seq from conversations where room_id = $1")
+            .bind(room.to_string())
+            .fetch_one(conn)
+            .await?;
     Ok(read)
 }
 

@@ -124,7 +124,11 @@ impl Session {
                 seq,
             } => {
                 let room: RoomId = room_id.parse()?;
-                let event = self.state.widget.mark_read(&self.visitor, room, seq).await?;
+                let event = self
+                    .state
+                    .widget
+                    .mark_read(&self.visitor, room, seq)
+                    .await?;
                 let seq = match &event {
                     ChatEvent::ClientRead { seq, .. } => *seq,
                     _ => 0,

@@ -7,8 +7,8 @@
 
 mod admin;
 mod cors;
-mod frames;
 mod deliver;
+mod frames;
 mod script;
 mod session;
 mod socket;

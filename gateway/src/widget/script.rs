@@ -7,7 +7,10 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-const SCRIPT: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../web/widget/widget.js"));
+const SCRIPT: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../web/widget/widget.js"
+));
 
 /// # GET /widget.js
 pub async fn serve(headers: HeaderMap) -> Response {

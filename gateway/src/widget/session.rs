@@ -143,10 +143,9 @@ impl Session {
             (Source::Visitor, envelope::Kind::MessageCreated, Some(room)) => {
                 self.message(room, header.seq, &json).await
             }
-            (Source::Room(room), envelope::Kind::Other, _) => operator_activity(room, &json)
-                .iter()
-                .map(text)
-                .collect(),
+            (Source::Room(room), envelope::Kind::Other, _) => {
+                operator_activity(room, &json).iter().map(text).collect()
+            }
             _ => Vec::new(),
         }
     }
@@ -179,7 +178,10 @@ impl Session {
                 if let Some(last) = missed.last() {
                     self.delivered.insert(room, last.seq.max(delivered));
                 }
-                missed.iter().map(|m| text(&wire::message_frame(m))).collect()
+                missed
+                    .iter()
+                    .map(|m| text(&wire::message_frame(m)))
+                    .collect()
             }
             Err(error) => vec![FrameError::from(error).into_frame()],
         }
@@ -190,7 +192,9 @@ impl Session {
 fn operator_activity(room: RoomId, json: &Bytes) -> Option<Value> {
     let event: Value = serde_json::from_slice(json).ok()?;
     match event["type"].as_str()? {
-        "typing" => Some(json!({"type": "typing", "room_id": room, "expires_in_ms": event["expires_in_ms"]})),
+        "typing" => Some(
+            json!({"type": "typing", "room_id": room, "expires_in_ms": event["expires_in_ms"]}),
+        ),
         "read" => Some(json!({"type": "read", "room_id": room, "seq": event["seq"]})),
         "conversation.updated" => Some(json!({
             "type": "conversation",

@@ -55,7 +55,11 @@ pub async fn upgrade(
         .on_upgrade(move |socket| connection(state, socket, caller, origin)))
 }
 
-async fn authenticate(state: &AppState, token: &str, origin: Option<&str>) -> Result<Authenticated> {
+async fn authenticate(
+    state: &AppState,
+    token: &str,
+    origin: Option<&str>,
+) -> Result<Authenticated> {
     let unknown = || ApiError::unauthorized("unknown visitor token");
     let visitor = state.widget.visitor(token).await.map_err(|_| unknown())?;
     let channel = state
