@@ -174,9 +174,7 @@ impl WidgetConfig {
         }
         let Some(origin) = origin else { return false };
         let origin = origin.trim_end_matches('/').to_lowercase();
-        self.allowed_origins
-            .iter()
-            .any(|allowed| *allowed == origin)
+        self.allowed_origins.contains(&origin)
     }
 }
 

@@ -228,10 +228,11 @@ impl Session {
         let frame = wire::message_frame(message).to_string();
         let payload =
             crate::ws::envelope::encode_message(message.room_id, message.seq, frame.as_bytes());
-        if let Ok(topic) = realtime::Topic::visitor(self.visitor.id) {
-            if let Err(error) = self.state.bus.publish(&topic, payload).await {
-                tracing::warn!(error.message = %error, "visitor message not echoed to its other tabs");
-            }
+        let Ok(topic) = realtime::Topic::visitor(self.visitor.id) else {
+            return;
+        };
+        if let Err(error) = self.state.bus.publish(&topic, payload).await {
+            tracing::warn!(error.message = %error, "visitor message not echoed to its other tabs");
         }
     }
 

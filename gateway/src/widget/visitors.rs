@@ -6,7 +6,7 @@ use axum::{
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
-use crm_core::domain::RawDetails;
+use crm_core::domain::{Channel, RawDetails};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -55,6 +55,12 @@ pub async fn join(
 ) -> Result<Response> {
     let (channel, config) = cors::channel(&state, &public_id).await?;
     cors::check(&config, &headers)?;
+    // Past the origin check, errors too are readable by the page (a 422 names its field).
+    let outcome = issue(&state, &channel, request).await;
+    Ok(cors::allow(outcome.into_response(), &headers))
+}
+
+async fn issue(state: &AppState, channel: &Channel, request: JoinRequest) -> Result<Response> {
     let raw = RawDetails {
         name: request.name,
         email: request.email,
@@ -63,7 +69,7 @@ pub async fn join(
     let token = request.token.filter(|token| !token.is_empty());
     let joined = state
         .widget
-        .join(&channel, token.as_deref(), raw)
+        .join(channel, token.as_deref(), raw)
         .await
         .map_err(|error| match error {
             crm_core::Error::Unauthenticated => ApiError::new(
@@ -83,5 +89,5 @@ pub async fn join(
         "visitor": wire::visitor(&joined.visitor),
         "resumed": joined.resumed,
     }));
-    Ok(cors::allow((status, body).into_response(), &headers))
+    Ok((status, body).into_response())
 }
