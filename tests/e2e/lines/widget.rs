@@ -24,6 +24,7 @@ crate::on_both_databases!(
     typing_and_read_state_travel_both_ways,
     a_reply_written_while_the_visitor_is_away_arrives_on_resume,
     a_resent_client_id_stores_one_message,
+    staff_messages_not_sent_to_the_visitor_never_reach_it,
     bad_visitor_tokens_are_refused,
     pages_on_other_sites_are_refused,
     a_bad_pre_chat_field_is_refused_and_nothing_is_stored,
@@ -313,6 +314,58 @@ async fn a_resent_client_id_stores_one_message(app: TestApp) {
     assert_eq!(
         staff_history(&app, setup.staff.token(0), &room).await.len(),
         1
+    );
+    app.stop().await;
+}
+
+/// Writes a staff message into the room without an outbox row, as an internal note would be.
+async fn internal_note(app: &TestApp, room: &str, author: &str, body: &str) {
+    let mut conn = app.state.store.acquire().await.unwrap();
+    let (seq,): (i64,) =
+        sqlx::query_as("update rooms set last_seq = last_seq + 1 where id = $1 returning last_seq")
+            .bind(room)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    sqlx::query(
+        "insert into messages (id, room_id, seq, author_id, body, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, 1, 1)",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(room)
+    .bind(seq)
+    .bind(author)
+    .bind(body)
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+}
+
+async fn staff_messages_not_sent_to_the_visitor_never_reach_it(app: TestApp) {
+    // Arrange: an internal staff message sits between the visitor's message and a reply.
+    let setup = line_with_widget(&app, json!({})).await;
+    let token = visitor_token(&app, &setup.public_id, json!({})).await;
+    let (mut olga, mut socket, room) = conversation(&app, &setup, &token).await;
+    internal_note(&app, &room, setup.staff.id(0), "Internal: VIP customer").await;
+
+    // Act: the reply after it makes the visitor's session fill the gap from the database.
+    olga.say(&room, "reply-1", "Welcome back!").await;
+    let reply = socket.next_of("message").await;
+    socket.close().await;
+    let (_reloaded, history) = visitor(&app, &token, Value::Null).await;
+
+    // Assert: live and in the history, the note is not there.
+    assert_eq!(reply["message"]["body"], "Welcome back!");
+    assert_eq!(
+        bodies(&history),
+        vec![
+            ("visitor", "Hello, is the blue one in stock?"),
+            ("operator", "Welcome back!")
+        ]
+    );
+    assert_eq!(
+        staff_history(&app, setup.staff.token(0), &room).await.len(),
+        3
     );
     app.stop().await;
 }
