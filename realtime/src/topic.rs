@@ -1,5 +1,5 @@
 //! Typed, validated bus topics. This module owns the topic naming scheme (`room:{id}`,
-//! `user:{id}`, `presence:{tenant}`) and the rules every topic obeys; it does not know which
+//! `user:{id}`, `visitor:{id}`, `presence:{tenant}`) and the rules every topic obeys; it does not know which
 //! bus carries them or who may subscribe to what (authorisation is the gateway's job).
 
 use std::borrow::Borrow;
@@ -113,6 +113,10 @@ mod tests {
         assert_eq!(
             Topic::user("u1").map(|t| t.to_string()).ok(),
             Some("user:u1".into())
+        );
+        assert_eq!(
+            Topic::visitor("v1").map(|t| t.to_string()).ok(),
+            Some("visitor:v1".into())
         );
         assert_eq!(
             Topic::presence("acme").map(|t| t.to_string()).ok(),

@@ -275,10 +275,10 @@
     var ws = new WebSocket(url);
     socket = ws;
     live = false;
-    ws.onopen = function () {
+    ws.addEventListener('open', function () {
       ws.send(JSON.stringify({ type: 'auth', token: token }));
-    };
-    ws.onmessage = function (event) {
+    });
+    ws.addEventListener('message', function (event) {
       var frame;
       try {
         frame = JSON.parse(event.data);
@@ -286,8 +286,8 @@
         return;
       }
       onFrame(ws, frame);
-    };
-    ws.onclose = function (event) {
+    });
+    ws.addEventListener('close', function (event) {
       if (socket !== ws) return;
       socket = null;
       live = false;
@@ -304,7 +304,7 @@
       setStatus(t.offline);
       var delay = Math.min(15000, 1000 * Math.pow(2, retry++));
       setTimeout(connect, delay);
-    };
+    });
   }
 
   function send(frame) {
@@ -319,6 +319,12 @@
         ws.send(JSON.stringify({ type: 'resume', after: last ? { room_id: last.room_id, seq: last.seq } : null }));
         break;
       case 'resumed':
+        if (frame.more) {
+          // Away for long: take the rest by resuming again from the newest message received.
+          retry = 0;
+          ws.close();
+          return;
+        }
         live = true;
         retry = 0;
         setStatus(null);

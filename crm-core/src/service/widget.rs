@@ -101,43 +101,48 @@ impl Widget {
         widget::rooms(&mut conn, visitor.channel_id, visitor.id).await
     }
 
-    /// What the visitor has not seen yet: everything after `after` (a room and a sequence in
-    /// it), or everything when it names nothing; oldest first, the newest `HISTORY_LIMIT`.
+    /// What the visitor has not seen yet, oldest first, at most `HISTORY_LIMIT` messages:
+    /// with no `after`, the newest of all its conversations; after a room and sequence, what
+    /// follows it — and `true` when there is more than was returned.
     pub async fn history(
         &self,
         visitor: &Visitor,
         after: Option<(RoomId, i64)>,
-    ) -> Result<Vec<Message>> {
+    ) -> Result<(Vec<Message>, bool)> {
         let mut conn = self.store.acquire().await?;
         let rooms: Vec<RoomId> = widget::rooms(&mut conn, visitor.channel_id, visitor.id)
             .await?
             .into_iter()
             .map(|(room, _)| room)
             .collect();
-        let start = match after {
-            Some((room, _)) if !rooms.contains(&room) => {
-                return Err(Error::validation(
-                    "after",
-                    "not a conversation of this visitor",
-                ));
+        let Some((cursor, seq)) = after else {
+            let mut newest = Vec::new();
+            for room in rooms.iter().rev() {
+                let left = HISTORY_LIMIT - i64::try_from(newest.len()).unwrap_or(HISTORY_LIMIT);
+                if left <= 0 {
+                    break;
+                }
+                let mut older = widget::newest_visible(&mut conn, *room, left).await?;
+                older.append(&mut newest);
+                newest = older;
             }
-            Some((room, _)) => rooms.iter().position(|r| *r == room).unwrap_or(0),
-            None => 0,
+            return Ok((newest, false));
         };
+        let start = rooms
+            .iter()
+            .position(|room| *room == cursor)
+            .ok_or_else(|| Error::validation("after", "not a conversation of this visitor"))?;
         let mut messages = Vec::new();
         for room in &rooms[start..] {
-            let from = match after {
-                Some((cursor, seq)) if cursor == *room => seq,
-                _ => 0,
-            };
-            messages
-                .extend(widget::visible(&mut conn, *room, from, i64::MAX, HISTORY_LIMIT).await?);
+            let from = if *room == cursor { seq } else { 0 };
+            messages.extend(
+                widget::visible(&mut conn, *room, from, i64::MAX, HISTORY_LIMIT + 1).await?,
+            );
         }
-        let excess = messages
-            .len()
-            .saturating_sub(usize::try_from(HISTORY_LIMIT).unwrap_or(0));
-        messages.drain(..excess);
-        Ok(messages)
+        let limit = usize::try_from(HISTORY_LIMIT).unwrap_or(usize::MAX);
+        let more = messages.len() > limit;
+        messages.truncate(limit);
+        Ok((messages, more))
     }
 
     /// What the visitor sees of a room with a sequence in `(after, until]`.

@@ -11,6 +11,15 @@ use crate::{
     domain::{ChannelId, Message, RoomId, Timestamp, Visitor, VisitorDetails, VisitorId},
 };
 
+/// Messages of room `$1` the client sees: its own (from the provider, no staff author) and
+/// those queued for it in the outbox; deleted ones not.
+macro_rules! visible_to_client {
+    () => {
+        "deleted_at is null and ((author_id is null and external_id is not null) \
+         or id in (select message_id from outbox where room_id = $1))"
+    };
+}
+
 #[derive(sqlx::FromRow)]
 struct VisitorRow {
     id: String,
@@ -121,10 +130,9 @@ pub(crate) async fn visible(
     let rows: Vec<MessageRow> = sqlx::query_as(concat!(
         "select ",
         message_columns!(),
-        " from messages where room_id = $1 and seq > $2 and seq <= $3 and deleted_at is null \
-         and ((author_id is null and external_id is not null) \
-              or id in (select message_id from outbox where room_id = $1)) \
-         order by seq limit $4"
+        " from messages where room_id = $1 and seq > $2 and seq <= $3 and ",
+        visible_to_client!(),
+        " order by seq limit $4"
     ))
     .bind(room.to_string())
     .bind(after)
@@ -133,6 +141,31 @@ pub(crate) async fn visible(
     .fetch_all(conn)
     .await?;
     rows.into_iter().map(Message::try_from).collect()
+}
+
+/// The newest `limit` messages the client sees of a room, oldest first.
+pub(crate) async fn newest_visible(
+    conn: &mut Conn,
+    room: RoomId,
+    limit: i64,
+) -> Result<Vec<Message>> {
+    let rows: Vec<MessageRow> = sqlx::query_as(concat!(
+        "select ",
+        message_columns!(),
+        " from messages where room_id = $1 and ",
+        visible_to_client!(),
+        " order by seq desc limit $2"
+    ))
+    .bind(room.to_string())
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    let mut messages = rows
+        .into_iter()
+        .map(Message::try_from)
+        .collect::<Result<Vec<_>>>()?;
+    messages.reverse();
+    Ok(messages)
 }
 
 /// The message stored for an inbound delivery key.

@@ -152,7 +152,7 @@ impl Session {
             None => None,
         };
         let rooms = self.state.widget.rooms(&self.visitor).await?;
-        let history = self.state.widget.history(&self.visitor, after).await?;
+        let (history, more) = self.state.widget.history(&self.visitor, after).await?;
         // Rooms before the cursor's the client has in full; the rest up to what is sent now.
         let cursor_at = after.and_then(|(room, _)| rooms.iter().position(|(r, _)| *r == room));
         for (index, (room, last_seq)) in rooms.iter().enumerate() {
@@ -178,6 +178,7 @@ impl Session {
             "ref": reference,
             "room_id": self.current,
             "operator_read_seq": read,
+            "more": more,
         })));
         self.streaming = true;
         Ok(frames)
