@@ -6,5 +6,6 @@
 
 mod http;
 pub mod telegram;
+pub mod widget;
 
 pub use http::{client, secrets_match};

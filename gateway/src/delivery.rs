@@ -79,6 +79,7 @@ async fn send(
                 }),
             }
         }
+        ChannelKind::Widget => crate::widget::deliver(state, item).await,
         other => Err(DeliveryError::Rejected {
             reason: format!("sending to {} is not supported yet", other.as_str()),
         }),

@@ -15,6 +15,7 @@ mod telegram;
 pub mod telemetry;
 pub mod throttle;
 mod web;
+mod widget;
 pub mod ws;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
@@ -23,7 +24,7 @@ use axum::{Router, extract::DefaultBodyLimit, http::StatusCode, middleware, rout
 use crm_core::{
     Store, StoreOptions,
     domain::{Login, Password},
-    service::{Accounts, Attachments, OpenLines, Outbox, Rooms},
+    service::{Accounts, Attachments, OpenLines, Outbox, Rooms, Widget},
 };
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -89,6 +90,7 @@ impl Application {
             rooms: Rooms::new(store.clone()),
             open_lines: OpenLines::new(store.clone()),
             outbox: Outbox::new(store.clone()),
+            widget: Widget::new(store.clone()),
             outbox_wakeup: Arc::default(),
             attachments: Attachments::new(store.clone()),
             blobs: Arc::new(blobs),

@@ -5,7 +5,10 @@
 use std::{collections::HashSet, time::Duration};
 
 use crm_core::{
-    domain::{Channel, ChatEvent, InboundMessage, LineId, NewAttachment, Timestamp, UserId, now},
+    domain::{
+        Channel, ChatEvent, Conversation, InboundMessage, LineId, Message, NewAttachment,
+        Timestamp, UserId, now,
+    },
     service::{Assignment, ConversationChange},
 };
 use realtime::PresenceStatus;
@@ -25,6 +28,18 @@ pub async fn receive_with_files(
     message: &InboundMessage,
     files: &[Option<NewAttachment>],
 ) -> Result<(), ApiError> {
+    receive_stored(state, channel, message, files).await?;
+    Ok(())
+}
+
+/// [`receive_with_files`], returning what was stored (the conversation; the message unless
+/// it was a repeat delivery) for channels that answer the sender themselves (the widget).
+pub async fn receive_stored(
+    state: &AppState,
+    channel: &Channel,
+    message: &InboundMessage,
+    files: &[Option<NewAttachment>],
+) -> Result<(Conversation, Option<Message>), crm_core::Error> {
     let received = state
         .open_lines
         .receive_with_files(channel, message, files)
@@ -32,7 +47,7 @@ pub async fn receive_with_files(
     let line = received.conversation.line_id;
     publish_change(state, line, received.events, Vec::new()).await;
     route(state, line).await;
-    Ok(())
+    Ok((received.conversation, received.message))
 }
 
 /// Publishes events about a line's conversations: state changes to its watchers, the rest

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crm_core::{
     Store,
-    service::{Accounts, Attachments, OpenLines, Outbox, Rooms},
+    service::{Accounts, Attachments, OpenLines, Outbox, Rooms, Widget},
 };
 use media::BlobStore;
 use realtime::{Bus, Presence};
@@ -21,6 +21,8 @@ pub struct AppState {
     pub rooms: Rooms,
     pub open_lines: OpenLines,
     pub outbox: Outbox,
+    /// Website-widget visitors and what they may read.
+    pub widget: Widget,
     /// Woken when this node queues a reply, so the delivery worker sends it at once.
     pub outbox_wakeup: Arc<tokio::sync::Notify>,
     pub attachments: Attachments,

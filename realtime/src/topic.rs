@@ -1,5 +1,5 @@
 //! Typed, validated bus topics. This module owns the topic naming scheme (`room:{id}`,
-//! `user:{id}`, `presence:{tenant}`) and the rules every topic obeys; it does not know which
+//! `user:{id}`, `visitor:{id}`, `presence:{tenant}`) and the rules every topic obeys; it does not know which
 //! bus carries them or who may subscribe to what (authorisation is the gateway's job).
 
 use std::borrow::Borrow;
@@ -59,6 +59,14 @@ impl Topic {
         Self::new(format!("user:{id}"))
     }
 
+    /// The topic carrying what reaches one website-widget visitor: `visitor:{id}`.
+    ///
+    /// # Errors
+    /// [`BusError::InvalidTopic`] when `id` renders to something a topic may not contain.
+    pub fn visitor(id: impl fmt::Display) -> Result<Self, BusError> {
+        Self::new(format!("visitor:{id}"))
+    }
+
     /// The topic carrying a tenant's presence changes: `presence:{tenant}`.
     ///
     /// # Errors
@@ -105,6 +113,10 @@ mod tests {
         assert_eq!(
             Topic::user("u1").map(|t| t.to_string()).ok(),
             Some("user:u1".into())
+        );
+        assert_eq!(
+            Topic::visitor("v1").map(|t| t.to_string()).ok(),
+            Some("visitor:v1".into())
         );
         assert_eq!(
             Topic::presence("acme").map(|t| t.to_string()).ok(),

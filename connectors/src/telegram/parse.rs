@@ -154,6 +154,7 @@ fn message_event(
             display_name,
             username: from.username,
             phone: None,
+            email: None,
         },
         text,
         attachments,

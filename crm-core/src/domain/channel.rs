@@ -59,6 +59,8 @@ pub struct ExternalSender {
     pub display_name: String,
     pub username: Option<String>,
     pub phone: Option<String>,
+    /// An address the client gave (the widget's pre-chat form, an e-mail channel's sender).
+    pub email: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -76,6 +76,12 @@ pub enum ChatEvent {
         conversation: Conversation,
         operator_id: UserId,
     },
+    /// Ephemeral: the client of an open-line conversation is typing (the website widget).
+    #[serde(rename = "client.typing")]
+    ClientTyping { room_id: RoomId, expires_in_ms: u64 },
+    /// The client has read the conversation up to `seq` (the website widget).
+    #[serde(rename = "client.read")]
+    ClientRead { room_id: RoomId, seq: i64 },
     #[serde(rename = "member.joined")]
     MemberJoined { room_id: RoomId, user_id: UserId },
     #[serde(rename = "member.left")]
@@ -101,7 +107,9 @@ impl ChatEvent {
             | ChatEvent::ThreadUpdated { room_id, .. }
             | ChatEvent::DeliveryStatus { room_id, .. }
             | ChatEvent::MemberJoined { room_id, .. }
-            | ChatEvent::MemberLeft { room_id, .. } => *room_id,
+            | ChatEvent::MemberLeft { room_id, .. }
+            | ChatEvent::ClientTyping { room_id, .. }
+            | ChatEvent::ClientRead { room_id, .. } => *room_id,
             ChatEvent::RoomCreated { room } | ChatEvent::RoomUpdated { room } => room.id,
             ChatEvent::ConversationUpdated { conversation }
             | ChatEvent::SlaBreached { conversation, .. } => conversation.room_id,

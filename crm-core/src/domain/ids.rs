@@ -54,3 +54,8 @@ uuid_id!(AuditId, "audit");
 uuid_id!(LineId, "line");
 uuid_id!(ChannelId, "channel");
 uuid_id!(CannedResponseId, "canned response");
+uuid_id!(
+    /// An anonymous visitor of one widget channel.
+    VisitorId,
+    "visitor"
+);

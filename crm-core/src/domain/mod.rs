@@ -12,6 +12,7 @@ mod message;
 mod room;
 mod timestamp;
 mod user;
+mod widget;
 
 pub use attachment::{
     Attachment, AttachmentId, AttachmentRef, ContentHash, ContentType, FileName, NewAttachment,
@@ -23,7 +24,7 @@ pub use channel::{
 pub use event::ChatEvent;
 pub use ids::{
     AuditId, CannedResponseId, ChannelId, DepartmentId, LineId, MessageId, RoomId, SessionId,
-    UserId,
+    UserId, VisitorId,
 };
 pub use line::{CannedResponse, Channel, Conversation, ConversationStatus, Distribution, Line};
 pub use line_policy::{RatingMode, WorkingHours};
@@ -31,3 +32,6 @@ pub use message::{Message, MessageBody, MessageKind, NewMessage, ReactionGroup, 
 pub use room::{Department, NewRoom, Room, RoomKind, RoomName, RoomSummary};
 pub use timestamp::{Timestamp, now};
 pub use user::{DisplayName, Login, NewUser, Password, Role, User};
+pub use widget::{
+    FieldRule, PrechatForm, RawDetails, Visitor, VisitorDetails, WidgetConfig, parse_origin,
+};

@@ -10,6 +10,7 @@ mod password;
 pub(crate) mod rooms;
 mod search;
 mod tokens;
+mod widget;
 
 pub use accounts::{Accounts, ClientInfo, LoginOutcome};
 pub use attachments::Attachments;
@@ -22,3 +23,4 @@ pub use outbox::{DeliveryUpdate, MAX_ATTEMPTS, Outbox};
 pub use rooms::{Changed, Rooms};
 pub use search::{Search, SearchHit, SnippetPart};
 pub use tokens::SessionToken;
+pub use widget::{HISTORY_LIMIT, VisitorSession, Widget};

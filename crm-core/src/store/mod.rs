@@ -24,6 +24,7 @@ pub(crate) mod search;
 pub(crate) mod sessions;
 mod sqlite;
 pub(crate) mod users;
+pub(crate) mod widget;
 
 use std::{fmt, str::FromStr, time::Duration};
 

@@ -53,4 +53,5 @@ pub fn api_router() -> Router<AppState> {
         .merge(canned::router())
         .merge(webhooks::router())
         .merge(crate::ws::router())
+        .merge(crate::widget::router())
 }

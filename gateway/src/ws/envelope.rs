@@ -66,6 +66,20 @@ pub fn encode_event(event: &ChatEvent) -> Bytes {
     )
 }
 
+/// A message frame in another shape than `message.created` (a widget visitor's), with the
+/// room and sequence a session needs to deliver it in order.
+pub fn encode_message(room: RoomId, seq: i64, json: &[u8]) -> Bytes {
+    encode(
+        &Header {
+            kind: Kind::MessageCreated,
+            room_id: Some(room),
+            seq,
+            subject: None,
+        },
+        json,
+    )
+}
+
 /// Any other frame (presence, notifications) with no routing information.
 pub fn encode_plain(json: &[u8]) -> Bytes {
     encode(

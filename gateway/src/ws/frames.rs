@@ -94,7 +94,7 @@ pub struct FrameError {
 }
 
 impl FrameError {
-    fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),

@@ -9,7 +9,7 @@
 //! sequence, in `session`. On shutdown every socket is closed with 1001.
 
 pub mod envelope;
-mod frames;
+pub(crate) mod frames;
 mod session;
 
 use std::time::Duration;

@@ -7,3 +7,4 @@ mod distribution;
 mod fixture;
 mod policies;
 mod telegram;
+mod widget;

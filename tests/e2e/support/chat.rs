@@ -26,6 +26,14 @@ impl ChatClient {
             "authorization",
             HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
         );
+        Self::connect_with(request).await
+    }
+
+    /// Connects with a prepared handshake request (another endpoint, other headers) and
+    /// waits for the server's `hello`.
+    pub async fn connect_with(
+        request: tokio_tungstenite::tungstenite::handshake::client::Request,
+    ) -> Self {
         let (socket, _) = connect_async(request).await.expect("websocket handshake");
         let mut client = Self {
             socket,
