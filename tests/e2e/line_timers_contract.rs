@@ -45,6 +45,7 @@ fn inbound(chat: i64) -> InboundMessage {
             display_name: format!("Client {chat}"),
             username: None,
             phone: None,
+            email: None,
         },
         text: "hello".into(),
         attachments: Vec::new(),
