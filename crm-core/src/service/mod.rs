@@ -13,7 +13,7 @@ mod tokens;
 
 pub use accounts::{Accounts, ClientInfo, LoginOutcome};
 pub use attachments::Attachments;
-pub use crm::{Companies, Contacts, Timeline};
+pub use crm::{Companies, Contacts, Tasks, Timeline};
 pub use open_lines::{Assignment, NewLineRequest, OpenLines, Received, is_polled};
 pub use outbox::{DeliveryUpdate, MAX_ATTEMPTS, Outbox};
 pub use rooms::{Changed, Rooms};

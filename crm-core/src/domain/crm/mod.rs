@@ -9,6 +9,7 @@ mod ids;
 mod list;
 pub mod names;
 mod reach;
+mod task;
 pub mod text;
 mod timeline;
 
@@ -17,7 +18,7 @@ pub use contact::{
     Contact, ContactField, ContactPatch, Identity, MERGE_MAX_SOURCES, MergeContacts, NewContact,
     NewIdentity, person_key, person_words,
 };
-pub use ids::{CompanyId, ContactId, IdentityId, TimelineEntryId};
+pub use ids::{CompanyId, ContactId, IdentityId, ReminderId, TaskId, TimelineEntryId};
 pub use list::{
     CompanyFilter, CompanyMatch, ContactFilter, ContactMatch, Likeness, MatchReason, PAGE_MAX,
     Page, search_text,
@@ -25,6 +26,11 @@ pub use list::{
 pub use reach::{
     Email, EmailAddress, EmailKind, MAX_PER_RECORD, Phone, PhoneKind, PhoneNumber, dedup_emails,
     dedup_phones,
+};
+pub use task::{
+    NO_DEADLINE_KEY, NewTask, NoticeKind, REMINDERS_MAX, ReminderSlot, TITLE_MAX, Task, TaskCursor,
+    TaskFilter, TaskNotice, TaskPatch, TaskPriority, TaskSort, TaskStatus, reminder_offsets,
+    schedule, task_title,
 };
 pub use timeline::{
     EntityKind, EntityRef, NewTimelineEntry, TimelineCursor, TimelineEntry, TimelineKind,

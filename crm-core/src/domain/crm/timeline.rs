@@ -34,6 +34,7 @@ macro_rules! text_enum {
         }
     };
 }
+pub(super) use text_enum;
 
 text_enum!(
     /// What happened. Stored as text without a check constraint, so new kinds need no

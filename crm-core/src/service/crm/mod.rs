@@ -1,4 +1,4 @@
-//! CRM use cases: contacts, companies, the timeline, duplicates and merge.
+//! CRM use cases: contacts, companies, the timeline, duplicates and merge, tasks.
 //!
 //! Visibility by role: an admin sees every record; a supervisor the records whose
 //! responsible user is in a department of the subtree they head (the same departments as
@@ -14,10 +14,14 @@ mod contacts;
 mod duplicates;
 mod identities;
 mod merge;
+mod task_events;
+mod task_notices;
+mod tasks;
 mod timeline;
 
 pub use companies::Companies;
 pub use contacts::Contacts;
+pub use tasks::Tasks;
 pub use timeline::Timeline;
 
 use crate::{

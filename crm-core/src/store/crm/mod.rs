@@ -1,5 +1,5 @@
 //! CRM storage: contacts, companies, their phones, e-mails, identities and search words,
-//! the per-owner counts, and the timeline.
+//! the per-owner counts, the timeline, and tasks with their dependencies and reminders.
 //!
 //! Visibility is part of every read statement (`Scope`, applied to the record aliased `c`),
 //! so lists, searches, counts, duplicate lookups and timeline pages never return what the
@@ -11,8 +11,10 @@ mod counts;
 pub(crate) mod identities;
 mod postgres;
 pub(crate) mod reach;
+pub(crate) mod reminders;
 pub(crate) mod search;
 mod sql;
+pub(crate) mod tasks;
 pub(crate) mod timeline;
 
 pub(crate) use sql::Scope;
