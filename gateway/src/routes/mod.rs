@@ -13,6 +13,7 @@ mod pins;
 mod presence;
 mod rooms;
 mod search;
+mod tasks;
 mod threads;
 mod timeline;
 mod users;
@@ -38,6 +39,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(contacts::router())
         .merge(companies::router())
         .merge(timeline::router())
+        .merge(tasks::router())
         .merge(lines::router())
         .merge(webhooks::router())
         .merge(crate::ws::router())
