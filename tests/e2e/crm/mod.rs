@@ -4,6 +4,7 @@
 
 mod contacts;
 mod merge;
+mod tasks;
 mod timeline;
 mod visibility;
 
