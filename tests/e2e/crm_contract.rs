@@ -58,6 +58,7 @@ use crm_suite;
 mod merge;
 mod records;
 mod search;
+mod task_lists;
 mod tasks;
 mod timeline;
 mod visibility;

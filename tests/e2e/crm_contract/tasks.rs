@@ -1,15 +1,12 @@
 //! Tasks: lifecycle with its timeline events, dependencies, reminder scheduling and
-//! claiming, and visibility by role.
+//! claiming. Visibility and list pages are in `task_lists.rs`.
 
 use std::time::Duration;
 
 use crm_core::{
     domain::{
         Timestamp,
-        crm::{
-            NewTask, NoticeKind, Page, Task, TaskFilter, TaskId, TaskPatch, TaskPriority, TaskSort,
-            TaskStatus,
-        },
+        crm::{NewTask, NoticeKind, TaskFilter, TaskId, TaskPatch, TaskPriority, TaskStatus},
         now,
     },
     service::Tasks,
@@ -23,11 +20,9 @@ super::crm_suite!(
     dependency_cycles_and_hidden_blockers_are_refused,
     reminders_follow_the_deadline_and_stop_when_done,
     each_due_notice_is_claimed_once_by_two_claimers,
-    each_role_sees_exactly_its_tasks,
-    lists_filter_sort_and_page,
 );
 
-fn task(title: &str) -> NewTask {
+pub(super) fn task(title: &str) -> NewTask {
     NewTask {
         title: title.into(),
         description: None,
@@ -41,14 +36,14 @@ fn task(title: &str) -> NewTask {
     }
 }
 
-fn status(status: TaskStatus) -> TaskPatch {
+pub(super) fn status(status: TaskStatus) -> TaskPatch {
     TaskPatch {
         status: Some(status),
         ..TaskPatch::default()
     }
 }
 
-fn minutes_from_now(minutes: i64) -> Timestamp {
+pub(super) fn minutes_from_now(minutes: i64) -> Timestamp {
     now().plus_seconds(minutes * 60)
 }
 
@@ -63,7 +58,7 @@ async fn task_ids(tasks: &Tasks, user: &User, filter: TaskFilter) -> Vec<TaskId>
         .collect()
 }
 
-fn all() -> TaskFilter {
+pub(super) fn all() -> TaskFilter {
     TaskFilter {
         limit: 200,
         ..TaskFilter::default()
@@ -382,191 +377,4 @@ async fn each_due_notice_is_claimed_once_by_two_claimers(store: Store) {
     assert_eq!(ids, expected);
     tokio::time::sleep(Duration::from_millis(10)).await;
     assert!(tasks.claim_due_notices(100).await.unwrap().is_empty());
-}
-
-async fn each_role_sees_exactly_its_tasks(store: Store) {
-    // Arrange: the seller's own task, one the agent set for the seller, the agent's own,
-    // and the supervisor's.
-    let org = org(&store).await;
-    let tasks = Tasks::new(store.clone());
-    let own = tasks.create(&org.seller, task("own")).await.unwrap();
-    let handed = tasks
-        .create(
-            &org.agent,
-            NewTask {
-                responsible_id: Some(org.seller.id),
-                ..task("for the seller")
-            },
-        )
-        .await
-        .unwrap();
-    let agents = tasks.create(&org.agent, task("agent's")).await.unwrap();
-    let heads = tasks.create(&org.supervisor, task("head's")).await.unwrap();
-    let expected = [
-        (&org.admin, vec![own.id, handed.id, agents.id, heads.id]),
-        (&org.supervisor, vec![own.id, handed.id, heads.id]),
-        (&org.seller, vec![own.id, handed.id]),
-        (&org.agent, vec![handed.id, agents.id]),
-        (&org.viewer, vec![]),
-    ];
-    for (user, sees) in expected {
-        let login = user.login.as_str();
-        let sees: HashSet<TaskId> = sees.into_iter().collect();
-        // Act and assert: list, total and card agree.
-        let page = tasks.list(user, all()).await.unwrap();
-        let listed: HashSet<TaskId> = page.items.iter().map(|t| t.id).collect();
-        assert_eq!(listed, sees, "{login}: list");
-        assert_eq!(page.total, Some(sees.len() as i64), "{login}: total");
-        for id in [own.id, handed.id, agents.id, heads.id] {
-            let card = tasks.get(user, id).await;
-            assert_eq!(card.is_ok(), sees.contains(&id), "{login}: card");
-            if !sees.contains(&id) {
-                let write = tasks.update(user, id, status(TaskStatus::Waiting)).await;
-                assert!(
-                    matches!(write, Err(Error::NotFound { .. } | Error::Forbidden(_))),
-                    "{login}: write to a hidden task"
-                );
-            }
-        }
-    }
-    // Viewers read only.
-    assert!(matches!(
-        tasks.create(&org.viewer, task("no")).await,
-        Err(Error::Forbidden(_))
-    ));
-    assert!(matches!(
-        tasks.delete(&org.viewer, own.id).await,
-        Err(Error::Forbidden(_))
-    ));
-}
-
-async fn lists_filter_sort_and_page(store: Store) {
-    // Arrange: five tasks with deadlines in 5, 4, 3, 2 hours and none, varied priority,
-    // one overdue, one done, linked to a company or not.
-    let org = org(&store).await;
-    let tasks = Tasks::new(store.clone());
-    let acme = Companies::new(store.clone())
-        .create(Some(&org.seller), company("Acme"))
-        .await
-        .unwrap();
-    let mut made: Vec<Task> = Vec::new();
-    for (title, hours, priority, entity) in [
-        ("far", Some(5), TaskPriority::Low, None),
-        (
-            "high",
-            Some(4),
-            TaskPriority::High,
-            Some(EntityRef::company(acme.id)),
-        ),
-        ("late", Some(-3), TaskPriority::Normal, None),
-        (
-            "soon",
-            Some(2),
-            TaskPriority::High,
-            Some(EntityRef::company(acme.id)),
-        ),
-        ("undated", None, TaskPriority::Normal, None),
-    ] {
-        let created = tasks
-            .create(
-                &org.seller,
-                NewTask {
-                    deadline: hours.map(|h: i64| minutes_from_now(h * 60)),
-                    priority,
-                    entity,
-                    ..task(title)
-                },
-            )
-            .await
-            .unwrap();
-        made.push(created);
-    }
-    tasks
-        .update(&org.seller, made[0].id, status(TaskStatus::Done))
-        .await
-        .unwrap();
-    let titles =
-        |page: &Page<Task>| -> Vec<String> { page.items.iter().map(|t| t.title.clone()).collect() };
-    let sorted = |sort| TaskFilter {
-        sort: Some(sort),
-        ..all()
-    };
-
-    // Act and assert: each order.
-    let by_deadline = tasks
-        .list(&org.seller, sorted(TaskSort::Deadline))
-        .await
-        .unwrap();
-    assert_eq!(
-        titles(&by_deadline),
-        ["late", "soon", "high", "far", "undated"]
-    );
-    let by_priority = tasks
-        .list(&org.seller, sorted(TaskSort::Priority))
-        .await
-        .unwrap();
-    assert_eq!(
-        titles(&by_priority),
-        ["soon", "high", "undated", "late", "far"]
-    );
-    let newest = tasks.list(&org.seller, all()).await.unwrap();
-    assert_eq!(titles(&newest), ["undated", "soon", "late", "high", "far"]);
-
-    // Filters: overdue, status, entity, deadline range.
-    let overdue = TaskFilter {
-        overdue: true,
-        ..all()
-    };
-    assert_eq!(
-        titles(&tasks.list(&org.seller, overdue).await.unwrap()),
-        ["late"]
-    );
-    let done = TaskFilter {
-        statuses: vec![TaskStatus::Done],
-        ..all()
-    };
-    assert_eq!(
-        titles(&tasks.list(&org.seller, done).await.unwrap()),
-        ["far"]
-    );
-    let of_acme = TaskFilter {
-        entity: Some(EntityRef::company(acme.id)),
-        ..sorted(TaskSort::Deadline)
-    };
-    assert_eq!(
-        titles(&tasks.list(&org.seller, of_acme).await.unwrap()),
-        ["soon", "high"]
-    );
-    let window = TaskFilter {
-        deadline_from: Some(now()),
-        deadline_to: Some(minutes_from_now(4 * 60 + 30)),
-        ..sorted(TaskSort::Deadline)
-    };
-    assert_eq!(
-        titles(&tasks.list(&org.seller, window).await.unwrap()),
-        ["soon", "high"]
-    );
-
-    // Pages of two in deadline order walk every task once.
-    let mut seen = Vec::new();
-    let mut after = None;
-    loop {
-        let page = tasks
-            .list(
-                &org.seller,
-                TaskFilter {
-                    after,
-                    limit: 2,
-                    ..sorted(TaskSort::Deadline)
-                },
-            )
-            .await
-            .unwrap();
-        seen.extend(titles(&page));
-        match page.next_cursor {
-            Some(cursor) => after = Some(cursor.parse().unwrap()),
-            None => break,
-        }
-    }
-    assert_eq!(seen, ["late", "soon", "high", "far", "undated"]);
 }

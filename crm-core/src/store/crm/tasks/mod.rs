@@ -1,18 +1,20 @@
-//! The `tasks` table and `task_dependencies`. Visibility (`Scope::restrict_tasks`) is part
-//! of every read; dependency walks for cycle checks read every task, since a cycle through
-//! a task the caller cannot see is still a cycle.
+//! The `tasks` table. Visibility (`Scope::restrict_tasks`) is part of every read;
+//! dependencies are in `deps.rs` (their walks read every task, since a cycle through a task
+//! the caller cannot see is still a cycle), list pages in `list.rs`.
 
-use std::collections::HashSet;
+mod deps;
+mod list;
+
+pub(crate) use deps::{depends_on, open_blockers};
+use deps::{edges, replace_blockers};
+pub(crate) use list::{count, list, sort_key};
 
 use super::sql::{Scope, Sql};
 use crate::{
     Error, Result,
     domain::{
         Timestamp,
-        crm::{
-            EntityKind, EntityRef, NO_DEADLINE_KEY, Task, TaskFilter, TaskId, TaskPriority,
-            TaskSort, TaskStatus,
-        },
+        crm::{EntityKind, EntityRef, NO_DEADLINE_KEY, Task, TaskId, TaskPriority, TaskStatus},
     },
     store::{
         Conn,
@@ -27,9 +29,10 @@ macro_rules! task_columns {
          t.completed_at, t.created_at, t.updated_at"
     };
 }
+use task_columns;
 
 #[derive(sqlx::FromRow)]
-struct TaskRow {
+pub(super) struct TaskRow {
     id: String,
     title: String,
     description: Option<String>,
@@ -77,7 +80,7 @@ impl TaskRow {
     }
 }
 
-fn deadline_key(task: &Task) -> i64 {
+pub(super) fn deadline_key(task: &Task) -> i64 {
     task.deadline.map_or(NO_DEADLINE_KEY, Timestamp::millis)
 }
 
@@ -155,40 +158,6 @@ pub(crate) async fn delete(conn: &mut Conn, id: TaskId) -> Result<()> {
     Ok(())
 }
 
-async fn replace_blockers(
-    conn: &mut Conn,
-    id: TaskId,
-    blockers: &[TaskId],
-    now: Timestamp,
-) -> Result<()> {
-    sqlx::query("delete from task_dependencies where task_id = $1")
-        .bind(id.to_string())
-        .execute(&mut *conn)
-        .await?;
-    if blockers.is_empty() {
-        return Ok(());
-    }
-    let mut sql = Sql::new(
-        "insert into task_dependencies (task_id, blocker_id, created_at, updated_at) values ",
-    );
-    for (index, blocker) in blockers.iter().enumerate() {
-        if index > 0 {
-            sql.push(", ");
-        }
-        sql.push("(")
-            .text(id)
-            .push(", ")
-            .text(blocker)
-            .push(", ")
-            .int(now.millis())
-            .push(", ")
-            .int(now.millis())
-            .push(")");
-    }
-    sql.execute(conn).await?;
-    Ok(())
-}
-
 pub(crate) async fn get(conn: &mut Conn, scope: &Scope, id: TaskId) -> Result<Option<Task>> {
     let mut sql = Sql::new(concat!(
         "select ",
@@ -220,152 +189,7 @@ pub(crate) async fn visible(conn: &mut Conn, scope: &Scope, ids: &[TaskId]) -> R
         .collect()
 }
 
-#[derive(sqlx::FromRow)]
-struct EdgeRow {
-    task_id: String,
-    blocker_id: String,
-}
-
-async fn edges(conn: &mut Conn, column: &'static str, ids: &[String]) -> Result<Vec<EdgeRow>> {
-    let mut sql = Sql::new("select task_id, blocker_id from task_dependencies where ");
-    sql.push(column).push(" in (").list(ids).push(")");
-    sql.fetch_all(conn).await
-}
-
-/// The blockers of `id` that are not done yet, oldest first.
-pub(crate) async fn open_blockers(conn: &mut Conn, id: TaskId) -> Result<Vec<TaskId>> {
-    #[derive(sqlx::FromRow)]
-    struct IdRow {
-        id: String,
-    }
-    sqlx::query_as::<_, IdRow>(
-        "select t.id from task_dependencies d join tasks t on t.id = d.blocker_id \
-         where d.task_id = $1 and t.status <> 'done' order by t.id",
-    )
-    .bind(id.to_string())
-    .fetch_all(conn)
-    .await?
-    .iter()
-    .map(|row| parse_id(&row.id))
-    .collect()
-}
-
-/// Whether `target` is reachable from `start` along "is blocked by" edges: then making
-/// `target` blocked by `start` would close a cycle.
-pub(crate) async fn depends_on(conn: &mut Conn, start: &[TaskId], target: TaskId) -> Result<bool> {
-    let target = target.to_string();
-    let mut seen: HashSet<String> = start.iter().map(ToString::to_string).collect();
-    if seen.contains(&target) {
-        return Ok(true);
-    }
-    let mut frontier: Vec<String> = seen.iter().cloned().collect();
-    while !frontier.is_empty() {
-        let next = edges(conn, "task_id", &frontier).await?;
-        frontier = Vec::new();
-        for edge in next {
-            if edge.blocker_id == target {
-                return Ok(true);
-            }
-            if seen.insert(edge.blocker_id.clone()) {
-                frontier.push(edge.blocker_id);
-            }
-        }
-    }
-    Ok(false)
-}
-
-/// The key a task is ordered by under `sort`.
-pub(crate) fn sort_key(task: &Task, sort: TaskSort) -> i64 {
-    match sort {
-        TaskSort::Created => task.created_at.millis(),
-        TaskSort::Deadline => deadline_key(task),
-        TaskSort::Priority => task.priority.rank(),
-    }
-}
-
-fn filtered(sql: &mut Sql, scope: &Scope, filter: &TaskFilter, now: Timestamp) {
-    sql.push(" where 1 = 1");
-    scope.restrict_tasks(sql);
-    if !filter.statuses.is_empty() {
-        sql.push(" and t.status in (")
-            .list(filter.statuses.iter().map(|status| status.as_str()))
-            .push(")");
-    }
-    if let Some(user) = filter.responsible_id {
-        sql.push(" and t.responsible_id = ").text(user);
-    }
-    if let Some(entity) = filter.entity {
-        sql.push(" and t.entity_kind = ")
-            .text(entity.kind.as_str())
-            .push(" and t.entity_id = ")
-            .text(entity.id);
-    }
-    if filter.overdue {
-        sql.push(" and t.status <> 'done' and t.deadline_key < ")
-            .int(now.millis());
-    }
-    if let Some(from) = filter.deadline_from {
-        sql.push(" and t.deadline_at >= ").int(from.millis());
-    }
-    if let Some(to) = filter.deadline_to {
-        sql.push(" and t.deadline_at < ").int(to.millis());
-    }
-}
-
-/// A page of tasks in the filter's order, after `filter.after`.
-pub(crate) async fn list(
-    conn: &mut Conn,
-    scope: &Scope,
-    filter: &TaskFilter,
-    now: Timestamp,
-) -> Result<Vec<Task>> {
-    let mut sql = Sql::new(concat!("select ", task_columns!(), " from tasks t"));
-    filtered(&mut sql, scope, filter, now);
-    // Created: newest first by id (UUIDv7, time-ordered). Deadline: nearest first.
-    // Priority: most urgent first, newest first within it.
-    let (key, ascending) = match filter.sort.unwrap_or(TaskSort::Created) {
-        TaskSort::Created => (None, false),
-        TaskSort::Deadline => (Some("t.deadline_key"), true),
-        TaskSort::Priority => (Some("t.priority_rank"), false),
-    };
-    if let Some(after) = filter.after {
-        match (key, ascending) {
-            (None, _) => {
-                sql.push(" and t.id < ").text(after.id);
-            }
-            (Some(key), true) => {
-                sql.push(" and (").push(key).push(", t.id) > (");
-                sql.int(after.key).push(", ").text(after.id).push(")");
-            }
-            (Some(key), false) => {
-                sql.push(" and (").push(key).push(", t.id) < (");
-                sql.int(after.key).push(", ").text(after.id).push(")");
-            }
-        }
-    }
-    match (key, ascending) {
-        (None, _) => sql.push(" order by t.id desc"),
-        (Some(key), true) => sql.push(" order by ").push(key).push(" asc, t.id asc"),
-        (Some(key), false) => sql.push(" order by ").push(key).push(" desc, t.id desc"),
-    };
-    sql.push(" limit ").int(filter.limit);
-    let rows = sql.fetch_all(&mut *conn).await?;
-    hydrate(conn, rows).await
-}
-
-/// How many tasks the filter matches, ignoring the cursor.
-pub(crate) async fn count(
-    conn: &mut Conn,
-    scope: &Scope,
-    filter: &TaskFilter,
-    now: Timestamp,
-) -> Result<i64> {
-    let mut sql = Sql::new("select count(*) from tasks t");
-    filtered(&mut sql, scope, filter, now);
-    sql.fetch_scalar(conn).await
-}
-
-async fn hydrate(conn: &mut Conn, rows: Vec<TaskRow>) -> Result<Vec<Task>> {
+pub(super) async fn hydrate(conn: &mut Conn, rows: Vec<TaskRow>) -> Result<Vec<Task>> {
     let mut tasks = rows
         .into_iter()
         .map(TaskRow::into_task)
