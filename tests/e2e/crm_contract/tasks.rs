@@ -20,6 +20,7 @@ super::crm_suite!(
     dependency_cycles_and_hidden_blockers_are_refused,
     reminders_follow_the_deadline_and_stop_when_done,
     each_due_notice_is_claimed_once_by_two_claimers,
+    a_sent_reminder_repeats_only_for_a_new_deadline,
 );
 
 pub(super) fn task(title: &str) -> NewTask {
@@ -377,4 +378,82 @@ async fn each_due_notice_is_claimed_once_by_two_claimers(store: Store) {
     assert_eq!(ids, expected);
     tokio::time::sleep(Duration::from_millis(10)).await;
     assert!(tasks.claim_due_notices(100).await.unwrap().is_empty());
+}
+
+async fn a_sent_reminder_repeats_only_for_a_new_deadline(store: Store) {
+    // Arrange: a deadline in 30 minutes with a reminder an hour before: due at once.
+    let org = org(&store).await;
+    let tasks = Tasks::new(store.clone());
+    let created = tasks
+        .create(
+            &org.seller,
+            NewTask {
+                deadline: Some(minutes_from_now(30)),
+                reminders: vec![60],
+                ..task("Prepare the demo")
+            },
+        )
+        .await
+        .unwrap();
+    let sent = tasks.claim_due_notices(10).await.unwrap();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        (sent[0].kind, sent[0].offset_minutes),
+        (NoticeKind::Reminder, 60)
+    );
+    let kinds = |slots: Vec<crm_core::domain::crm::ReminderSlot>| {
+        slots
+            .iter()
+            .map(|slot| (slot.kind, slot.offset_minutes))
+            .collect::<Vec<_>>()
+    };
+
+    // Act: add a reminder ten minutes before, same deadline.
+    tasks
+        .update(
+            &org.seller,
+            created.id,
+            TaskPatch {
+                reminders: Some(vec![60, 10]),
+                ..TaskPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    // Assert: the sent one is not repeated.
+    let scheduled = tasks
+        .scheduled_notices(&org.seller, created.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        kinds(scheduled),
+        vec![(NoticeKind::Reminder, 10), (NoticeKind::Overdue, 0)]
+    );
+    assert!(tasks.claim_due_notices(10).await.unwrap().is_empty());
+
+    // Act: a new deadline; every notice counts again.
+    tasks
+        .update(
+            &org.seller,
+            created.id,
+            TaskPatch {
+                deadline: Some(Some(minutes_from_now(20))),
+                ..TaskPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    let again = tasks.claim_due_notices(10).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].offset_minutes, 60);
+    assert_eq!(
+        kinds(
+            tasks
+                .scheduled_notices(&org.seller, created.id)
+                .await
+                .unwrap()
+        ),
+        vec![(NoticeKind::Reminder, 10), (NoticeKind::Overdue, 0)]
+    );
 }

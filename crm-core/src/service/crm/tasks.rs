@@ -77,7 +77,7 @@ impl Tasks {
         if task.status.needs_blockers_done() {
             refuse_if_blocked(&mut tx, task.id).await?;
         }
-        reschedule(&mut tx, &task, now).await?;
+        reschedule(&mut tx, &task, true, now).await?;
         task_events::created(&mut tx, actor.id, &task).await?;
         tx.commit().await?;
         Ok(task)
@@ -204,7 +204,8 @@ impl Tasks {
             (before.status == TaskStatus::Done) != (after.status == TaskStatus::Done);
         if before.deadline != after.deadline || before.reminders != after.reminders || done_changed
         {
-            reschedule(&mut tx, &after, now).await?;
+            let fresh = before.deadline != after.deadline;
+            reschedule(&mut tx, &after, fresh, now).await?;
         }
         task_events::changed(&mut tx, actor.id, &before, &after).await?;
         tx.commit().await?;
@@ -256,13 +257,13 @@ async fn refuse_if_blocked(conn: &mut Conn, id: TaskId) -> Result<()> {
     }
 }
 
-/// Schedules the task's notices afresh, or drops the pending ones when it is done or has
-/// no deadline.
-async fn reschedule(conn: &mut Conn, task: &Task, now: Timestamp) -> Result<()> {
+/// Schedules the task's notices (`fresh` for a new deadline: every notice again), or drops
+/// the pending ones when it is done or has no deadline.
+async fn reschedule(conn: &mut Conn, task: &Task, fresh: bool, now: Timestamp) -> Result<()> {
     match task.deadline {
         Some(deadline) if task.status != TaskStatus::Done => {
             let slots = schedule(deadline, &task.reminders, now);
-            reminder_store::replace(conn, task.id, &slots, true, now).await
+            reminder_store::replace(conn, task.id, &slots, fresh, now).await
         }
         _ => reminder_store::replace(conn, task.id, &[], false, now).await,
     }

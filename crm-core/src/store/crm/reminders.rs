@@ -11,16 +11,17 @@ use crate::{
     store::{Conn, rows::parse_id},
 };
 
-/// Replaces the unsent notices of a task with `slots`. Sent ones stay as the record of what
-/// went out; `clear_sent` drops them too when the deadline moved and they should repeat.
+/// Replaces the notices of a task with `slots`. With `fresh` (a new deadline) every earlier
+/// notice goes, sent or not, so each is sent again for the new deadline; otherwise only the
+/// unsent ones are replaced and a slot already sent (same kind and offset) is not repeated.
 pub(crate) async fn replace(
     conn: &mut Conn,
     task: TaskId,
     slots: &[ReminderSlot],
-    clear_sent: bool,
+    fresh: bool,
     now: Timestamp,
 ) -> Result<()> {
-    let statement = if clear_sent {
+    let statement = if fresh {
         "delete from task_reminders where task_id = $1"
     } else {
         "delete from task_reminders where task_id = $1 and sent_at is null"
@@ -29,7 +30,18 @@ pub(crate) async fn replace(
         .bind(task.to_string())
         .execute(&mut *conn)
         .await?;
+    let sent: Vec<(String, i64)> =
+        sqlx::query_as("select kind, offset_minutes from task_reminders where task_id = $1")
+            .bind(task.to_string())
+            .fetch_all(&mut *conn)
+            .await?;
     for slot in slots {
+        if sent
+            .iter()
+            .any(|(kind, offset)| kind == slot.kind.as_str() && *offset == slot.offset_minutes)
+        {
+            continue;
+        }
         sqlx::query(
             "insert into task_reminders (id, task_id, kind, offset_minutes, due_at, created_at, \
              updated_at) values ($1, $2, $3, $4, $5, $6, $6)",
