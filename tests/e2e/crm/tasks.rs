@@ -10,8 +10,10 @@ use serde_json::{Value, json};
 
 use super::{Org, create_contact, delete, get_json, id, ids, patch};
 use crate::support::{
-    app::{TestApp, error_of},
+    app::{TestApp, TestOptions, error_of},
     chat::ChatClient,
+    db::{self, Backend},
+    redis::redis_url,
 };
 
 crate::on_both_databases!(
@@ -277,4 +279,52 @@ async fn tasks_are_listed_per_contact_within_what_each_role_sees(app: TestApp) {
     let listed = get_json(&app, &of_contact, &org.seller.token, StatusCode::OK).await;
     assert_eq!(listed["total"], 0);
     app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_send_each_task_notice_once() {
+    // Arrange: two nodes on one PostgreSQL and one Redis, both running the reminder worker;
+    // the seller is connected to node B.
+    let Some(redis) = redis_url().await else {
+        return;
+    };
+    let Some(database) = db::fresh(Backend::Postgres).await else {
+        return;
+    };
+    let options = || TestOptions {
+        backend: Backend::Postgres,
+        redis_url: Some(redis.clone()),
+        shared_database_url: Some(database.url.clone()),
+        ..TestOptions::default()
+    };
+    let node_a = TestApp::spawn_with(options()).await.unwrap();
+    let node_b = TestApp::spawn_with(options()).await.unwrap();
+    let org = Org::hire(&node_a).await;
+    let mut seller = ChatClient::live(&node_b, &org.seller.token).await;
+
+    // Act: ten tasks already past their deadline, each due an overdue notice at once.
+    let mut created = Vec::new();
+    for n in 0..10 {
+        let body = json!({"title": format!("late {n}"), "deadline": in_seconds(-1)});
+        created.push(id(&create_task(&node_a, &org.seller.token, &body).await));
+    }
+
+    // Assert: ten notices, one per task, and no more.
+    let mut notified = Vec::new();
+    for _ in 0..10 {
+        let notice = seller.next_of("notification").await;
+        assert_eq!(notice["kind"], "task.overdue");
+        notified.push(notice["task"]["id"].as_str().unwrap().to_owned());
+    }
+    let extra = seller.drain(Duration::from_millis(2500)).await;
+    assert!(
+        !extra.iter().any(|f| f["type"] == "notification"),
+        "{extra:?}"
+    );
+    notified.sort();
+    created.sort();
+    assert_eq!(notified, created);
+    seller.close().await;
+    node_a.stop().await;
+    node_b.stop().await;
 }
