@@ -21,6 +21,7 @@ super::crm_suite!(
     reminders_follow_the_deadline_and_stop_when_done,
     each_due_notice_is_claimed_once_by_two_claimers,
     a_sent_reminder_repeats_only_for_a_new_deadline,
+    merging_contacts_moves_their_tasks,
 );
 
 pub(super) fn task(title: &str) -> NewTask {
@@ -455,5 +456,56 @@ async fn a_sent_reminder_repeats_only_for_a_new_deadline(store: Store) {
                 .unwrap()
         ),
         vec![(NoticeKind::Reminder, 10), (NoticeKind::Overdue, 0)]
+    );
+}
+
+async fn merging_contacts_moves_their_tasks(store: Store) {
+    // Arrange: two contacts of the seller's, a task on the one to be merged away.
+    let org = org(&store).await;
+    let contacts = Contacts::new(store.clone());
+    let target = contacts
+        .create(Some(&org.seller), person("Анна", "Слияние"))
+        .await
+        .unwrap();
+    let source = contacts
+        .create(Some(&org.seller), person("Анна", "Слияние"))
+        .await
+        .unwrap();
+    let tasks = Tasks::new(store.clone());
+    let on_source = tasks
+        .create(
+            &org.seller,
+            NewTask {
+                entity: Some(EntityRef::contact(source.id)),
+                ..task("Follow up")
+            },
+        )
+        .await
+        .unwrap();
+
+    // Act
+    contacts
+        .merge(
+            &org.seller,
+            MergeContacts {
+                target_id: target.id,
+                source_ids: vec![source.id],
+                pick: vec![],
+            },
+            &client(),
+        )
+        .await
+        .unwrap();
+
+    // Assert: the task is now about the surviving contact.
+    let moved = tasks.get(&org.seller, on_source.id).await.unwrap();
+    assert_eq!(moved.entity, Some(EntityRef::contact(target.id)));
+    let of_target = TaskFilter {
+        entity: Some(EntityRef::contact(target.id)),
+        ..all()
+    };
+    assert_eq!(
+        task_ids(&tasks, &org.seller, of_target).await,
+        vec![on_source.id]
     );
 }

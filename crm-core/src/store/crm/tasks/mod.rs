@@ -210,3 +210,24 @@ pub(super) async fn hydrate(conn: &mut Conn, rows: Vec<TaskRow>) -> Result<Vec<T
     }
     Ok(tasks)
 }
+
+/// Moves every task about `from` to `into` (a merge); returns how many moved.
+pub(crate) async fn move_entity(
+    conn: &mut Conn,
+    from: EntityRef,
+    into: EntityRef,
+    now: Timestamp,
+) -> Result<u64> {
+    let moved = sqlx::query(
+        "update tasks set entity_kind = $3, entity_id = $4, updated_at = $5 \
+         where entity_kind = $1 and entity_id = $2",
+    )
+    .bind(from.kind.as_str())
+    .bind(from.id.to_string())
+    .bind(into.kind.as_str())
+    .bind(into.id.to_string())
+    .bind(now.millis())
+    .execute(conn)
+    .await?;
+    Ok(moved.rows_affected())
+}
