@@ -95,3 +95,21 @@ async fn send(state: &AppState, topic: &Topic, payload: bytes::Bytes) {
         tracing::warn!(topic = %topic, error.message = %error, "event not published; clients will catch up on resume");
     }
 }
+
+/// Sends a task notice to the responsible user's own connections as a `notification`
+/// frame (documented in docs/realtime-protocol.md).
+pub async fn publish_task_notice(state: &AppState, notice: &crm_core::domain::crm::TaskNotice) {
+    let frame = serde_json::json!({
+        "type": "notification",
+        "kind": match notice.kind {
+            crm_core::domain::crm::NoticeKind::Reminder => "task.reminder",
+            crm_core::domain::crm::NoticeKind::Overdue => "task.overdue",
+        },
+        "minutes_before": notice.offset_minutes,
+        "task": notice.task,
+    });
+    let payload = envelope::encode_plain(frame.to_string().as_bytes());
+    if let Ok(topic) = Topic::user(notice.task.responsible_id) {
+        send(state, &topic, payload).await;
+    }
+}

@@ -11,6 +11,7 @@ pub mod open_lines;
 mod routes;
 pub mod settings;
 pub mod state;
+mod task_reminders;
 mod telegram;
 pub mod telemetry;
 pub mod throttle;
@@ -167,6 +168,7 @@ impl Application {
         workers.spawn(delivery::run(state.clone(), shutdown.clone()));
         workers.spawn(open_lines::run_router(state.clone(), shutdown.clone()));
         workers.spawn(telegram::run_pollers(state.clone(), shutdown.clone()));
+        workers.spawn(task_reminders::run(state.clone(), shutdown.clone()));
         let outcome = tokio::select! {
             finished = &mut server => Some(finished),
             () = shutdown.cancelled() => None,

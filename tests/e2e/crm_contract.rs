@@ -63,6 +63,8 @@ mod pipelines;
 mod records;
 mod sales;
 mod search;
+mod task_lists;
+mod tasks;
 mod timeline;
 mod visibility;
 

@@ -20,6 +20,15 @@ impl Timestamp {
         Self(self.0.saturating_add(seconds.saturating_mul(1000)))
     }
 
+    /// An RFC 3339 instant (`2026-11-28T09:00:00Z`, any offset); `None` when it is not one.
+    pub fn parse_rfc3339(raw: &str) -> Option<Self> {
+        let at = OffsetDateTime::parse(raw.trim(), &time::format_description::well_known::Rfc3339)
+            .ok()?;
+        i64::try_from(at.unix_timestamp_nanos() / 1_000_000)
+            .ok()
+            .map(Self)
+    }
+
     pub fn to_offset_date_time(self) -> OffsetDateTime {
         OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000)
             .unwrap_or(OffsetDateTime::UNIX_EPOCH)

@@ -14,7 +14,9 @@ mod widget;
 
 pub use accounts::{Accounts, ClientInfo, LoginOutcome};
 pub use attachments::Attachments;
-pub use crm::{Analytics, Companies, Contacts, Conversion, Deals, Leads, Pipelines, Timeline};
+pub use crm::{
+    Analytics, Companies, Contacts, Conversion, Deals, Leads, Pipelines, Tasks, Timeline,
+};
 pub use open_lines::{
     Assignment, ConversationChange, LinePatch, NewLineRequest, OpenLines, Received, TimerPass,
     TransferTarget, is_polled,

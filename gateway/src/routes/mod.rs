@@ -7,8 +7,8 @@ mod auth;
 mod canned;
 mod companies;
 mod contacts;
-mod deals;
 mod conversations;
+mod deals;
 mod departments;
 pub mod health;
 mod leads;
@@ -19,6 +19,7 @@ mod pipelines;
 mod presence;
 mod rooms;
 mod search;
+mod tasks;
 mod threads;
 mod timeline;
 mod users;
@@ -48,6 +49,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(leads::router())
         .merge(analytics::router())
         .merge(timeline::router())
+        .merge(tasks::router())
         .merge(lines::router())
         .merge(conversations::router())
         .merge(canned::router())

@@ -5,6 +5,7 @@
 mod contacts;
 mod merge;
 mod sales;
+mod tasks;
 mod timeline;
 mod visibility;
 

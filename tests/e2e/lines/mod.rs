@@ -1,10 +1,10 @@
 //! Open lines end to end: a client on a messenger, an operator in the browser protocol.
 
-mod files;
-mod polling;
 mod actions;
 mod distribution;
+mod files;
 mod fixture;
 mod policies;
+mod polling;
 mod telegram;
 mod widget;

@@ -75,3 +75,13 @@ crm_id!(
     StageChangeId,
     "stage change"
 );
+crm_id!(
+    /// A to-do with a deadline, a responsible user and optionally the record it is about.
+    TaskId,
+    "task"
+);
+crm_id!(
+    /// One scheduled notice of a task (a reminder before the deadline, or overdue).
+    ReminderId,
+    "reminder"
+);

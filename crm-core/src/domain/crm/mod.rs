@@ -14,6 +14,7 @@ mod money;
 pub mod names;
 mod pipeline;
 mod reach;
+mod task;
 pub mod text;
 mod timeline;
 
@@ -27,8 +28,8 @@ pub use deal::{
     NO_CLOSE_DATE, NewDeal, StageChange, TITLE_MAX, month_text,
 };
 pub use ids::{
-    CompanyId, ContactId, DealId, IdentityId, LeadId, PipelineId, StageChangeId, StageId,
-    TimelineEntryId,
+    CompanyId, ContactId, DealId, IdentityId, LeadId, PipelineId, ReminderId, StageChangeId,
+    StageId, TaskId, TimelineEntryId,
 };
 pub use lead::{ConvertLead, Lead, LeadFilter, LeadPatch, LeadStatus, NewLead, check_status};
 pub use list::{
@@ -43,6 +44,11 @@ pub use pipeline::{
 pub use reach::{
     Email, EmailAddress, EmailKind, MAX_PER_RECORD, Phone, PhoneKind, PhoneNumber, dedup_emails,
     dedup_phones,
+};
+pub use task::{
+    NO_DEADLINE_KEY, NewTask, NoticeKind, REMINDERS_MAX, ReminderSlot, Task, TaskCursor,
+    TaskFilter, TaskNotice, TaskPatch, TaskPriority, TaskSort, TaskStatus, reminder_offsets,
+    schedule, task_title,
 };
 pub use timeline::{
     EntityKind, EntityRef, NewTimelineEntry, TimelineCursor, TimelineEntry, TimelineKind,

@@ -29,8 +29,8 @@ impl Contacts {
     /// Merges `merge.source_ids` into `merge.target_id` in one transaction. Every contact
     /// must be visible to the caller. Field values follow `merge.pick`, else the target's,
     /// else the first source's that has one; the responsible user brings their department
-    /// along. Phones and e-mails are united (target's first), identities and timeline links
-    /// move to the target, the sources are deleted with `merged_into_id` set. The merge is
+    /// along. Phones and e-mails are united (target's first), identities, timeline links
+    /// and tasks move to the target, the sources are deleted with `merged_into_id` set. The merge is
     /// written to the audit log and as a `merge` entry on the target's timeline.
     #[tracing::instrument(skip_all, fields(contact.id = %merge.target_id), err(level = "warn"))]
     pub async fn merge(
@@ -62,6 +62,8 @@ impl Contacts {
             moved_entries +=
                 timeline_store::move_links(&mut tx, EntityRef::contact(source.id), into, now)
                     .await?;
+            crm_store::tasks::move_entity(&mut tx, EntityRef::contact(source.id), into, now)
+                .await?;
             reattach(&mut tx, source.id, target.id, now).await?;
             contact_store::soft_delete(&mut tx, source, Some(target.id), now).await?;
         }

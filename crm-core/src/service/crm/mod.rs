@@ -1,5 +1,5 @@
 //! CRM use cases: contacts, companies, the timeline, duplicates and merge; pipelines,
-//! deals, leads and the analytics over them.
+//! deals, leads and the analytics over them; tasks.
 //!
 //! Visibility by role: an admin sees every record; a supervisor the records whose
 //! responsible user is in a department of the subtree they head (the same departments as
@@ -20,6 +20,9 @@ mod leads;
 mod merge;
 mod paging;
 mod pipelines;
+mod task_events;
+mod task_notices;
+mod tasks;
 mod timeline;
 
 pub use analytics::Analytics;
@@ -28,6 +31,7 @@ pub use contacts::Contacts;
 pub use deals::Deals;
 pub use leads::{Conversion, Leads};
 pub use pipelines::Pipelines;
+pub use tasks::Tasks;
 pub use timeline::Timeline;
 
 use crate::{

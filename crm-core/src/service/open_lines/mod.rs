@@ -9,8 +9,8 @@ mod arrival;
 mod canned;
 mod handover;
 mod inbound;
-mod polling;
 pub(crate) mod journal;
+mod polling;
 mod routing;
 mod timers;
 

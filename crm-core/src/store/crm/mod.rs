@@ -1,6 +1,6 @@
 //! CRM storage: contacts, companies, their phones, e-mails, identities and search words,
 //! the per-owner counts, pipelines, deals and their stage history, leads, the analytics
-//! queries, and the timeline.
+//! queries, the timeline, and tasks with their dependencies and reminders.
 //!
 //! Visibility is part of every read statement (`Scope`, applied to the record aliased `c`),
 //! so lists, searches, counts, duplicate lookups and timeline pages never return what the
@@ -17,9 +17,11 @@ pub(crate) mod leads;
 pub(crate) mod pipelines;
 mod postgres;
 pub(crate) mod reach;
+pub(crate) mod reminders;
 pub(crate) mod search;
 mod sql;
 pub(crate) mod stage_history;
+pub(crate) mod tasks;
 pub(crate) mod timeline;
 
 pub(crate) use sql::Scope;

@@ -137,6 +137,30 @@ impl Scope {
     }
 }
 
+impl Scope {
+    /// Appends ` and (…)` restricting the task aliased `t`: tasks are also seen by their
+    /// creator, so a task set for a colleague stays on its author's list.
+    pub fn restrict_tasks(&self, sql: &mut Sql) {
+        match self {
+            Scope::All => {}
+            Scope::Own(user) | Scope::Managed { user, .. } => {
+                sql.push(" and (t.responsible_id = ")
+                    .text(user)
+                    .push(" or t.creator_id = ")
+                    .text(user);
+                if let Scope::Managed { departments, .. } = self
+                    && !departments.is_empty()
+                {
+                    sql.push(" or t.department_id in (")
+                        .list(departments)
+                        .push(")");
+                }
+                sql.push(")");
+            }
+        }
+    }
+}
+
 /// The smallest text greater than every text that starts with `prefix` under byte order
 /// (SQLite's default, PostgreSQL's "C" collation): the exclusive upper end of a prefix scan.
 pub(crate) fn prefix_end(prefix: &str) -> String {
