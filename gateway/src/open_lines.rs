@@ -1,11 +1,12 @@
-//! The gateway side of open lines: after an inbound message is stored, publish it and route
-//! the line's queue; announce assignments to the operators' sessions; route again whenever
+//! The gateway side of open lines: after an inbound message is stored, publish it, announce a
+//! newly queued conversation to the line's operators and route the line's queue; announce
+//! assignments to the operators' sessions; route again whenever
 //! an operator may have become available (a periodic pass covers operators coming online).
 
 use std::{collections::HashSet, time::Duration};
 
 use crm_core::{
-    domain::{Channel, InboundMessage, LineId, UserId},
+    domain::{Channel, ChatEvent, Conversation, InboundMessage, LineId, UserId},
     service::{Assignment, Changed},
 };
 use realtime::PresenceStatus;
@@ -29,8 +30,31 @@ pub async fn receive(
         notify_users: Vec::new(),
     };
     events::publish(state, &changed).await;
+    if received.opened {
+        announce_queued(state, &received.conversation).await;
+    }
     route(state, received.conversation.line_id).await;
     Ok(())
+}
+
+/// Tells the line's operators that a new conversation waits in its queue. They are not in
+/// its room yet, so the room's own events do not reach them; their inboxes show it live.
+async fn announce_queued(state: &AppState, conversation: &Conversation) {
+    let operators = match state.open_lines.line_operators(conversation.line_id).await {
+        Ok(operators) => operators,
+        Err(error) => {
+            tracing::warn!(error.message = %error, "queued conversation not announced");
+            return;
+        }
+    };
+    let changed = Changed {
+        value: (),
+        events: vec![ChatEvent::ConversationUpdated {
+            conversation: conversation.clone(),
+        }],
+        notify_users: operators,
+    };
+    events::publish(state, &changed).await;
 }
 
 /// Assigns what the line's available operators can take, and tells them.

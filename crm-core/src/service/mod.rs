@@ -14,7 +14,7 @@ mod tokens;
 pub use accounts::{Accounts, ClientInfo, LoginOutcome};
 pub use attachments::Attachments;
 pub use crm::{Companies, Contacts, Timeline};
-pub use open_lines::{Assignment, NewLineRequest, OpenLines, Received};
+pub use open_lines::{Assignment, InboxEntry, NewLineRequest, OpenLines, Received};
 pub use outbox::{DeliveryUpdate, MAX_ATTEMPTS, Outbox};
 pub use rooms::{Changed, Rooms};
 pub use search::{Search, SearchHit, SnippetPart};

@@ -10,9 +10,9 @@ use axum::{
 };
 use connectors::telegram::TelegramClient;
 use crm_core::domain::{
-    Channel, ChannelKind, Conversation, ConversationStatus, Distribution, Line, LineId, RoomId,
-    UserId,
+    Channel, ChannelKind, ConversationStatus, Distribution, Line, LineId, RoomId, UserId,
 };
+use crm_core::service::InboxEntry;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -194,12 +194,14 @@ pub struct ConversationsQuery {
 /// # GET /api/v1/conversations?status=queued|assigned|closed
 ///
 /// The inbox lists: the queue of the caller's lines, what is assigned to them, what they
-/// closed (admins and supervisors: everything). Newest first, at most 200.
+/// closed (admins and supervisors: everything). Newest first, at most 200. Each row also
+/// carries `channel_kind`, `channel_name`, `line_name`, `contact_id` (the CRM contact with
+/// the client's channel identity, when the caller may see it) and `last_message`.
 async fn conversations(
     State(state): State<AppState>,
     caller: AuthUser,
     Query(query): Query<ConversationsQuery>,
-) -> Result<ApiJson<Vec<Conversation>>> {
+) -> Result<ApiJson<Vec<InboxEntry>>> {
     let status = match query.status.as_deref().unwrap_or("queued") {
         "queued" => ConversationStatus::Queued,
         "assigned" => ConversationStatus::Assigned,
@@ -211,9 +213,7 @@ async fn conversations(
             ));
         }
     };
-    Ok(ApiJson(
-        state.open_lines.conversations(&caller.user, status).await?,
-    ))
+    Ok(ApiJson(state.open_lines.inbox(&caller.user, status).await?))
 }
 
 /// # POST /api/v1/conversations/{room_id}/take

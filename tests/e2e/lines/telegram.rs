@@ -10,7 +10,7 @@ use crate::{
     support::{app::TestApp, chat::ChatClient, telegram::TelegramEmulator},
 };
 
-const TOKEN: &str = "123:ABC";
+pub(super) const TOKEN: &str = "123:ABC";
 
 crate::on_both_databases!(
     a_client_message_reaches_the_online_operator_and_the_reply_reaches_the_client,
@@ -22,7 +22,7 @@ crate::on_both_databases!(
 );
 
 /// A line served by one operator, with the emulator's bot connected to it.
-async fn line_with_bot(
+pub(super) async fn line_with_bot(
     app: &TestApp,
     emulator: &TelegramEmulator,
     secret: &str,
@@ -271,7 +271,12 @@ async fn on_an_offer_to_all_line_an_operator_takes_then_closes_and_the_client_re
         )
         .await;
     assert_eq!(close.status(), 204);
-    let closed = olga.next_of("conversation.updated").await;
+    // (The conversation's arrival in the queue was announced with the same frame type.)
+    let closed = olga
+        .next_matching(|f| {
+            f["type"] == "conversation.updated" && f["conversation"]["status"] == "closed"
+        })
+        .await;
     assert_eq!(closed["conversation"]["status"], "closed");
     app.http
         .post(&webhook)

@@ -5,10 +5,12 @@
 
 mod admin;
 mod inbound;
+mod inbox;
 mod routing;
 
 pub use admin::NewLineRequest;
 pub use inbound::Received;
+pub use inbox::InboxEntry;
 pub use routing::Assignment;
 
 use crate::{
