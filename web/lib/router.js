@@ -7,6 +7,7 @@ const ROUTES = [
   { name: 'login', pattern: /^\/login\/?$/ },
   { name: 'change-password', pattern: /^\/change-password\/?$/ },
   { name: 'chat', pattern: /^\/chat(?:\/([0-9a-fA-F-]{8,64}))?\/?$/, keys: ['roomId'] },
+  { name: 'inbox', pattern: /^\/inbox(?:\/([0-9a-fA-F-]{8,64}))?\/?$/, keys: ['roomId'] },
 ];
 
 export function parse(pathname) {
@@ -29,6 +30,8 @@ export function pathOf(name, params = {}) {
       return '/login';
     case 'change-password':
       return '/change-password';
+    case 'inbox':
+      return params.roomId ? `/inbox/${params.roomId}` : '/inbox';
     default:
       return params.roomId ? `/chat/${params.roomId}` : '/chat';
   }

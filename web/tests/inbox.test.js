@@ -1,0 +1,177 @@
+// The operator inbox against the real server and the Telegram emulator: a client writes, the
+// conversation appears without a reload, the operator takes it and replies, the client gets
+// the reply, the operator closes it; then the same inbox in Russian with no English left.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, openPage, signIn, chromiumAvailable, screenshot } from './support/browser.js';
+import { startServer } from './support/server.js';
+import { startTelegram, lineWithBot } from './support/telegram.js';
+import en from '../i18n/en.js';
+import ru from '../i18n/ru.js';
+
+const skip = !chromiumAvailable() && process.env.CI !== 'true' && 'chromium is not installed';
+const BOT = '111:support';
+let server;
+let telegram;
+let browser;
+let olga;
+
+before(async () => {
+  if (skip) return;
+  server = await startServer();
+  telegram = await startTelegram();
+  olga = await server.createUser({ login: 'olga', name: 'Olga Orlova', role: 'operator' });
+  // An offer-to-all line: conversations wait in the queue until an operator takes them.
+  await lineWithBot(server, telegram, { name: 'Support', token: BOT, operators: [olga.id], distribution: 'offer_all' });
+  // The first client is already in the CRM, with Olga responsible.
+  const admin = await server.adminToken();
+  const contact = await server.request('POST', '/api/v1/contacts', {
+    token: admin,
+    body: {
+      first_name: 'Anna',
+      last_name: 'Smirnova',
+      responsible_id: olga.id,
+      phones: [{ number: '+7 916 123-45-67' }],
+      identities: [{ channel: 'telegram', external_id: '501' }],
+    },
+  });
+  await server.request('POST', `/api/v1/contacts/${contact.id}/comments`, { token: admin, body: { text: 'Prefers Telegram, orders every month' } });
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  telegram?.stop();
+  await server?.stop();
+});
+
+async function openInbox(page) {
+  await signIn(page, server.url, 'olga', olga.password);
+  await page.locator('.inbox-link').click();
+  await page.locator('.inbox-list-pane h1').waitFor();
+  // Online: the server routes only to operators whose socket is connected.
+  await page.waitForFunction(() => !document.querySelector('.banner:not([hidden])'));
+}
+
+test('a Telegram client is answered from the inbox and the conversation is closed', { skip }, async () => {
+  const { page, context } = await openPage(browser);
+  await openInbox(page);
+  await page.locator('.inbox-tab[data-tab="queued"]').click();
+  await page.getByText('No client is waiting.').waitFor();
+
+  // Act: the client writes.
+  await telegram.clientSays(BOT, 501, 'Anna Smirnova', 'Hello, where is my order 4471?');
+
+  // Assert: the conversation appears in the queue without a reload, with its preview, and
+  // the sidebar counts it as waiting.
+  const row = page.locator('.conversation-row', { hasText: 'Anna Smirnova' });
+  await row.waitFor({ timeout: 5000 });
+  assert.match(await row.textContent(), /Hello, where is my order 4471\?/);
+  assert.equal(await row.locator('.channel-icon').getAttribute('title'), 'Telegram');
+  assert.equal(await page.locator('.inbox-link .badge').textContent(), '1');
+
+  // Act: open it and take it.
+  await row.click();
+  await page.getByRole('heading', { name: 'Anna Smirnova', level: 1 }).waitFor();
+  await page.getByRole('button', { name: 'Take' }).click();
+
+  // Assert: the history opens, the client's message distinct from the team's; the CRM card
+  // with its timeline is beside it.
+  const clientMessage = page.locator('.conversation .message.from-client', { hasText: 'Hello, where is my order 4471?' });
+  await clientMessage.waitFor();
+  const panel = page.getByRole('complementary', { name: 'Contact' });
+  await panel.getByText('+79161234567').waitFor();
+  await panel.getByText('Prefers Telegram, orders every month').waitFor();
+  await page.locator('.inbox-tab[data-tab="mine"]').click();
+  await page.locator('.conversation-row', { hasText: 'Anna Smirnova' }).waitFor();
+
+  // Act: reply.
+  const field = page.locator('.conversation .composer-field');
+  await field.fill('Your order is on its way, it arrives tomorrow.');
+  await field.press('Enter');
+
+  // Assert: the reply is marked delivered, and the client received it.
+  const reply = page.locator('.conversation .message.own', { hasText: 'Your order is on its way' });
+  await reply.getByRole('img', { name: 'Delivered to the client’s messenger' }).waitFor();
+  assert.equal(await reply.evaluate((el) => el.classList.contains('from-client')), false);
+  let delivered = [];
+  for (let attempt = 0; attempt < 50 && !delivered.length; attempt += 1) {
+    delivered = await telegram.botMessages(BOT, 501);
+    if (!delivered.length) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.deepEqual(delivered, ['Your order is on its way, it arrives tomorrow.']);
+  await screenshot(page, 'inbox-conversation');
+
+  // Act: close it.
+  await page.getByRole('button', { name: 'Close' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Close the conversation' }).click();
+
+  // Assert: it leaves "Mine" and is listed under "Closed"; the composer is read-only.
+  await page.locator('.inbox-tab[data-tab="mine"]').click();
+  await page.getByText('Nothing assigned to you right now.').waitFor();
+  await page.locator('.inbox-tab[data-tab="closed"]').click();
+  await page.locator('.conversation-row', { hasText: 'Anna Smirnova' }).waitFor();
+  assert.equal(await page.locator('.conversation .composer-field').isDisabled(), true);
+  await screenshot(page, 'inbox');
+  assert.deepEqual(page.consoleErrors, []);
+  await context.close();
+});
+
+/** Every English text of the app, as patterns (placeholders match anything). */
+function englishPatterns() {
+  const texts = [];
+  for (const [key, value] of Object.entries(en)) {
+    const variants = typeof value === 'object' ? Object.values(value) : [value];
+    const russian = typeof ru[key] === 'object' ? Object.values(ru[key]) : [ru[key]];
+    for (const text of variants) {
+      // Shared by both languages (the brand, "{name}: {text}"): not a missed translation.
+      if (russian.includes(text) || !/[A-Za-z]{2}/.test(text.replace(/\{\w+\}/g, ''))) continue;
+      const pattern = text.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{\w+\\?\}/g, '.+');
+      texts.push(new RegExp(`^${pattern}$`));
+    }
+  }
+  return texts;
+}
+
+test('in Russian, a new conversation appears live and the inbox shows no English', { skip }, async () => {
+  const { page, context } = await openPage(browser, { locale: 'ru-RU' });
+  await openInbox(page);
+  await page.locator('.inbox-tab[data-tab="queued"]').click();
+  await page.getByText('В очереди никого нет.').waitFor();
+
+  // Act: a new client writes.
+  await telegram.clientSays(BOT, 502, 'Пётр Иванов', 'Добрый день! Хочу оформить заказ.');
+
+  // Assert: it is in the queue at once (announced over the websocket, well before the
+  // periodic refresh), and Olga takes it.
+  const row = page.locator('.conversation-row', { hasText: 'Пётр Иванов' });
+  await row.waitFor({ timeout: 5000 });
+  await row.click();
+  await page.getByRole('button', { name: 'Взять' }).click();
+  await page.locator('.conversation .message.from-client', { hasText: 'Хочу оформить заказ' }).waitFor();
+  // Not in the CRM: the panel shows what the channel tells.
+  await page.getByRole('complementary', { name: 'Контакт' }).getByText('Пока нет в CRM').waitFor();
+  const field = page.locator('.conversation .composer-field');
+  await field.fill('Здравствуйте! Сейчас помогу.');
+  await field.press('Enter');
+  await page.locator('.conversation .message.own .delivery-sent').waitFor();
+
+  // Assert: no visible text is an English string of the app.
+  const visible = await page.evaluate(() => {
+    const texts = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const node = walker.currentNode;
+      const text = node.textContent.trim();
+      if (text && node.parentElement.checkVisibility()) texts.push(text);
+    }
+    return texts;
+  });
+  const patterns = englishPatterns();
+  const english = visible.filter((text) => patterns.some((pattern) => pattern.test(text)));
+  assert.deepEqual(english, []);
+  await screenshot(page, 'inbox-ru');
+  assert.deepEqual(page.consoleErrors, []);
+  await context.close();
+});
