@@ -32,6 +32,18 @@ export function bodyNodes(text) {
 }
 
 function attachmentNode(ctx, attachment) {
+  // A client's file the provider still holds (not in the media store): named, not opened.
+  if (!attachment.id) {
+    const kinds = ['photo', 'document', 'voice', 'audio', 'video', 'sticker'];
+    const kind = kinds.includes(attachment.kind) ? t(`attachment.kind_${attachment.kind}`) : t('inbox.attachment');
+    return h(
+      'span',
+      { class: 'attachment-file provider-file', title: t('attachment.at_provider') },
+      icon('file'),
+      h('span', { class: 'file-name', text: attachment.file_name || kind }),
+      attachment.size_bytes ? h('span', { class: 'file-size', text: size(attachment.size_bytes) }) : null,
+    );
+  }
   if (isImage(attachment)) {
     const img = h('img', { alt: attachment.file_name, class: 'attachment-image', loading: 'lazy' });
     const frame = h(

@@ -8,7 +8,7 @@ import { langSwitch } from './lang-switch.js';
 import { store, unreadOf } from '../lib/store.js';
 import { t } from '../lib/i18n.js';
 import { roomName } from '../lib/format.js';
-import { navigate } from '../lib/router.js';
+import { followLink } from '../lib/router.js';
 import { waitingCount } from '../lib/inbox.js';
 
 const SECTIONS = [
@@ -50,11 +50,7 @@ export function sidebar(ctx, scope, { onNew, onSearch, onSwitcher, onHelp }) {
           href: '/inbox',
           class: ['room-link', 'inbox-link', active && 'active', waiting > 0 && 'unread'],
           'aria-current': active ? 'page' : null,
-          onclick: (event) => {
-            if (event.ctrlKey || event.metaKey || event.shiftKey || event.button) return;
-            event.preventDefault();
-            navigate('inbox');
-          },
+          onclick: followLink('inbox'),
         },
         h('span', { class: 'room-glyph' }, icon('inbox')),
         h('span', { class: 'room-link-name', text: t('inbox.title') }),
@@ -79,11 +75,7 @@ export function sidebar(ctx, scope, { onNew, onSearch, onSwitcher, onHelp }) {
           class: ['room-link', active && 'active', unread > 0 && 'unread'],
           'aria-current': active ? 'page' : null,
           dataset: { roomId: room.id },
-          onclick: (event) => {
-            if (event.ctrlKey || event.metaKey || event.shiftKey || event.button) return;
-            event.preventDefault();
-            navigate('chat', { roomId: room.id });
-          },
+          onclick: followLink('chat', { roomId: room.id }),
         },
         roomIcon(room),
         h('span', { class: 'room-link-name', text: name }),

@@ -149,6 +149,13 @@ export default {
 
   'attachment.open': 'Open {name}',
   'attachment.download': 'Download',
+  'attachment.at_provider': 'Kept by the client’s messenger; not downloaded',
+  'attachment.kind_photo': 'Photo',
+  'attachment.kind_document': 'Document',
+  'attachment.kind_voice': 'Voice message',
+  'attachment.kind_audio': 'Audio',
+  'attachment.kind_video': 'Video',
+  'attachment.kind_sticker': 'Sticker',
 
   'thread.title': 'Thread',
   'thread.replies': { one: '{count} reply', other: '{count} replies' },

@@ -149,6 +149,13 @@ export default {
 
   'attachment.open': 'Открыть {name}',
   'attachment.download': 'Скачать',
+  'attachment.at_provider': 'Хранится у мессенджера клиента; не скачано',
+  'attachment.kind_photo': 'Фото',
+  'attachment.kind_document': 'Документ',
+  'attachment.kind_voice': 'Голосовое сообщение',
+  'attachment.kind_audio': 'Аудио',
+  'attachment.kind_video': 'Видео',
+  'attachment.kind_sticker': 'Стикер',
 
   'thread.title': 'Тред',
   'thread.replies': { one: '{count} ответ', few: '{count} ответа', many: '{count} ответов', other: '{count} ответа' },

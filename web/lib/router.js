@@ -52,6 +52,16 @@ export function navigate(name, params = {}, { replace = false } = {}) {
   apply({ name, params });
 }
 
+/** The click handler of an in-app link: a plain click navigates in place; a click that asks
+ * for a new tab or window (modifier keys, middle button) is left to the browser. */
+export function followLink(name, params = {}) {
+  return (event) => {
+    if (event.ctrlKey || event.metaKey || event.shiftKey || event.button) return;
+    event.preventDefault();
+    navigate(name, params);
+  };
+}
+
 export function startRouter() {
   window.addEventListener('popstate', () => apply(parse(location.pathname)));
   return parse(location.pathname);

@@ -71,6 +71,12 @@ test('a Telegram client is answered from the inbox and the conversation is close
   assert.equal(await row.locator('.channel-icon').getAttribute('title'), 'Telegram');
   assert.equal(await page.locator('.inbox-link .badge').textContent(), '1');
 
+  // The client adds a photo (Telegram keeps the file; the hub stores its reference).
+  await telegram.clientSays(BOT, 501, 'Anna Smirnova', undefined, {
+    caption: 'This is the label on the box',
+    photo: [{ file_id: 'photo-small', file_unique_id: 'u1', width: 90, height: 90, file_size: 2048 }, { file_id: 'photo-big', file_unique_id: 'u2', width: 800, height: 800, file_size: 81920 }],
+  });
+
   // Act: open it and take it.
   await row.click();
   await page.getByRole('heading', { name: 'Anna Smirnova', level: 1 }).waitFor();
@@ -80,6 +86,8 @@ test('a Telegram client is answered from the inbox and the conversation is close
   // with its timeline is beside it.
   const clientMessage = page.locator('.conversation .message.from-client', { hasText: 'Hello, where is my order 4471?' });
   await clientMessage.waitFor();
+  const photo = page.locator('.conversation .message.from-client', { hasText: 'This is the label on the box' });
+  assert.match(await photo.locator('.provider-file').textContent(), /^Photo80 KB$/);
   const panel = page.getByRole('complementary', { name: 'Contact' });
   await panel.getByText('+79161234567').waitFor();
   await panel.getByText('Prefers Telegram, orders every month').waitFor();

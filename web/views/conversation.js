@@ -80,6 +80,8 @@ export function conversationView(ctx, scope, roomId) {
         title: () => clientName(row()),
         entry: { tools: false },
         composer: {
+          // The outbox sends text; files would be stored but never reach the client.
+          files: false,
           label: t('conversation.reply_label'),
           placeholder: writable
             ? t('conversation.reply_placeholder', { name: clientName(current) })

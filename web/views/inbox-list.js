@@ -7,7 +7,7 @@ import { h, mount } from '../components/dom.js';
 import { channelIcon, channelLabel } from '../components/channel.js';
 import { store, unreadOf } from '../lib/store.js';
 import { t } from '../lib/i18n.js';
-import { navigate } from '../lib/router.js';
+import { followLink } from '../lib/router.js';
 import { TABS, rowsOf, seesAll, isWaiting } from '../lib/inbox.js';
 import { userName, time } from '../lib/format.js';
 
@@ -112,11 +112,7 @@ export function inboxList(ctx, scope) {
           class: ['conversation-row', active && 'active', unread > 0 && 'unread'],
           'aria-current': active ? 'page' : null,
           dataset: { roomId: row.room_id },
-          onclick: (event) => {
-            if (event.ctrlKey || event.metaKey || event.shiftKey || event.button) return;
-            event.preventDefault();
-            navigate('inbox', { roomId: row.room_id });
-          },
+          onclick: followLink('inbox', { roomId: row.room_id }),
         },
         channelIcon(row.channel_kind),
         h(

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::telegram::{TOKEN, line_with_bot};
+use super::telegram::{TOKEN, line_with_bot, offer_all_line};
 use crate::support::{app::TestApp, chat::ChatClient, telegram::TelegramEmulator};
 
 crate::on_both_databases!(
@@ -94,30 +94,8 @@ async fn a_new_queued_conversation_is_announced_to_the_line_operators(app: TestA
     // Arrange: an offer-to-all line, so the conversation stays queued.
     let emulator = TelegramEmulator::start();
     let staff = crate::chat::Staff::hire(&app, &["olga", "petr"]).await;
-    let admin = app.admin_token().await;
-    let line: Value = app
-        .post_json(
-            "/api/v1/lines",
-            &admin,
-            &json!({"name": "Queue", "distribution": "offer_all", "operators": [staff.id(0)]}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let channel: Value = app
-        .post_json(
-            "/api/v1/channels/telegram",
-            &admin,
-            &json!({"line_id": line["id"], "token": TOKEN, "api_url": emulator.url}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    emulator
-        .set_webhook(TOKEN, &app.url(channel["webhook_path"].as_str().unwrap()))
-        .await;
+    let (line, webhook) = offer_all_line(&app, &emulator, staff.id(0)).await;
+    emulator.set_webhook(TOKEN, &webhook).await;
     let mut olga = ChatClient::live(&app, staff.token(0)).await;
     let mut petr = ChatClient::live(&app, staff.token(1)).await;
 

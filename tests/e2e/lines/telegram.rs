@@ -196,18 +196,19 @@ async fn a_webhook_with_a_wrong_secret_is_refused_and_stores_nothing(app: TestAp
     app.stop().await;
 }
 
-async fn on_an_offer_to_all_line_an_operator_takes_then_closes_and_the_client_reopens(
-    app: TestApp,
-) {
-    // Arrange: an offer-to-all line, Olga online.
-    let emulator = TelegramEmulator::start();
-    let staff = Staff::hire(&app, &["olga"]).await;
+/// An offer-to-all line served by `operator`, with the emulator's bot connected to it: the
+/// line and the bot's webhook URL.
+pub(super) async fn offer_all_line(
+    app: &TestApp,
+    emulator: &TelegramEmulator,
+    operator: &str,
+) -> (Value, String) {
     let admin = app.admin_token().await;
     let line: Value = app
         .post_json(
             "/api/v1/lines",
             &admin,
-            &json!({"name": "Sales", "distribution": "offer_all", "operators": [staff.id(0)]}),
+            &json!({"name": "Sales", "distribution": "offer_all", "operators": [operator]}),
         )
         .await
         .json()
@@ -224,6 +225,16 @@ async fn on_an_offer_to_all_line_an_operator_takes_then_closes_and_the_client_re
         .await
         .unwrap();
     let webhook = app.url(channel["webhook_path"].as_str().unwrap());
+    (line, webhook)
+}
+
+async fn on_an_offer_to_all_line_an_operator_takes_then_closes_and_the_client_reopens(
+    app: TestApp,
+) {
+    // Arrange: an offer-to-all line, Olga online.
+    let emulator = TelegramEmulator::start();
+    let staff = Staff::hire(&app, &["olga"]).await;
+    let (_line, webhook) = offer_all_line(&app, &emulator, staff.id(0)).await;
     let mut olga = ChatClient::live(&app, staff.token(0)).await;
 
     // Act: the client writes; nobody is assigned, Olga sees it in the queue and takes it.

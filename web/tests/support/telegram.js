@@ -42,14 +42,15 @@ export async function startTelegram() {
   return {
     url,
     setWebhook: (token, webhook) => post(`/bot${token}/setWebhook`, { url: webhook }),
-    /** The client writes to the bot. */
-    clientSays: (token, chat, name, text) =>
+    /** The client writes to the bot; `extra` adds Message fields (`photo`, `caption`…). */
+    clientSays: (token, chat, name, text, extra = {}) =>
       post('/sendMessage', {
         botToken: token,
         from: { id: chat, first_name: name, is_bot: false },
         chat: { id: chat, type: 'private', first_name: name },
         date: Math.floor(Date.now() / 1000),
         text,
+        ...extra,
       }),
     /** What the bot has sent to a chat so far. */
     async botMessages(token, chat) {
