@@ -92,7 +92,12 @@ function deliveryNode(message) {
         h('span', { class: 'delivery-reason', text: message.delivery_error ? t('delivery.failed_reason', { reason: message.delivery_error }) : t('delivery.failed') }),
       );
     case 'retrying':
-      return h('span', { class: 'tick tick-pending delivery-retrying', title: t('delivery.retrying') }, icon('clock', t('delivery.retrying')), h('span', { class: 'delivery-reason', text: t('delivery.retrying') }));
+      return h(
+        'span',
+        { class: 'tick tick-pending delivery-retrying', title: message.delivery_error || t('delivery.retrying') },
+        icon('clock', t('delivery.retrying')),
+        h('span', { class: 'delivery-reason', text: t('delivery.retrying') }),
+      );
     default:
       return h('span', { class: 'tick tick-pending delivery-pending', title: t('delivery.pending') }, icon('clock', t('delivery.pending')));
   }
