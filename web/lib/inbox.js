@@ -61,6 +61,7 @@ export function createInbox(ctx) {
   let timer = null;
   let loadedOnce = false;
   let reloading = null;
+  let reloadAgain = false;
   const quiet = new Set(); // rows the user took themself: no chime for those
   const me = () => store.state.session?.user.id;
 
@@ -96,9 +97,14 @@ export function createInbox(ctx) {
   }
 
   const inbox = {
-    /** Every list again (first load, a reconnect, an assignment). */
+    /** Every list again (first load, a reconnect, an assignment). A call while a reload is
+     * under way runs one more after it: the running one may have read before the change. */
     reload() {
-      reloading ??= fetchStatuses(STATUSES)
+      if (reloading) {
+        reloadAgain = true;
+        return reloading;
+      }
+      reloading = fetchStatuses(STATUSES)
         .catch((error) => {
           store.update((s) => {
             s.inbox.error = error;
@@ -106,6 +112,10 @@ export function createInbox(ctx) {
         })
         .finally(() => {
           reloading = null;
+          if (reloadAgain) {
+            reloadAgain = false;
+            inbox.reload();
+          }
         });
       return reloading;
     },
@@ -131,6 +141,10 @@ export function createInbox(ctx) {
           break;
         case 'member.joined':
           if (frame.user_id === me() && !store.state.inbox.rows.has(frame.room_id)) inbox.reload();
+          break;
+        case 'member.left':
+          // Taken off a conversation (moved to someone else): its row changed owner.
+          if (frame.user_id === me() && store.state.inbox.rows.has(frame.room_id)) inbox.reload();
           break;
         case 'conversation.updated': {
           const next = frame.conversation;
