@@ -13,6 +13,8 @@ import { mount } from './components/dom.js';
 import { loginView } from './views/login.js';
 import { changePasswordView } from './views/change-password.js';
 import { chatView } from './views/chat.js';
+import { inboxView } from './views/inbox.js';
+import { createInbox } from './lib/inbox.js';
 
 const TOKEN_KEY = 'sb.token';
 /** A hidden tab counts as away after this long. */
@@ -61,7 +63,10 @@ const ctx = {
 ctx.socket = createSocket({
   token: () => store.state.session?.token,
   positions: (hello) => resumePositions(ctx, hello),
-  onFrame: (frame) => handleFrame(ctx, frame),
+  onFrame: (frame) => {
+    handleFrame(ctx, frame);
+    ctx.inbox.handleFrame(frame);
+  },
   onState: (connection, { retryAt = 0 } = {}) => {
     if (connection === 'online') onlineOnce = true;
     store.update((s) => {
@@ -72,6 +77,7 @@ ctx.socket = createSocket({
   onUnauthorized: () => sessionEnded(),
 });
 ctx.actions = createActions(ctx);
+ctx.inbox = createInbox(ctx);
 
 async function signIn(login, password) {
   const { token, user } = await ctx.api.login(login, password);
@@ -110,6 +116,7 @@ function sessionEnded() {
 
 function reset() {
   ctx.socket.stop();
+  ctx.inbox.stop();
   writeToken(null);
   forgetFiles();
   onlineOnce = false;
@@ -121,10 +128,13 @@ function reset() {
   navigate('login', {}, { replace: true });
 }
 
-async function startChat(roomId = store.state.route.params.roomId) {
-  navigate('chat', roomId ? { roomId } : {}, { replace: true });
+/** After sign-in: the chat or the inbox (whichever the address named), then live updates. */
+async function startChat(route = store.state.route) {
+  const name = route.name === 'inbox' ? 'inbox' : 'chat';
+  const roomId = route.params.roomId;
+  navigate(name, roomId ? { roomId } : {}, { replace: true });
   try {
-    await loadInitial(ctx);
+    await Promise.all([loadInitial(ctx), ctx.inbox.start()]);
   } catch (error) {
     if (error.status === 401) return;
     toast(t('error.load_failed'), { kind: 'error' });
@@ -166,7 +176,7 @@ function render() {
   if (store.state.session && !store.state.session.user) return; // still checking the token
   if (!store.state.session) name = 'login';
   else if (store.state.session.user.must_change_password) name = 'change-password';
-  else if (name !== 'chat') name = 'chat';
+  else if (name !== 'chat' && name !== 'inbox') name = 'chat';
   if (current?.name === name && !current.rebuild) {
     current.view.update?.(route);
     return;
@@ -174,7 +184,7 @@ function render() {
   current?.scope.dispose();
   current?.view.dispose?.();
   const scope = store.scope();
-  const build = { login: loginView, 'change-password': changePasswordView, chat: chatView }[name];
+  const build = { login: loginView, 'change-password': changePasswordView, chat: chatView, inbox: inboxView }[name];
   const view = build(ctx, scope, route);
   current = { name, view, scope };
   mount(root, view.el);
@@ -209,7 +219,7 @@ async function boot() {
       s.session = { token, user };
     }, 'session');
     if (user.must_change_password) navigate('change-password', {}, { replace: true });
-    else await startChat(route.params.roomId);
+    else await startChat(route);
   } catch (error) {
     store.state.session = null;
     writeToken(null);

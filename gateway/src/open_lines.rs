@@ -1,5 +1,6 @@
-//! The gateway side of open lines: after an inbound message is stored, publish it and route
-//! the line's queue; announce assignments to the operators' sessions; route again whenever
+//! The gateway side of open lines: after an inbound message is stored, publish it, announce a
+//! newly queued conversation to the line's operators and route the line's queue; announce
+//! assignments to the operators' sessions; route again whenever
 //! an operator may have become available (a periodic pass covers operators coming online).
 
 use std::{collections::HashSet, time::Duration};

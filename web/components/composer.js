@@ -8,7 +8,8 @@ import { store } from '../lib/store.js';
 import { size, errorText } from '../lib/format.js';
 import { MAX_BODY } from '../lib/actions.js';
 
-export function composer(ctx, { roomId, threadRootId = null, label, placeholder, draftKey, readOnly = false }) {
+/** `files: false` leaves out attaching (replies to clients go out as text only). */
+export function composer(ctx, { roomId, threadRootId = null, label, placeholder, draftKey, readOnly = false, files = true }) {
   const uploads = []; // { id, file, status: uploading | done | failed, attachment }
   let counter = 0;
   const fieldId = `composer-${Math.random().toString(36).slice(2)}`;
@@ -148,7 +149,7 @@ export function composer(ctx, { roomId, threadRootId = null, label, placeholder,
       },
     },
     chips,
-    h('div', { class: 'composer-row' }, attachButton, field, sendButton),
+    h('div', { class: 'composer-row' }, files ? attachButton : null, field, sendButton),
     fileInput,
   );
   form.addEventListener('dragover', (event) => {

@@ -32,6 +32,18 @@ export function bodyNodes(text) {
 }
 
 function attachmentNode(ctx, attachment) {
+  // A client's file the provider still holds (not in the media store): named, not opened.
+  if (!attachment.id) {
+    const kinds = ['photo', 'document', 'voice', 'audio', 'video', 'sticker'];
+    const kind = kinds.includes(attachment.kind) ? t(`attachment.kind_${attachment.kind}`) : t('inbox.attachment');
+    return h(
+      'span',
+      { class: 'attachment-file provider-file', title: t('attachment.at_provider') },
+      icon('file'),
+      h('span', { class: 'file-name', text: attachment.file_name || kind }),
+      attachment.size_bytes ? h('span', { class: 'file-size', text: size(attachment.size_bytes) }) : null,
+    );
+  }
   if (isImage(attachment)) {
     const img = h('img', { alt: attachment.file_name, class: 'attachment-image', loading: 'lazy' });
     const frame = h(
@@ -67,7 +79,32 @@ function attachmentNode(ctx, attachment) {
   );
 }
 
+/** Where a reply to a client stands with its provider (open-line conversations). */
+function deliveryNode(message) {
+  switch (message.delivery_status) {
+    case 'sent':
+      return h('span', { class: 'tick tick-sent delivery-sent', title: t('delivery.sent') }, icon('check', t('delivery.sent')));
+    case 'failed':
+      return h(
+        'span',
+        { class: 'tick tick-failed delivery-failed', role: 'status' },
+        icon('alert', t('delivery.failed')),
+        h('span', { class: 'delivery-reason', text: message.delivery_error ? t('delivery.failed_reason', { reason: message.delivery_error }) : t('delivery.failed') }),
+      );
+    case 'retrying':
+      return h(
+        'span',
+        { class: 'tick tick-pending delivery-retrying', title: message.delivery_error || t('delivery.retrying') },
+        icon('clock', t('delivery.retrying')),
+        h('span', { class: 'delivery-reason', text: t('delivery.retrying') }),
+      );
+    default:
+      return h('span', { class: 'tick tick-pending delivery-pending', title: t('delivery.pending') }, icon('clock', t('delivery.pending')));
+  }
+}
+
 function statusNode(message, { pending, readBy }) {
+  if (!pending && message.delivery_status) return deliveryNode(message);
   if (pending?.status === 'pending') {
     return h('span', { class: 'tick tick-pending', title: t('status.sending') }, icon('clock', t('status.sending')));
   }
@@ -180,18 +217,22 @@ function startEdit(ctx, message, body) {
  * @param options.pinned    whether the message is pinned
  * @param options.readBy    whether another member has read up to it
  * @param options.inThread  rendered in the thread panel (no thread link)
+ * @param options.tools     false: no actions toolbar (a client conversation, where edits and
+ *                          threads would never reach the client)
  */
 export function messageView(ctx, message, options = {}) {
-  const { compact = false, pending = null, pinned = false, inThread = false } = options;
+  const { compact = false, pending = null, pinned = false, inThread = false, tools = true } = options;
   const meId = ctx.meId();
   const own = message.author_id === meId;
   const deleted = Boolean(message.deleted_at);
-  const name = userName(message.author_id);
+  // A client's message has no author, only the name the client goes by on their channel.
+  const fromClient = !message.author_id && !pending && Boolean(message.sender_name || message.external_id);
+  const name = fromClient ? message.sender_name || t('inbox.client') : userName(message.author_id);
   const headingId = `${inThread ? 't' : 'm'}-${message.id || message.client_id}`;
   const body = h('div', { class: 'message-body' }, deleted ? h('em', { class: 'muted', text: t('message.deleted') }) : bodyNodes(message.body));
 
   const actions = [];
-  if (!pending && !deleted) {
+  if (!pending && !deleted && tools) {
     actions.push(
       h('button', { type: 'button', class: 'icon-button', title: t('message.react'), 'aria-label': t('message.react'), onclick: (e) => reactionPicker(ctx, message, e.currentTarget) }, icon('smile')),
     );
@@ -238,7 +279,7 @@ export function messageView(ctx, message, options = {}) {
   return h(
     'article',
     {
-      class: ['message', own && 'own', compact && 'compact', pending && `is-${pending.status}`, deleted && 'deleted', pinned && 'pinned'],
+      class: ['message', own && 'own', fromClient && 'from-client', compact && 'compact', pending && `is-${pending.status}`, deleted && 'deleted', pinned && 'pinned'],
       dataset: { id: message.id || '', clientId: message.client_id || '', seq: message.seq || '' },
       'aria-label': compact ? t('message.from', { name }) : null,
       'aria-labelledby': compact ? null : headingId,
@@ -249,7 +290,7 @@ export function messageView(ctx, message, options = {}) {
       { class: 'message-gutter' },
       compact
         ? h('time', { class: 'gutter-time', datetime: message.created_at, title: fullDate(message.created_at), text: time(message.created_at) })
-        : avatar(message.author_id || 'system', name),
+        : avatar(message.author_id || (fromClient ? `client:${name}` : 'system'), name),
     ),
     h(
       'div',
@@ -264,7 +305,7 @@ export function messageView(ctx, message, options = {}) {
         { class: 'message-meta' },
         message.edited_at && !deleted ? h('span', { class: 'edited', title: fullDate(message.edited_at), text: t('message.edited') }) : null,
         pinned ? h('span', { class: 'pinned-badge' }, icon('pin'), t('message.pinned')) : null,
-        own && !deleted ? statusNode(message, options) : null,
+        (own || message.delivery_status) && !deleted ? statusNode(message, options) : null,
       ),
       reactionsNode(ctx, message, meId),
       !inThread && message.reply_count > 0

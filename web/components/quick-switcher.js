@@ -27,7 +27,7 @@ export function openQuickSwitcher() {
 
   function choose(room) {
     modal.close();
-    navigate('chat', { roomId: room.id });
+    navigate(room.kind === 'open_line' ? 'inbox' : 'chat', { roomId: room.id });
   }
 
   function render() {

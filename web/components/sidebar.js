@@ -1,5 +1,6 @@
-// The sidebar: search, the quick switcher button, channels, groups and DMs with unread badges
-// and presence dots, and the signed-in user's corner (language, help, sign out).
+// The sidebar: search, the quick switcher button, the inbox entry with the number of client
+// conversations waiting, channels, groups and DMs with unread badges and presence dots, and
+// the signed-in user's corner (language, help, sign out).
 
 import { h, icon, mount } from './dom.js';
 import { avatar, roomIcon } from './avatar.js';
@@ -7,13 +8,13 @@ import { langSwitch } from './lang-switch.js';
 import { store, unreadOf } from '../lib/store.js';
 import { t } from '../lib/i18n.js';
 import { roomName } from '../lib/format.js';
-import { navigate } from '../lib/router.js';
+import { followLink } from '../lib/router.js';
+import { waitingCount } from '../lib/inbox.js';
 
 const SECTIONS = [
   { kind: 'channel', title: 'sidebar.channels', add: 'sidebar.new_channel', empty: 'sidebar.no_channels' },
   { kind: 'group', title: 'sidebar.groups', add: 'sidebar.new_group', empty: 'sidebar.no_groups' },
   { kind: 'dm', title: 'sidebar.dms', add: 'sidebar.new_dm', empty: 'sidebar.no_dms' },
-  { kind: 'open_line', title: 'sidebar.open_lines', empty: null },
 ];
 
 /** Rooms in sidebar order: channels and groups by name, DMs and lines by latest activity. */
@@ -36,6 +37,29 @@ export function sidebar(ctx, scope, { onNew, onSearch, onSwitcher, onHelp }) {
     autocomplete: 'off',
   });
   const user = store.state.session.user;
+  const inboxEntry = h('div', { class: 'sidebar-nav' });
+
+  function renderInbox() {
+    const waiting = waitingCount(store.state);
+    const active = store.state.route.name === 'inbox';
+    mount(
+      inboxEntry,
+      h(
+        'a',
+        {
+          href: '/inbox',
+          class: ['room-link', 'inbox-link', active && 'active', waiting > 0 && 'unread'],
+          'aria-current': active ? 'page' : null,
+          onclick: followLink('inbox'),
+        },
+        h('span', { class: 'room-glyph' }, icon('inbox')),
+        h('span', { class: 'room-link-name', text: t('inbox.title') }),
+        waiting > 0
+          ? h('span', { class: 'badge', 'aria-label': t('inbox.waiting', { count: waiting }), text: waiting > 99 ? '99+' : String(waiting) })
+          : null,
+      ),
+    );
+  }
 
   function roomLink(room) {
     const active = store.state.route.params.roomId === room.id;
@@ -51,11 +75,7 @@ export function sidebar(ctx, scope, { onNew, onSearch, onSwitcher, onHelp }) {
           class: ['room-link', active && 'active', unread > 0 && 'unread'],
           'aria-current': active ? 'page' : null,
           dataset: { roomId: room.id },
-          onclick: (event) => {
-            if (event.ctrlKey || event.metaKey || event.shiftKey || event.button) return;
-            event.preventDefault();
-            navigate('chat', { roomId: room.id });
-          },
+          onclick: followLink('chat', { roomId: room.id }),
         },
         roomIcon(room),
         h('span', { class: 'room-link-name', text: name }),
@@ -114,6 +134,7 @@ export function sidebar(ctx, scope, { onNew, onSearch, onSwitcher, onHelp }) {
       ),
       h('button', { type: 'button', class: 'switcher-button', onclick: onSwitcher }, h('span', { text: t('switcher.open') }), h('kbd', { text: 'Ctrl K' })),
     ),
+    inboxEntry,
     sections,
     h(
       'footer',
@@ -142,6 +163,9 @@ export function sidebar(ctx, scope, { onNew, onSearch, onSwitcher, onHelp }) {
   });
   scope.on('users', render);
   scope.on('route', render);
+  scope.on('route', renderInbox);
+  scope.on('inbox', renderInbox);
   render();
+  renderInbox();
   return { el, focusSearch: () => searchField.focus(), searchField };
 }

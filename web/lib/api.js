@@ -91,6 +91,12 @@ export function createApi({ token, onUnauthorized }) {
         raw: file,
         headers: { 'Content-Type': file.type || 'application/octet-stream' },
       }),
+    conversations: (status) => get('/api/v1/conversations', { status }),
+    take: (roomId) => post(`/api/v1/conversations/${id(roomId)}/take`),
+    closeConversation: (roomId) => post(`/api/v1/conversations/${id(roomId)}/close`),
+    contact: (contactId) => get(`/api/v1/contacts/${id(contactId)}`),
+    contactTimeline: (contactId, { cursor, limit } = {}) =>
+      get(`/api/v1/contacts/${id(contactId)}/timeline`, { cursor, limit }),
     attachment: (attachmentId) => request('GET', `/api/v1/attachments/${id(attachmentId)}`),
   };
 }

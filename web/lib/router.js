@@ -7,6 +7,7 @@ const ROUTES = [
   { name: 'login', pattern: /^\/login\/?$/ },
   { name: 'change-password', pattern: /^\/change-password\/?$/ },
   { name: 'chat', pattern: /^\/chat(?:\/([0-9a-fA-F-]{8,64}))?\/?$/, keys: ['roomId'] },
+  { name: 'inbox', pattern: /^\/inbox(?:\/([0-9a-fA-F-]{8,64}))?\/?$/, keys: ['roomId'] },
 ];
 
 export function parse(pathname) {
@@ -29,6 +30,8 @@ export function pathOf(name, params = {}) {
       return '/login';
     case 'change-password':
       return '/change-password';
+    case 'inbox':
+      return params.roomId ? `/inbox/${params.roomId}` : '/inbox';
     default:
       return params.roomId ? `/chat/${params.roomId}` : '/chat';
   }
@@ -47,6 +50,16 @@ export function navigate(name, params = {}, { replace = false } = {}) {
     else history.pushState(null, '', path);
   }
   apply({ name, params });
+}
+
+/** The click handler of an in-app link: a plain click navigates in place; a click that asks
+ * for a new tab or window (modifier keys, middle button) is left to the browser. */
+export function followLink(name, params = {}) {
+  return (event) => {
+    if (event.ctrlKey || event.metaKey || event.shiftKey || event.button) return;
+    event.preventDefault();
+    navigate(name, params);
+  };
 }
 
 export function startRouter() {

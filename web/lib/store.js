@@ -81,6 +81,13 @@ export function initialState() {
     panel: null, // 'thread' | 'pins' | 'search' | null
     search: { query: '', hits: [], loading: false, error: null, done: false },
     drafts: new Map(), // room id -> unsent text, kept across re-renders
+    inbox: {
+      rows: new Map(), // room id -> conversation row (GET /api/v1/conversations)
+      loaded: false,
+      error: null,
+      tab: 'mine', // see TABS in inbox.js
+      filter: { line: '', channel: '' },
+    },
   };
 }
 

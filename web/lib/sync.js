@@ -177,6 +177,13 @@ export function handleFrame(ctx, frame) {
         reactions: applyReaction(old.reactions || [], frame),
       }));
       break;
+    case 'message.status':
+      // A reply to a client changed state with its provider: sent, retrying or failed.
+      replaceMessage(frame.room_id, frame.message_id, () => ({
+        delivery_status: frame.status,
+        delivery_error: frame.error ?? null,
+      }));
+      break;
     case 'thread.updated':
       replaceMessage(frame.room_id, frame.message_id, () => ({ reply_count: frame.reply_count }));
       break;

@@ -113,7 +113,7 @@ export function chatView(ctx, scope, route) {
   }
 
   function moveRoom(step) {
-    const order = ['channel', 'group', 'dm', 'open_line'].flatMap((kind) => sortedRooms(kind));
+    const order = ['channel', 'group', 'dm'].flatMap((kind) => sortedRooms(kind));
     if (!order.length) return;
     const index = order.findIndex((r) => r.id === roomId);
     const next = order[(index + step + order.length) % order.length];

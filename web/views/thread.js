@@ -7,7 +7,7 @@ import { composer } from '../components/composer.js';
 import { store, timelineOf } from '../lib/store.js';
 import { t } from '../lib/i18n.js';
 import { errorText } from '../lib/format.js';
-import { entriesFor } from './room.js';
+import { entriesFor } from '../components/room-timeline.js';
 
 export function panelHeader(ctx, titleText, id) {
   return h(

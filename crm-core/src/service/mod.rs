@@ -18,8 +18,8 @@ pub use crm::{
     Analytics, Companies, Contacts, Conversion, Deals, Leads, Pipelines, Tasks, Timeline,
 };
 pub use open_lines::{
-    Assignment, ConversationChange, LinePatch, NewLineRequest, OpenLines, Received, TimerPass,
-    TransferTarget, is_polled,
+    Assignment, ConversationChange, InboxEntry, LinePatch, NewLineRequest, OpenLines, Received,
+    TimerPass, TransferTarget, is_polled,
 };
 pub use outbox::{DeliveryUpdate, MAX_ATTEMPTS, Outbox};
 pub use rooms::{Changed, Rooms};

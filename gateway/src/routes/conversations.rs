@@ -12,7 +12,7 @@ use crm_core::{
     domain::{
         ChatEvent, Conversation, ConversationStatus, LineId, Message, RoomId, Timestamp, UserId,
     },
-    service::{ConversationChange, TransferTarget},
+    service::{ConversationChange, InboxEntry, TransferTarget},
 };
 use serde::Deserialize;
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
@@ -50,12 +50,14 @@ pub struct ListQuery {
 ///
 /// The inbox lists: the queue of the caller's lines, what is assigned to them (without the
 /// snoozed, which `snoozed` lists), what they closed (admins and supervisors: everything),
-/// optionally with one label. Newest first, at most 200.
+/// optionally with one label. Newest first, at most 200. Each row also carries
+/// `channel_kind`, `channel_name`, `line_name` and `last_message`; `contact_id` only when the
+/// caller may see that contact.
 async fn list(
     State(state): State<AppState>,
     caller: AuthUser,
     Query(query): Query<ListQuery>,
-) -> Result<ApiJson<Vec<Conversation>>> {
+) -> Result<ApiJson<Vec<InboxEntry>>> {
     let (status, snoozed) = match query.status.as_deref().unwrap_or("queued") {
         "queued" => (ConversationStatus::Queued, false),
         "assigned" => (ConversationStatus::Assigned, false),
@@ -72,7 +74,7 @@ async fn list(
     Ok(ApiJson(
         state
             .open_lines
-            .conversations(&caller.user, status, snoozed, label)
+            .inbox(&caller.user, status, snoozed, label)
             .await?,
     ))
 }

@@ -4,6 +4,7 @@ mod actions;
 mod distribution;
 mod files;
 mod fixture;
+mod inbox;
 mod policies;
 mod polling;
 mod telegram;

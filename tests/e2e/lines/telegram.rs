@@ -10,7 +10,7 @@ use crate::{
     support::{app::TestApp, chat::ChatClient, telegram::TelegramEmulator},
 };
 
-const TOKEN: &str = "123:ABC";
+pub(super) const TOKEN: &str = "123:ABC";
 
 crate::on_both_databases!(
     a_client_message_reaches_the_online_operator_and_the_reply_reaches_the_client,
@@ -22,7 +22,7 @@ crate::on_both_databases!(
 );
 
 /// A line served by one operator, with the emulator's bot connected to it.
-async fn line_with_bot(
+pub(super) async fn line_with_bot(
     app: &TestApp,
     emulator: &TelegramEmulator,
     secret: &str,
@@ -196,18 +196,19 @@ async fn a_webhook_with_a_wrong_secret_is_refused_and_stores_nothing(app: TestAp
     app.stop().await;
 }
 
-async fn on_an_offer_to_all_line_an_operator_takes_then_closes_and_the_client_reopens(
-    app: TestApp,
-) {
-    // Arrange: an offer-to-all line, Olga online.
-    let emulator = TelegramEmulator::start();
-    let staff = Staff::hire(&app, &["olga"]).await;
+/// An offer-to-all line served by `operator`, with the emulator's bot connected to it: the
+/// line and the bot's webhook URL.
+pub(super) async fn offer_all_line(
+    app: &TestApp,
+    emulator: &TelegramEmulator,
+    operator: &str,
+) -> (Value, String) {
     let admin = app.admin_token().await;
     let line: Value = app
         .post_json(
             "/api/v1/lines",
             &admin,
-            &json!({"name": "Sales", "distribution": "offer_all", "operators": [staff.id(0)]}),
+            &json!({"name": "Sales", "distribution": "offer_all", "operators": [operator]}),
         )
         .await
         .json()
@@ -224,6 +225,16 @@ async fn on_an_offer_to_all_line_an_operator_takes_then_closes_and_the_client_re
         .await
         .unwrap();
     let webhook = app.url(channel["webhook_path"].as_str().unwrap());
+    (line, webhook)
+}
+
+async fn on_an_offer_to_all_line_an_operator_takes_then_closes_and_the_client_reopens(
+    app: TestApp,
+) {
+    // Arrange: an offer-to-all line, Olga online.
+    let emulator = TelegramEmulator::start();
+    let staff = Staff::hire(&app, &["olga"]).await;
+    let (_line, webhook) = offer_all_line(&app, &emulator, staff.id(0)).await;
     let mut olga = ChatClient::live(&app, staff.token(0)).await;
 
     // Act: the client writes; nobody is assigned, Olga sees it in the queue and takes it.
@@ -271,10 +282,10 @@ async fn on_an_offer_to_all_line_an_operator_takes_then_closes_and_the_client_re
         )
         .await;
     assert_eq!(close.status(), 204);
-    // The take was announced as `conversation.updated` too; the close follows it.
+    // (The conversation's arrival in the queue was announced with the same frame type.)
     let closed = olga
         .next_matching(|f| {
-            f["type"] == "conversation.updated" && f["conversation"]["status"] != "assigned"
+            f["type"] == "conversation.updated" && f["conversation"]["status"] == "closed"
         })
         .await;
     assert_eq!(closed["conversation"]["status"], "closed");

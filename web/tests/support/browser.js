@@ -5,9 +5,11 @@ import { chromium } from 'playwright-core';
 import { existsSync } from 'node:fs';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-export const SCREENSHOTS = process.env.SCREENSHOT_DIR || '/tmp/switchboard-screenshots';
+// web/tests/output is git-ignored: the pictures are for people reviewing a run, not for the repo.
+export const SCREENSHOTS = process.env.SCREENSHOT_DIR || path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../output');
 
 export function chromiumAvailable() {
   return existsSync(CHROMIUM);

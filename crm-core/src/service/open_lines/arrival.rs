@@ -140,7 +140,10 @@ pub(super) async fn land(
         now,
     )
     .await?;
-    let mut events = Vec::new();
+    // The line's operators and supervisors see it wait in the queue, live.
+    let mut events = vec![ChatEvent::ConversationUpdated {
+        conversation: opened.clone(),
+    }];
     if let Some(text) = line.welcome(now) {
         let message = journal::auto_message(tx, &opened, text, now).await?;
         events.push(ChatEvent::MessageCreated { message });
