@@ -53,3 +53,4 @@ uuid_id!(MessageId, "message");
 uuid_id!(AuditId, "audit");
 uuid_id!(LineId, "line");
 uuid_id!(ChannelId, "channel");
+uuid_id!(CallId, "call");

@@ -64,6 +64,11 @@ pub struct Message {
     pub edited_at: Option<Timestamp>,
     pub deleted_at: Option<Timestamp>,
     pub created_at: Timestamp,
+    /// `text` for what people write; a system kind (`call`) for what the hub records.
+    pub kind: String,
+    /// For system messages, what they are about (for `call`: a `CallSummary`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Value>,
     /// Who reacted with what; filled where a client shows messages (history, resume).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<ReactionGroup>,

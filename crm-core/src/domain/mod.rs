@@ -2,6 +2,7 @@
 //! connectors, realtime and media may depend on this module and nothing else of `crm-core`.
 
 mod attachment;
+mod call;
 mod channel;
 pub mod crm;
 mod event;
@@ -15,12 +16,15 @@ mod user;
 pub use attachment::{
     Attachment, AttachmentId, AttachmentRef, ContentHash, ContentType, FileName, NewAttachment,
 };
+pub use call::{Call, CallSummary};
 pub use channel::{
     ChannelKind, ChatKind, DeliveryError, ExternalSender, InboundAttachment, InboundAttachmentKind,
     InboundMessage, OutboundMessage,
 };
 pub use event::ChatEvent;
-pub use ids::{AuditId, ChannelId, DepartmentId, LineId, MessageId, RoomId, SessionId, UserId};
+pub use ids::{
+    AuditId, CallId, ChannelId, DepartmentId, LineId, MessageId, RoomId, SessionId, UserId,
+};
 pub use line::{Channel, Conversation, ConversationStatus, Distribution, Line};
 pub use message::{Message, MessageBody, NewMessage, ReactionGroup, parse_emoji};
 pub use room::{Department, NewRoom, Room, RoomKind, RoomName, RoomSummary};

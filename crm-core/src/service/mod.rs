@@ -3,6 +3,7 @@
 
 mod accounts;
 mod attachments;
+mod calls;
 mod crm;
 mod open_lines;
 mod outbox;
@@ -13,6 +14,7 @@ mod tokens;
 
 pub use accounts::{Accounts, ClientInfo, LoginOutcome};
 pub use attachments::Attachments;
+pub use calls::Calls;
 pub use crm::{Companies, Contacts, Timeline};
 pub use open_lines::{Assignment, NewLineRequest, OpenLines, Received};
 pub use outbox::{DeliveryUpdate, MAX_ATTEMPTS, Outbox};

@@ -8,6 +8,7 @@
 
 pub(crate) mod attachments;
 pub(crate) mod audit;
+pub(crate) mod calls;
 pub(crate) mod conversations;
 pub(crate) mod crm;
 pub(crate) mod departments;

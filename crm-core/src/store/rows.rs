@@ -127,7 +127,7 @@ macro_rules! message_columns {
     () => {
         "id, room_id, seq, client_id, author_id, body, attachments, \
      thread_root_id, reply_count, last_reply_at, delivery_status, delivery_error, external_id, \
-     sender_name, edited_at, deleted_at, created_at"
+     sender_name, edited_at, deleted_at, created_at, kind, meta"
     };
 }
 pub(super) use message_columns;
@@ -151,6 +151,8 @@ pub(super) struct MessageRow {
     pub edited_at: Option<i64>,
     pub deleted_at: Option<i64>,
     pub created_at: i64,
+    pub kind: String,
+    pub meta: Option<String>,
 }
 
 impl TryFrom<MessageRow> for Message {
@@ -177,6 +179,13 @@ impl TryFrom<MessageRow> for Message {
             edited_at: row.edited_at.map(Timestamp::from_millis),
             deleted_at: row.deleted_at.map(Timestamp::from_millis),
             created_at: Timestamp::from_millis(row.created_at),
+            kind: row.kind,
+            meta: row
+                .meta
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|_| Error::Internal("malformed message meta in database".into()))?,
             reactions: Vec::new(),
         })
     }

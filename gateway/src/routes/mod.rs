@@ -3,6 +3,7 @@
 mod attachments;
 mod audit;
 mod auth;
+mod calls;
 mod companies;
 mod contacts;
 mod departments;
@@ -33,6 +34,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(messages::router())
         .merge(attachments::router())
         .merge(pins::router())
+        .merge(calls::router())
         .merge(presence::router())
         .merge(threads::router())
         .merge(contacts::router())
