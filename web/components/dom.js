@@ -54,6 +54,10 @@ const PATHS = {
   file: 'M6 3h8l4 4v14H6V3Zm8 0v4h4',
   download: 'M12 4v11m-5-5 5 5 5-5M5 20h14',
   more: 'M5 12h.01M12 12h.01M19 12h.01',
+  phone: 'M5 4h4l2 5-2.5 1.5a11 11 0 0 0 5 5L15 13l5 2v4a2 2 0 0 1-2 2A16 16 0 0 1 3 6a2 2 0 0 1 2-2Z',
+  mic: 'M12 3a3 3 0 0 0-3 3v6a3 3 0 0 0 6 0V6a3 3 0 0 0-3-3ZM5 11a7 7 0 0 0 14 0M12 18v3',
+  camera: 'M3 7h12v10H3zM15 10l6-3v10l-6-3',
+  screen: 'M3 4h18v12H3zM8 20h8M12 16v4',
 };
 
 export function icon(name, label) {

@@ -81,6 +81,9 @@ export function initialState() {
     panel: null, // 'thread' | 'pins' | 'search' | null
     search: { query: '', hits: [], loading: false, error: null, done: false },
     drafts: new Map(), // room id -> unsent text, kept across re-renders
+    call: null, // the call this page is in: { id, room_id, participantId, participants, audio, video, screen }
+    callsByRoom: new Map(), // room id -> live call snapshot the page has heard of
+    ringing: new Map(), // call id -> { room_id, caller_id }: incoming, not yet answered
   };
 }
 

@@ -15,6 +15,8 @@ use tokio::sync::mpsc;
 pub struct Participant {
     pub participant_id: ParticipantKey,
     pub user_id: UserId,
+    /// Participants who are not in each other's directory still see who is who.
+    pub display_name: String,
     pub audio: bool,
     pub video: bool,
     pub screen: bool,
@@ -66,7 +68,7 @@ impl CallHub {
         &self,
         call: &Call,
         participant_id: ParticipantKey,
-        user_id: UserId,
+        user: &crm_core::domain::User,
         media: MediaChange,
         signals: mpsc::UnboundedSender<Value>,
     ) -> Snapshot {
@@ -80,7 +82,8 @@ impl CallHub {
             });
             live.participants.push(Participant {
                 participant_id,
-                user_id,
+                user_id: user.id,
+                display_name: user.display_name.clone(),
                 audio: media.audio.unwrap_or(true),
                 video: media.video.unwrap_or(true),
                 screen: media.screen.unwrap_or(false),

@@ -73,6 +73,7 @@ impl Session {
                         "call_id": call.id,
                         "room_id": room,
                         "caller_id": user.id,
+                        "caller_name": user.display_name,
                         "started_at": call.started_at,
                     });
                     calls::publish(&state, room, &ringing).await;
@@ -109,25 +110,36 @@ impl Session {
                     calls::leave(&state, previous).await;
                 }
                 let participant = uuid::Uuid::now_v7();
-                let answer = state.sfu.join(call.as_uuid(), participant, &sdp).await?;
-                let joined = match state.calls.join(&user, call).await {
-                    Ok(joined) => joined,
+                let media = MediaChange {
+                    audio,
+                    video,
+                    screen: Some(false),
+                };
+                // Registered before the SFU sees the offer: the SFU's first renegotiation
+                // offer (the others' tracks) must find this connection.
+                state.call_hub.add(
+                    &found,
+                    participant,
+                    &user,
+                    media,
+                    self.signal_sender.clone(),
+                );
+                let answer = match state.sfu.join(call.as_uuid(), participant, &sdp).await {
+                    Ok(answer) => answer,
                     Err(error) => {
-                        state.sfu.leave(participant);
+                        state.call_hub.remove(participant);
                         return Err(error.into());
                     }
                 };
-                let snapshot = state.call_hub.add(
-                    &joined,
-                    participant,
-                    user.id,
-                    MediaChange {
-                        audio,
-                        video,
-                        screen: Some(false),
-                    },
-                    self.signal_sender.clone(),
-                );
+                if let Err(error) = state.calls.join(&user, call).await {
+                    state.sfu.leave(participant);
+                    state.call_hub.remove(participant);
+                    return Err(error.into());
+                }
+                let snapshot = state
+                    .call_hub
+                    .snapshot(call)
+                    .ok_or_else(|| FrameError::new("call_ended", "the call has ended"))?;
                 self.in_call = Some((call, participant));
                 calls::announce(&state, &snapshot).await;
                 Ok(vec![ack(

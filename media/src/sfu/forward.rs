@@ -22,6 +22,8 @@ use super::{
     participant::{Outcome, Participant, TrackIn},
 };
 
+// Media packets dominate the queue; boxing them would add an allocation per packet.
+#[allow(clippy::large_enum_variant)]
 enum Propagated {
     TrackOpen {
         call: CallKey,

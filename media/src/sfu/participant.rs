@@ -65,6 +65,8 @@ impl TrackOut {
 }
 
 /// What one participant's output asks the run loop to do.
+// Returned by value once per poll, never stored: the size of `MediaData` costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub(super) enum Outcome {
     Nothing,
