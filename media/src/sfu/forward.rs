@@ -79,15 +79,23 @@ impl Participants {
                 participant.track_opened(track);
             }
         }
+        // An SDP change alone does not make an idle `Rtc` report events: a timeout input
+        // does, so the offered tracks open now rather than at the first datagram.
+        participant.handle_input(Input::Timeout(now));
         self.all.insert(key, participant);
         Ok(answer)
     }
 
-    pub fn answer(&mut self, key: ParticipantKey, answer: SdpAnswer) -> Result<(), SfuError> {
-        self.all
-            .get_mut(&key)
-            .ok_or(SfuError::UnknownParticipant)?
-            .accept_answer(answer)
+    pub fn answer(
+        &mut self,
+        key: ParticipantKey,
+        answer: SdpAnswer,
+        now: Instant,
+    ) -> Result<(), SfuError> {
+        let participant = self.all.get_mut(&key).ok_or(SfuError::UnknownParticipant)?;
+        participant.accept_answer(answer)?;
+        participant.handle_input(Input::Timeout(now));
+        Ok(())
     }
 
     pub fn leave(&mut self, key: ParticipantKey) -> bool {

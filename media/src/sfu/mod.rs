@@ -13,6 +13,8 @@
 mod forward;
 mod participant;
 mod run;
+#[cfg(test)]
+mod tests;
 
 use std::{
     io,

@@ -87,7 +87,7 @@ fn handle(participants: &mut Participants, address: SocketAddr, command: Command
             answer,
             reply,
         } => {
-            let _ = reply.send(participants.answer(participant, answer));
+            let _ = reply.send(participants.answer(participant, answer, Instant::now()));
         }
         Command::Leave { participant } => {
             participants.leave(participant);
