@@ -65,6 +65,8 @@ export function callView(ctx, scope) {
       shown.push(tile(participant.participant_id, ctx.calls.remoteStream(participant.participant_id), userName(participant.user_id), participant, false));
     }
     for (const key of [...tiles.keys()]) if (!seen.has(key)) tiles.delete(key);
+    const speaker = call.speaker === call.participantId ? 'me' : call.speaker;
+    for (const [key, entry] of tiles) entry.el.classList.toggle('speaking', key === speaker);
     mount(grid, shown);
     grid.dataset.count = String(shown.length);
     const label = (node, text) => {

@@ -244,6 +244,13 @@ export function createCalls(ctx) {
       case 'call.offer':
         onOffer(frame);
         break;
+      case 'call.speaker':
+        if (store.state.call?.id === frame.call_id) {
+          store.update((s) => {
+            s.call.speaker = frame.participant_id;
+          }, 'call');
+        }
+        break;
       default:
         break;
     }

@@ -112,6 +112,8 @@ test('a third participant joins from the room header and media flows between all
   // Assert
   await assertEveryoneHearsEveryone(['anna', 'boris', 'vera']);
   await pages.anna.locator('.call-tile').nth(2).waitFor();
+  // The fake microphones beep: someone is picked as the active speaker from audio levels.
+  await pages.anna.locator('.call-tile.speaking').waitFor();
   await screenshot(pages.anna, 'call-three-participants');
 });
 

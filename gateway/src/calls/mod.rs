@@ -134,6 +134,20 @@ pub async fn run_signals(
                     }));
                 }
             }
+            SfuEvent::ActiveSpeaker { participant, .. } => {
+                let Some((call, _)) = state.call_hub.signals(participant) else {
+                    continue;
+                };
+                if let Some(snapshot) = state.call_hub.snapshot(call) {
+                    let user = snapshot
+                        .participants
+                        .iter()
+                        .find(|p| p.participant_id == participant)
+                        .map(|p| p.user_id);
+                    let frame = json!({"type": "call.speaker", "call_id": call, "participant_id": participant, "user_id": user});
+                    publish(&state, snapshot.room_id, &frame).await;
+                }
+            }
             SfuEvent::Gone { participant } => {
                 if let Some((call, signals)) = state.call_hub.signals(participant) {
                     let _ = signals.send(json!({

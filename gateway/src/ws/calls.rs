@@ -36,6 +36,21 @@ impl From<SfuError> for FrameError {
     }
 }
 
+/// A call that is still going on, in a room the caller is a member of.
+async fn live_call(
+    state: &crate::state::AppState,
+    user: &crm_core::domain::User,
+    call: CallId,
+) -> Result<crm_core::domain::Call, FrameError> {
+    let found = state.calls.get(call).await?;
+    state
+        .calls
+        .live(user, found.room_id)
+        .await?
+        .filter(|live| live.id == call)
+        .ok_or_else(|| FrameError::new("call_ended", "the call has ended"))
+}
+
 fn not_in_call() -> FrameError {
     FrameError::new("not_in_call", "this connection is not in the call")
 }
@@ -99,13 +114,7 @@ impl Session {
             } => {
                 let call: CallId = id(&call_id)?;
                 // Every check comes before the media server or the call changes.
-                let found = state.calls.get(call).await.map_err(FrameError::from)?;
-                state
-                    .calls
-                    .live(&user, found.room_id)
-                    .await?
-                    .filter(|live| live.id == call)
-                    .ok_or_else(|| FrameError::new("call_ended", "the call has ended"))?;
+                let found = live_call(&state, &user, call).await?;
                 if let Some((_, previous)) = self.in_call.take() {
                     calls::leave(&state, previous).await;
                 }
@@ -165,14 +174,8 @@ impl Session {
             }
             ClientFrame::CallDecline { reference, call_id } => {
                 let call: CallId = id(&call_id)?;
-                let found = state.calls.get(call).await?;
+                let found = live_call(&state, &user, call).await?;
                 let room = state.rooms.get(&user, found.room_id).await?;
-                state
-                    .calls
-                    .live(&user, found.room_id)
-                    .await?
-                    .filter(|live| live.id == call)
-                    .ok_or_else(|| FrameError::new("call_ended", "the call has ended"))?;
                 let declined = json!({"type": "call.declined", "call_id": call, "room_id": room.id, "user_id": user.id});
                 calls::publish(&state, room.id, &declined).await;
                 // In a DM the one person rung said no: nobody is left to wait for.

@@ -20,6 +20,7 @@ use str0m::{
 use super::{
     CallKey, ParticipantKey, SfuError, SfuEvent,
     participant::{Outcome, Participant, TrackIn},
+    speaker::Speakers,
 };
 
 // Media packets dominate the queue; boxing them would add an allocation per packet.
@@ -56,6 +57,7 @@ pub(super) struct Participants {
     /// `Rtc` in turn (its ICE ufrag recognises the first STUN request).
     by_address: HashMap<SocketAddr, ParticipantKey>,
     queue: VecDeque<Propagated>,
+    speakers: Speakers,
 }
 
 impl Participants {
@@ -100,6 +102,7 @@ impl Participants {
 
     pub fn leave(&mut self, key: ParticipantKey) -> bool {
         self.by_address.retain(|_, owner| *owner != key);
+        self.speakers.forget(key);
         self.all.remove(&key).is_some()
     }
 
@@ -157,9 +160,17 @@ impl Participants {
             }
             if self.queue.is_empty() {
                 self.reap(sink);
+                for (call, participant) in self.speakers.decide(now) {
+                    sink.event(SfuEvent::ActiveSpeaker { call, participant });
+                }
                 return next;
             }
             while let Some(item) = self.queue.pop_front() {
+                if let Propagated::Media { call, origin, data } = &item
+                    && let Some(level) = data.ext_vals.audio_level
+                {
+                    self.speakers.heard(*call, *origin, level, now);
+                }
                 self.propagate(item);
             }
         }

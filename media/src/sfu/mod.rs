@@ -13,6 +13,7 @@
 mod forward;
 mod participant;
 mod run;
+mod speaker;
 #[cfg(test)]
 mod tests;
 
@@ -52,6 +53,12 @@ pub enum SfuEvent {
     },
     /// The participant's connection failed or timed out; it was removed from its call.
     Gone { participant: ParticipantKey },
+    /// The call's active speaker changed: the loudest participant, by the audio level in
+    /// their RTP headers.
+    ActiveSpeaker {
+        call: CallKey,
+        participant: ParticipantKey,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
