@@ -3,6 +3,7 @@
 //! leaving and the summary message; and bad signaling input.
 
 mod bad_input;
+mod dm;
 mod signaling;
 
 use std::{
