@@ -44,9 +44,7 @@ impl Drop for Peer {
 impl Peer {
     /// A peer sending `fps` frames of `frame_bytes` a second once connected, and its offer.
     pub async fn start(fps: u32, frame_bytes: usize) -> anyhow::Result<(Self, String)> {
-        let socket = UdpSocket::bind("127.0.0.1:0")
-            .await
-            .context("binding UDP")?;
+        let socket = bind()?;
         let local = socket.local_addr()?;
         let mut rtc = Rtc::builder().build(Instant::now());
         rtc.add_local_candidate(Candidate::host(local, "udp")?);
@@ -94,6 +92,20 @@ impl Peer {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+/// A loopback UDP socket whose receive buffer holds a burst from every other participant.
+fn bind() -> anyhow::Result<UdpSocket> {
+    let socket = socket2::Socket::new(
+        socket2::Domain::IPV4,
+        socket2::Type::DGRAM,
+        Some(socket2::Protocol::UDP),
+    )?;
+    let _ = socket.set_recv_buffer_size(4 * 1024 * 1024);
+    socket.set_nonblocking(true)?;
+    let address: SocketAddr = ([127, 0, 0, 1], 0).into();
+    socket.bind(&address.into()).context("binding UDP")?;
+    Ok(UdpSocket::from_std(socket.into())?)
 }
 
 struct Sender {

@@ -94,6 +94,25 @@ pub(crate) enum Command {
     },
 }
 
+/// Socket buffers for bursts: one video frame is several datagrams, sent to every
+/// subscriber at once, and the kernel drops what does not fit while the loop is busy.
+const SOCKET_BUFFER: usize = 4 * 1024 * 1024;
+
+/// Binds the media socket with large buffers (the kernel may cap them at `rmem_max`).
+fn bind(address: SocketAddr) -> io::Result<tokio::net::UdpSocket> {
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(address),
+        socket2::Type::DGRAM,
+        Some(socket2::Protocol::UDP),
+    )?;
+    // Best effort: a smaller buffer still works, it only drops sooner.
+    let _ = socket.set_recv_buffer_size(SOCKET_BUFFER);
+    let _ = socket.set_send_buffer_size(SOCKET_BUFFER);
+    socket.set_nonblocking(true)?;
+    socket.bind(&address.into())?;
+    tokio::net::UdpSocket::from_std(socket.into())
+}
+
 /// A handle on the running SFU; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Sfu {
@@ -125,7 +144,7 @@ impl Sfu {
         // The process-wide DTLS/SRTP crypto is aws-lc-rs (str0m's default backend); installing
         // it twice (tests start several servers in one process) is harmless.
         str0m::crypto::from_feature_flags().install_process_default();
-        let socket = tokio::net::UdpSocket::bind(config.bind).await?;
+        let socket = bind(config.bind)?;
         let address = SocketAddr::new(config.public_ip, socket.local_addr()?.port());
         let (commands, command_rx) = mpsc::unbounded_channel();
         let (event_tx, events) = mpsc::unbounded_channel();
