@@ -7,6 +7,7 @@ import { detectLanguage, setLanguage, t } from './lib/i18n.js';
 import { startRouter, navigate } from './lib/router.js';
 import { loadInitial, handleFrame, resumePositions, refreshPresence } from './lib/sync.js';
 import { createActions } from './lib/actions.js';
+import { createCalls } from './lib/calls.js';
 import { forgetFiles } from './lib/files.js';
 import { toast } from './components/toast.js';
 import { mount } from './components/dom.js';
@@ -78,6 +79,10 @@ ctx.socket = createSocket({
 });
 ctx.actions = createActions(ctx);
 ctx.inbox = createInbox(ctx);
+ctx.calls = createCalls(ctx);
+// A read-only handle for diagnostics and the browser tests (web/tests/calls.test.js): the
+// call's RTCPeerConnection and which participant each received track belongs to.
+window.__switchboard = Object.freeze({ calls: Object.freeze({ inspect: ctx.calls.inspect }) });
 
 async function signIn(login, password) {
   const { token, user } = await ctx.api.login(login, password);
@@ -115,6 +120,7 @@ function sessionEnded() {
 }
 
 function reset() {
+  ctx.calls.leave().catch(() => {});
   ctx.socket.stop();
   ctx.inbox.stop();
   writeToken(null);

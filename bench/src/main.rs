@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod api;
+mod calls;
 mod conn;
 mod dm;
 mod fanout;
@@ -83,6 +84,9 @@ enum Command {
     Fanout(FanoutArgs),
     /// DM ping-pong round-trip latency.
     Dm(DmArgs),
+    /// One call through the SFU with synthetic video participants: forwarded streams per
+    /// core and frame loss (Switchboard only; not part of `all`).
+    Calls(CallsArgs),
     /// Every scenario against Switchboard and socket.io, repeated, as markdown tables.
     All {
         /// Idle connections for the memory scenario; 0 skips it.
@@ -142,6 +146,25 @@ struct FanoutArgs {
 }
 
 #[derive(Args, Clone)]
+struct CallsArgs {
+    /// Participants in the call; each publishes one video stream and receives the others.
+    #[arg(long, default_value_t = 8)]
+    participants: usize,
+    /// Frames per second each participant sends.
+    #[arg(long, default_value_t = 30)]
+    fps: u32,
+    /// Bytes per frame (4000 at 30 fps is about 1 Mbit/s, 3-4 packets a frame).
+    #[arg(long, default_value_t = 4000)]
+    frame_bytes: usize,
+    /// Unmeasured seconds once every participant is connected.
+    #[arg(long, default_value_t = 3.0)]
+    warmup: f64,
+    /// Measured seconds.
+    #[arg(long, default_value_t = 10.0)]
+    duration: f64,
+}
+
+#[derive(Args, Clone)]
 struct DmArgs {
     /// Measured round trips (`all`: 0 skips the scenario).
     #[arg(long, default_value_t = 1_000)]
@@ -173,6 +196,36 @@ fn fanout_params(args: &FanoutArgs, concurrency: usize) -> FanoutParams {
     }
 }
 
+/// `bench calls`: its own server (or `--url`), one call, one markdown table.
+async fn run_calls(common: &Common, args: &CallsArgs) -> anyhow::Result<()> {
+    let params = calls::CallsParams {
+        participants: args.participants.max(2),
+        fps: args.fps,
+        frame_bytes: args.frame_bytes,
+        warmup: Duration::from_secs_f64(args.warmup),
+        duration: Duration::from_secs_f64(args.duration),
+    };
+    let binary = match &common.switchboard_bin {
+        Some(path) => path.clone(),
+        None => std::env::current_exe()
+            .context("locating this program")?
+            .with_file_name("switchboard"),
+    };
+    let server = match &common.url {
+        Some(url) => server::Server::external(
+            Kind::Switchboard,
+            url,
+            common.login.clone().zip(common.password.clone()),
+            common.pid,
+        )?,
+        None => server::Server::switchboard(&binary).await?,
+    };
+    let outcome = calls::run(&server, common.sources, &params).await;
+    server.stop().await;
+    print!("{}", outcome?.markdown(&params));
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -184,6 +237,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let concurrency = common.concurrency;
     let (targets, scenarios, members, repeat) = match cli.command {
+        Command::Calls(args) => return run_calls(&common, &args).await,
         Command::Idle(args) => (
             vec![single],
             Scenarios {

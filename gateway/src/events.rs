@@ -90,6 +90,12 @@ async fn notify_mentioned(state: &AppState, message: &crm_core::domain::Message)
     }
 }
 
+/// Publishes a frame that is not a stored chat event (call signaling for a room).
+pub async fn publish_frame(state: &AppState, topic: &Topic, frame: &serde_json::Value) {
+    let json = serde_json::to_vec(frame).unwrap_or_default();
+    send(state, topic, envelope::encode_plain(&json)).await;
+}
+
 async fn send(state: &AppState, topic: &Topic, payload: bytes::Bytes) {
     if let Err(error) = state.bus.publish(topic, payload).await {
         tracing::warn!(topic = %topic, error.message = %error, "event not published; clients will catch up on resume");

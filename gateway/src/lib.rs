@@ -3,6 +3,7 @@
 //! is cancelled).
 #![forbid(unsafe_code)]
 
+mod calls;
 mod delivery;
 pub mod error;
 mod events;
@@ -25,7 +26,7 @@ use axum::{Router, extract::DefaultBodyLimit, http::StatusCode, middleware, rout
 use crm_core::{
     Store, StoreOptions,
     domain::{Login, Password},
-    service::{Accounts, Attachments, OpenLines, Outbox, Rooms, Widget},
+    service::{Accounts, Attachments, Calls, OpenLines, Outbox, Rooms, Widget},
 };
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -45,6 +46,8 @@ pub enum StartupError {
         path: String,
         source: std::io::Error,
     },
+    #[error("call media (UDP port {port}): {source}")]
+    Sfu { port: u16, source: std::io::Error },
     #[error("http: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -52,6 +55,7 @@ pub enum StartupError {
 /// A built server: connected to its database and bus, not yet listening.
 pub struct Application {
     state: AppState,
+    sfu_events: tokio::sync::mpsc::UnboundedReceiver<media::sfu::SfuEvent>,
 }
 
 pub fn store_options(settings: &Settings) -> StoreOptions {
@@ -84,6 +88,13 @@ impl Application {
                     other => std::io::Error::other(other),
                 },
             })?;
+        let (sfu, sfu_events, _sfu_task) =
+            media::sfu::Sfu::start(calls::sfu_config(&settings.calls), shutdown.clone())
+                .await
+                .map_err(|source| StartupError::Sfu {
+                    port: settings.calls.udp_port,
+                    source,
+                })?;
         let session_ttl_seconds =
             i64::try_from(settings.auth.session_ttl_hours.saturating_mul(3600)).unwrap_or(i64::MAX);
         let state = AppState {
@@ -94,6 +105,9 @@ impl Application {
             widget: Widget::new(store.clone()),
             outbox_wakeup: Arc::default(),
             attachments: Attachments::new(store.clone()),
+            calls: Calls::new(store.clone()),
+            call_hub: Arc::default(),
+            sfu,
             blobs: Arc::new(blobs),
             throttle: Arc::new(throttle::LoginThrottle::new(&settings.auth)),
             metrics: Arc::default(),
@@ -103,7 +117,7 @@ impl Application {
             presence,
             shutdown,
         };
-        Ok(Self { state })
+        Ok(Self { state, sfu_events })
     }
 
     /// On an empty database, creates the first admin; the caller shows the password once.
@@ -149,7 +163,7 @@ impl Application {
     /// and the database pool.
     pub async fn serve(self, listener: TcpListener) -> Result<(), StartupError> {
         let router = self.router();
-        let state = self.state;
+        let Self { state, sfu_events } = self;
         let grace = Duration::from_secs(state.settings.http.shutdown_grace_secs);
         let shutdown = state.shutdown.clone();
         // Chat frames are small and latency matters: no Nagle delay waiting for the peer's ACK.
@@ -169,6 +183,11 @@ impl Application {
         workers.spawn(open_lines::run_router(state.clone(), shutdown.clone()));
         workers.spawn(telegram::run_pollers(state.clone(), shutdown.clone()));
         workers.spawn(task_reminders::run(state.clone(), shutdown.clone()));
+        workers.spawn(calls::run_signals(
+            state.clone(),
+            sfu_events,
+            shutdown.clone(),
+        ));
         let outcome = tokio::select! {
             finished = &mut server => Some(finished),
             () = shutdown.cancelled() => None,

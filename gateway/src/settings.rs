@@ -25,7 +25,46 @@ pub struct Settings {
     pub media: MediaSettings,
     pub auth: AuthSettings,
     pub channels: ChannelSettings,
+    pub calls: CallSettings,
     pub log: LogSettings,
+}
+
+/// Audio/video calls: the SFU's UDP socket and the ICE servers browsers are given.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CallSettings {
+    /// The one UDP port all call media uses (open it in the firewall); 0 picks a free port
+    /// at start. default: 0
+    pub udp_port: u16,
+    /// The address browsers send media to (the host candidate): this server's public
+    /// address, or its LAN address. Empty: the address of the interface that routes to the
+    /// internet, else 127.0.0.1. default: ""
+    pub public_ip: String,
+    /// STUN servers browsers use to find their own public address
+    /// (`stun:stun.example.com:3478`). default: []
+    pub stun_servers: Vec<String>,
+    /// TURN relays for browsers behind restrictive NATs. default: []
+    pub turn_servers: Vec<TurnServer>,
+}
+
+/// A TURN relay as browsers are given it (`RTCIceServer`). `Debug` hides the credential.
+#[derive(Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TurnServer {
+    /// `turn:turn.example.com:3478?transport=udp`
+    pub url: String,
+    pub username: String,
+    pub credential: String,
+}
+
+impl fmt::Debug for TurnServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TurnServer")
+            .field("url", &self.url)
+            .field("username", &self.username)
+            .field("credential", &"***")
+            .finish()
+    }
 }
 
 /// Messenger channels.
@@ -278,6 +317,35 @@ impl Settings {
         {
             return invalid(format!(
                 "media.allowed_types: {pattern:?} is not a MIME type pattern; expected type/subtype, type/* or */*"
+            ));
+        }
+        if !self.calls.public_ip.is_empty()
+            && self.calls.public_ip.parse::<std::net::IpAddr>().is_err()
+        {
+            return invalid(format!(
+                "calls.public_ip: {:?} is not an IP address; expected e.g. 203.0.113.7, or empty to detect it",
+                self.calls.public_ip
+            ));
+        }
+        if let Some(url) = self
+            .calls
+            .stun_servers
+            .iter()
+            .find(|u| !u.starts_with("stun:") && !u.starts_with("stuns:"))
+        {
+            return invalid(format!(
+                "calls.stun_servers: {url:?} must start with stun: or stuns:"
+            ));
+        }
+        if let Some(turn) = self
+            .calls
+            .turn_servers
+            .iter()
+            .find(|t| !t.url.starts_with("turn:") && !t.url.starts_with("turns:"))
+        {
+            return invalid(format!(
+                "calls.turn_servers: {:?} must start with turn: or turns:",
+                turn.url
             ));
         }
         if self.database.max_connections == 0 {

@@ -5,13 +5,13 @@ use std::sync::Arc;
 
 use crm_core::{
     Store,
-    service::{Accounts, Attachments, OpenLines, Outbox, Rooms, Widget},
+    service::{Accounts, Attachments, Calls, OpenLines, Outbox, Rooms, Widget},
 };
 use media::BlobStore;
 use realtime::{Bus, Presence};
 use tokio_util::sync::CancellationToken;
 
-use crate::{http::metrics::Metrics, settings::Settings, throttle::LoginThrottle};
+use crate::{calls::CallHub, http::metrics::Metrics, settings::Settings, throttle::LoginThrottle};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -28,6 +28,11 @@ pub struct AppState {
     pub attachments: Attachments,
     /// Where attachment bytes live (a local folder, `media.dir`).
     pub blobs: Arc<dyn BlobStore>,
+    pub calls: Calls,
+    /// The calls running on this node and their connections.
+    pub call_hub: Arc<CallHub>,
+    /// The media server for this node's calls.
+    pub sfu: media::sfu::Sfu,
     pub bus: Arc<dyn Bus>,
     pub presence: Arc<dyn Presence>,
     pub metrics: Arc<Metrics>,

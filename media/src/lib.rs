@@ -1,4 +1,4 @@
-//! Media: the attachment store now; call media (the SFU) and recordings later.
+//! Media: the attachment store and the SFU that forwards call media (`sfu`).
 //!
 //! The attachment store keeps bytes under their SHA-256 (`BlobStore`), so identical files are
 //! stored once. It knows nothing about who uploaded what or who may download it: that is
@@ -8,6 +8,7 @@
 
 mod blob;
 mod local;
+pub mod sfu;
 
 pub use blob::{Blob, BlobStore, ByteStream, MediaError, Stored};
 pub use local::LocalBlobStore;

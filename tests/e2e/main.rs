@@ -6,6 +6,7 @@
 mod api;
 mod architecture;
 mod bus_contract;
+mod calls;
 mod chat;
 mod crm;
 mod crm_contract;

@@ -220,6 +220,18 @@ function startEdit(ctx, message, body) {
  * @param options.tools     false: no actions toolbar (a client conversation, where edits and
  *                          threads would never reach the client)
  */
+/** An ended call as the room's history shows it: duration and how many took part. */
+function callSummary(meta) {
+  const seconds = Math.max(0, Math.round(meta.duration_ms / 1000));
+  const pad = (n) => String(n).padStart(2, '0');
+  const duration = seconds >= 3600
+    ? `${Math.floor(seconds / 3600)}:${pad(Math.floor(seconds / 60) % 60)}:${pad(seconds % 60)}`
+    : `${Math.floor(seconds / 60)}:${pad(seconds % 60)}`;
+  const count = meta.participants.length;
+  const text = count ? t('call.summary', { count, duration }) : t('call.missed', { duration });
+  return h('span', { class: 'call-summary' }, icon('phone'), text);
+}
+
 export function messageView(ctx, message, options = {}) {
   const { compact = false, pending = null, pinned = false, inThread = false, tools = true } = options;
   const meId = ctx.meId();
@@ -229,7 +241,11 @@ export function messageView(ctx, message, options = {}) {
   const fromClient = !message.author_id && !pending && Boolean(message.sender_name || message.external_id);
   const name = fromClient ? message.sender_name || t('inbox.client') : userName(message.author_id);
   const headingId = `${inThread ? 't' : 'm'}-${message.id || message.client_id}`;
-  const body = h('div', { class: 'message-body' }, deleted ? h('em', { class: 'muted', text: t('message.deleted') }) : bodyNodes(message.body));
+  const body = h(
+    'div',
+    { class: 'message-body' },
+    deleted ? h('em', { class: 'muted', text: t('message.deleted') }) : message.kind === 'call' && message.meta ? callSummary(message.meta) : bodyNodes(message.body),
+  );
 
   const actions = [];
   if (!pending && !deleted && tools) {

@@ -301,4 +301,26 @@ export default {
   'timeline.conversation_event': 'Conversation',
   'timeline.merge': 'Merged',
 
+
+  // Calls
+  'call.start': 'Start a call',
+  'call.join': 'Join call',
+  'call.title': 'Call in {room}',
+  'call.controls': 'Call controls',
+  'call.you': 'You',
+  'call.muted': 'muted',
+  'call.mute': 'Mute',
+  'call.unmute': 'Unmute',
+  'call.camera_off': 'Turn camera off',
+  'call.camera_on': 'Turn camera on',
+  'call.share_screen': 'Share screen',
+  'call.stop_sharing': 'Stop sharing',
+  'call.leave': 'Leave call',
+  'call.incoming': 'Incoming call',
+  'call.incoming_dm': '{name} is calling you',
+  'call.incoming_room': '{name} started a call in {room}',
+  'call.accept': 'Accept',
+  'call.decline': 'Decline',
+  'call.missed': 'Missed call, {duration}',
+  'call.summary': { one: 'Call, {duration}, {count} participant', other: 'Call, {duration}, {count} participants' },
 };

@@ -301,4 +301,26 @@ export default {
   'timeline.conversation_event': 'Обращение',
   'timeline.merge': 'Объединение',
 
+
+  // Calls
+  'call.start': 'Начать звонок',
+  'call.join': 'Присоединиться',
+  'call.title': 'Звонок: {room}',
+  'call.controls': 'Управление звонком',
+  'call.you': 'Вы',
+  'call.muted': 'микрофон выключен',
+  'call.mute': 'Выключить микрофон',
+  'call.unmute': 'Включить микрофон',
+  'call.camera_off': 'Выключить камеру',
+  'call.camera_on': 'Включить камеру',
+  'call.share_screen': 'Показать экран',
+  'call.stop_sharing': 'Остановить показ',
+  'call.leave': 'Покинуть звонок',
+  'call.incoming': 'Входящий звонок',
+  'call.incoming_dm': '{name} звонит вам',
+  'call.incoming_room': '{name} начинает звонок в {room}',
+  'call.accept': 'Принять',
+  'call.decline': 'Отклонить',
+  'call.missed': 'Пропущенный звонок, {duration}',
+  'call.summary': { one: 'Звонок, {duration}, {count} участник', few: 'Звонок, {duration}, {count} участника', many: 'Звонок, {duration}, {count} участников', other: 'Звонок, {duration}, {count} участника' },
 };

@@ -77,6 +77,7 @@ export function createApi({ token, onUnauthorized }) {
     history: (roomId, { before, after, limit } = {}) =>
       get(`/api/v1/rooms/${id(roomId)}/messages`, { before, after, limit }),
     markRead: (roomId, seq) => post(`/api/v1/rooms/${id(roomId)}/read`, { seq }),
+    roomCall: (roomId) => get(`/api/v1/rooms/${id(roomId)}/call`),
     pins: (roomId) => get(`/api/v1/rooms/${id(roomId)}/pins`),
     pin: (roomId, messageId) => post(`/api/v1/rooms/${id(roomId)}/pins`, { message_id: messageId }),
     unpin: (roomId, messageId) =>

@@ -88,6 +88,9 @@ export function initialState() {
       tab: 'mine', // see TABS in inbox.js
       filter: { line: '', channel: '' },
     },
+    call: null, // the call this page is in: { id, room_id, participantId, participants, audio, video, screen }
+    callsByRoom: new Map(), // room id -> live call snapshot the page has heard of
+    ringing: new Map(), // call id -> { room_id, caller_id }: incoming, not yet answered
   };
 }
 

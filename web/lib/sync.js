@@ -264,6 +264,7 @@ export function handleFrame(ctx, frame) {
       ctx.onResumed?.();
       break;
     default:
+      if (frame.type.startsWith('call.')) ctx.calls.onFrame(frame);
       break;
   }
 }

@@ -8,6 +8,7 @@ import { openQuickSwitcher } from '../components/quick-switcher.js';
 import { openHelp } from '../components/help.js';
 import { openNewRoom } from '../components/new-room.js';
 import { openNewDm } from '../components/new-dm.js';
+import { callView, ringingView } from '../components/call-view.js';
 import { store } from '../lib/store.js';
 import { t } from '../lib/i18n.js';
 import { navigate } from '../lib/router.js';
@@ -31,8 +32,9 @@ export function chatView(ctx, scope, route) {
     { class: 'chat-layout' },
     h('a', { href: '#main', class: 'skip-link', text: t('a11y.skip') }),
     side.el,
-    h('div', { class: 'main-column' }, connectionBanner(ctx, scope), main),
+    h('div', { class: 'main-column' }, connectionBanner(ctx, scope), callView(ctx, scope), main),
     panel,
+    ringingView(ctx, scope),
   );
 
   let roomId = null;

@@ -19,12 +19,22 @@ export function roomView(ctx, scope, roomId) {
     icon('pin'),
     h('span', { class: 'count' }),
   );
+  const callButton = h(
+    'button',
+    {
+      type: 'button',
+      class: 'header-button call-start',
+      onclick: () => ctx.calls.callRoom(roomId).catch((error) => ctx.toast(errorText(error), { kind: 'error' })),
+    },
+    icon('phone'),
+    h('span', { class: 'label' }),
+  );
   const header = h(
     'header',
     { class: 'room-header' },
     glyph,
     h('div', { class: 'room-heading' }, title, subtitle),
-    h('div', { class: 'room-tools' }, pinsButton),
+    h('div', { class: 'room-tools' }, callButton, pinsButton),
   );
   const timeline = roomTimeline(ctx, scope, roomId, {
     title: () => roomName(room()),
@@ -49,12 +59,20 @@ export function roomView(ctx, scope, roomId) {
       text = t('room.members', { count: members.length });
     }
     subtitle.textContent = text;
+    const live = store.state.callsByRoom.get(roomId);
+    const inThisCall = store.state.call?.room_id === roomId;
+    const callLabel = live?.participants?.length ? t('call.join') : t('call.start');
+    callButton.setAttribute('aria-label', callLabel);
+    callButton.title = callLabel;
+    callButton.querySelector('.label').textContent = live?.participants?.length ? t('call.join') : '';
+    callButton.hidden = inThisCall || store.state.session.user.role === 'viewer';
     const count = (store.state.pins.get(roomId) || []).length;
     pinsButton.querySelector('.count').textContent = count ? String(count) : '';
   }
 
   scope.on(`room:${roomId}`, renderHeader);
   scope.on('rooms', renderHeader);
+  scope.on('call', renderHeader);
   scope.on('presence', renderHeader);
   scope.on('pins', renderHeader);
   renderHeader();

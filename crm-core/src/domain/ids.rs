@@ -59,3 +59,4 @@ uuid_id!(
     VisitorId,
     "visitor"
 );
+uuid_id!(CallId, "call");

@@ -65,6 +65,9 @@ pub struct Message {
     pub edited_at: Option<Timestamp>,
     pub deleted_at: Option<Timestamp>,
     pub created_at: Timestamp,
+    /// For system messages, what they are about (for `call`: a `CallSummary`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Value>,
     /// Who reacted with what; filled where a client shows messages (history, resume).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<ReactionGroup>,
@@ -81,6 +84,8 @@ pub enum MessageKind {
     Note,
     /// Sent to the client by the line's policies (greeting, off-hours, rating request).
     Auto,
+    /// The summary of a call held in the room (`meta`: a `CallSummary`).
+    Call,
 }
 
 impl MessageKind {
@@ -89,6 +94,7 @@ impl MessageKind {
             MessageKind::Message => "message",
             MessageKind::Note => "note",
             MessageKind::Auto => "auto",
+            MessageKind::Call => "call",
         }
     }
 
@@ -97,6 +103,7 @@ impl MessageKind {
             "message" => Ok(MessageKind::Message),
             "note" => Ok(MessageKind::Note),
             "auto" => Ok(MessageKind::Auto),
+            "call" => Ok(MessageKind::Call),
             _ => Err(Error::Internal(
                 format!("unknown message kind {raw}").into(),
             )),

@@ -2,6 +2,7 @@
 //! connectors, realtime and media may depend on this module and nothing else of `crm-core`.
 
 mod attachment;
+mod call;
 mod channel;
 pub mod crm;
 mod event;
@@ -17,14 +18,15 @@ mod widget;
 pub use attachment::{
     Attachment, AttachmentId, AttachmentRef, ContentHash, ContentType, FileName, NewAttachment,
 };
+pub use call::{Call, CallSummary};
 pub use channel::{
     ChannelKind, ChatKind, DeliveryError, ExternalSender, InboundAttachment, InboundAttachmentKind,
     InboundMessage, OutboundFile, OutboundMessage,
 };
 pub use event::ChatEvent;
 pub use ids::{
-    AuditId, CannedResponseId, ChannelId, DepartmentId, LineId, MessageId, RoomId, SessionId,
-    UserId, VisitorId,
+    AuditId, CallId, CannedResponseId, ChannelId, DepartmentId, LineId, MessageId, RoomId,
+    SessionId, UserId, VisitorId,
 };
 pub use line::{CannedResponse, Channel, Conversation, ConversationStatus, Distribution, Line};
 pub use line_policy::{RatingMode, WorkingHours};

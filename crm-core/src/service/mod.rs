@@ -3,6 +3,7 @@
 
 mod accounts;
 mod attachments;
+mod calls;
 mod crm;
 mod open_lines;
 mod outbox;
@@ -14,6 +15,7 @@ mod widget;
 
 pub use accounts::{Accounts, ClientInfo, LoginOutcome};
 pub use attachments::Attachments;
+pub use calls::Calls;
 pub use crm::{
     Analytics, Companies, Contacts, Conversion, Deals, Leads, Pipelines, Tasks, Timeline,
 };

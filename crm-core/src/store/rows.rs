@@ -127,7 +127,7 @@ macro_rules! message_columns {
     () => {
         "id, room_id, seq, client_id, author_id, body, attachments, \
      thread_root_id, reply_count, last_reply_at, delivery_status, delivery_error, external_id, \
-     sender_name, kind, edited_at, deleted_at, created_at"
+     sender_name, kind, edited_at, deleted_at, created_at, meta"
     };
 }
 pub(super) use message_columns;
@@ -152,6 +152,7 @@ pub(super) struct MessageRow {
     pub edited_at: Option<i64>,
     pub deleted_at: Option<i64>,
     pub created_at: i64,
+    pub meta: Option<String>,
 }
 
 impl TryFrom<MessageRow> for Message {
@@ -179,6 +180,12 @@ impl TryFrom<MessageRow> for Message {
             edited_at: row.edited_at.map(Timestamp::from_millis),
             deleted_at: row.deleted_at.map(Timestamp::from_millis),
             created_at: Timestamp::from_millis(row.created_at),
+            meta: row
+                .meta
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|_| Error::Internal("malformed message meta in database".into()))?,
             reactions: Vec::new(),
         })
     }

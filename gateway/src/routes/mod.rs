@@ -4,6 +4,7 @@ mod analytics;
 mod attachments;
 mod audit;
 mod auth;
+mod calls;
 mod canned;
 mod companies;
 mod contacts;
@@ -40,6 +41,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(messages::router())
         .merge(attachments::router())
         .merge(pins::router())
+        .merge(calls::router())
         .merge(presence::router())
         .merge(threads::router())
         .merge(contacts::router())

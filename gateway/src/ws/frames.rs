@@ -83,6 +83,50 @@ pub enum ClientFrame {
         /// The last sequence the client has seen, per room id.
         rooms: HashMap<String, i64>,
     },
+    /// Starts a call in a room (or finds the one going on); members are rung.
+    CallStart {
+        #[serde(rename = "ref")]
+        reference: Option<String>,
+        room_id: String,
+    },
+    /// Joins a call with this connection: `sdp` is the browser's offer.
+    CallJoin {
+        #[serde(rename = "ref")]
+        reference: Option<String>,
+        call_id: String,
+        sdp: String,
+        #[serde(default)]
+        audio: Option<bool>,
+        #[serde(default)]
+        video: Option<bool>,
+    },
+    /// The browser's answer to a `call.offer`.
+    CallAnswer {
+        #[serde(rename = "ref")]
+        reference: Option<String>,
+        call_id: String,
+        sdp: String,
+    },
+    CallLeave {
+        #[serde(rename = "ref")]
+        reference: Option<String>,
+        call_id: String,
+    },
+    /// Stops the ringing on every device of the user; in a DM it ends the call.
+    CallDecline {
+        #[serde(rename = "ref")]
+        reference: Option<String>,
+        call_id: String,
+    },
+    /// Microphone, camera, screen share switched on or off.
+    CallMedia {
+        #[serde(rename = "ref")]
+        reference: Option<String>,
+        call_id: String,
+        audio: Option<bool>,
+        video: Option<bool>,
+        screen: Option<bool>,
+    },
 }
 
 /// A frame that could not be acted on.
@@ -155,11 +199,11 @@ pub fn parse(raw: &str) -> Result<ClientFrame, FrameError> {
     })
 }
 
-fn id<T: std::str::FromStr<Err = crm_core::Error>>(raw: &str) -> Result<T, FrameError> {
+pub(super) fn id<T: std::str::FromStr<Err = crm_core::Error>>(raw: &str) -> Result<T, FrameError> {
     raw.parse().map_err(FrameError::from)
 }
 
-fn ack(reference: Option<String>, extra: Value) -> Message {
+pub(super) fn ack(reference: Option<String>, extra: Value) -> Message {
     let mut frame = json!({"type": "ack", "ref": reference});
     if let (Value::Object(frame), Value::Object(extra)) = (&mut frame, extra) {
         frame.extend(extra);
@@ -339,6 +383,12 @@ impl Session {
                     .map_err(|_| FrameError::new("unavailable", "presence is unavailable"))?;
                 Ok(Vec::new())
             }
+            frame @ (ClientFrame::CallStart { .. }
+            | ClientFrame::CallJoin { .. }
+            | ClientFrame::CallAnswer { .. }
+            | ClientFrame::CallLeave { .. }
+            | ClientFrame::CallDecline { .. }
+            | ClientFrame::CallMedia { .. }) => Box::pin(self.on_call(frame)).await,
             ClientFrame::Resume { reference, rooms } => {
                 let mut parsed = Vec::with_capacity(rooms.len());
                 for (room, seq) in rooms {

@@ -8,6 +8,7 @@
 //! is handled in `frames`; what the bus delivers, with gap filling and deduplication by room
 //! sequence, in `session`. On shutdown every socket is closed with 1001.
 
+mod calls;
 pub mod envelope;
 pub(crate) mod frames;
 mod session;

@@ -51,10 +51,19 @@ pub(super) struct Session {
     /// Room events flow only after the client's first `resume`, so that what it missed is
     /// delivered before anything newer and every room's messages arrive in order.
     pub streaming: bool,
+    /// Frames for this connection alone (the SFU's offers), and the sender a call keeps.
+    signals: tokio::sync::mpsc::UnboundedReceiver<serde_json::Value>,
+    pub signal_sender: tokio::sync::mpsc::UnboundedSender<serde_json::Value>,
+    /// The call this connection takes part in, and its participant key there.
+    pub in_call: Option<(crm_core::domain::CallId, media::sfu::ParticipantKey)>,
 }
 
 pub(super) async fn run(state: AppState, socket: WebSocket, caller: AuthUser) {
+    let (signal_sender, signals) = tokio::sync::mpsc::unbounded_channel();
     let mut session = Session {
+        signals,
+        signal_sender,
+        in_call: None,
         state: state.clone(),
         connection_id: uuid::Uuid::now_v7().to_string(),
         caller,
@@ -65,6 +74,9 @@ pub(super) async fn run(state: AppState, socket: WebSocket, caller: AuthUser) {
         streaming: false,
     };
     serve(&mut session, socket).await;
+    if let Some((_, participant)) = session.in_call.take() {
+        crate::calls::leave(&state, participant).await;
+    }
     // A connection that ends without reaching here (the process dies) expires by itself.
     let user = session.caller.user.id.to_string();
     if let Err(error) = state
@@ -102,6 +114,7 @@ async fn serve(session: &mut Session, socket: WebSocket) {
                 let _ = sink.send(close(close_code::AWAY, "server shutting down")).await;
                 break;
             }
+            Some(frame) = session.signals.recv() => vec![text(&frame)],
             Some((source, item)) = session.topics.next(), if session.streaming => {
                 Box::pin(session.on_bus(source, item)).await
             }

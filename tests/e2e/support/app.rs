@@ -71,6 +71,8 @@ impl TestApp {
         settings.database.url = SecretUrl::new(database_url.clone());
         settings.database.max_connections = 5;
         settings.media.dir = media.path.clone();
+        // Call media on loopback: nothing depends on which interface routes outwards.
+        settings.calls.public_ip = "127.0.0.1".to_owned();
         if let Some(url) = options.redis_url {
             settings.bus.redis_url = SecretUrl::new(url);
         }

@@ -15,7 +15,8 @@ export function chromiumAvailable() {
   return existsSync(CHROMIUM);
 }
 
-export async function launch() {
+/** `args` adds command-line switches (fake camera and microphone for the call tests). */
+export async function launch({ args = [] } = {}) {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -27,6 +28,7 @@ export async function launch() {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...args,
     ],
   });
 }

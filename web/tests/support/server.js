@@ -12,9 +12,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(here, '../../..');
 export const BINARY = process.env.SWITCHBOARD_BIN || path.join(REPO, 'target/debug/switchboard');
 
-export async function startServer() {
+/** `env` adds settings (`SWITCHBOARD__…`) for this server. */
+export async function startServer({ env: extra = {} } = {}) {
   const dir = await mkdtemp(path.join(tmpdir(), 'switchboard-web-'));
-  const env = { ...process.env, SWITCHBOARD__HTTP__PORT: '0', SWITCHBOARD__HTTP__HOST: '127.0.0.1' };
+  const env = { ...process.env, SWITCHBOARD__HTTP__PORT: '0', SWITCHBOARD__HTTP__HOST: '127.0.0.1', ...extra };
   // The defaults (SQLite under ./data, in-process bus) are what the test wants.
   delete env.DATABASE_URL;
   delete env.REDIS_URL;

@@ -1,0 +1,202 @@
+//! A synthetic call participant: a str0m peer on its own loopback UDP socket that publishes
+//! one video track of synthetic frames (the SFU forwards payloads without decoding them) and
+//! counts the frames it receives from everyone else.
+
+use std::{
+    net::SocketAddr,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use anyhow::Context;
+use str0m::{
+    Candidate, Event, Input, Output, Rtc,
+    change::{SdpAnswer, SdpOffer, SdpPendingOffer},
+    media::{Direction, MediaKind, MediaTime, Mid},
+    net::{Protocol, Receive},
+};
+use tokio::net::UdpSocket;
+
+/// Frames a peer has received, and whether its connection to the SFU is up.
+#[derive(Default)]
+pub struct Counters {
+    pub frames_received: AtomicU64,
+    pub frames_sent: AtomicU64,
+    pub connected: std::sync::atomic::AtomicBool,
+}
+
+pub struct Peer {
+    rtc: Arc<Mutex<Rtc>>,
+    pending: Option<SdpPendingOffer>,
+    pub counters: Arc<Counters>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Peer {
+    /// A peer sending `fps` frames of `frame_bytes` a second once connected, and its offer.
+    pub async fn start(fps: u32, frame_bytes: usize) -> anyhow::Result<(Self, String)> {
+        let socket = bind()?;
+        let local = socket.local_addr()?;
+        let mut rtc = Rtc::builder().build(Instant::now());
+        rtc.add_local_candidate(Candidate::host(local, "udp")?);
+        let mut change = rtc.sdp_api();
+        let mid = change.add_media(MediaKind::Video, Direction::SendOnly, None, None, None);
+        let (offer, pending) = change.apply().context("no offer")?;
+        let rtc = Arc::new(Mutex::new(rtc));
+        let counters = Arc::new(Counters::default());
+        let sender = Sender {
+            mid,
+            every: Duration::from_secs(1) / fps.max(1),
+            frame: vec![0x5a; frame_bytes].into(),
+            next: Instant::now(),
+            clock: 0,
+        };
+        let task = tokio::spawn(drive(rtc.clone(), socket, local, counters.clone(), sender));
+        let peer = Self {
+            rtc,
+            pending: Some(pending),
+            counters,
+            task,
+        };
+        Ok((peer, offer.to_sdp_string()))
+    }
+
+    pub fn accept_answer(&mut self, sdp: &str) -> anyhow::Result<()> {
+        let answer = SdpAnswer::from_sdp_string(sdp)?;
+        let pending = self.pending.take().context("no offer outstanding")?;
+        let mut rtc = self.lock();
+        rtc.sdp_api().accept_answer(pending, answer)?;
+        rtc.handle_input(Input::Timeout(Instant::now()))?;
+        Ok(())
+    }
+
+    pub fn answer(&mut self, sdp: &str) -> anyhow::Result<String> {
+        let offer = SdpOffer::from_sdp_string(sdp)?;
+        let mut rtc = self.lock();
+        let answer = rtc.sdp_api().accept_offer(offer)?;
+        rtc.handle_input(Input::Timeout(Instant::now()))?;
+        Ok(answer.to_sdp_string())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Rtc> {
+        self.rtc
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// A loopback UDP socket whose receive buffer holds a burst from every other participant.
+fn bind() -> anyhow::Result<UdpSocket> {
+    let socket = socket2::Socket::new(
+        socket2::Domain::IPV4,
+        socket2::Type::DGRAM,
+        Some(socket2::Protocol::UDP),
+    )?;
+    let _ = socket.set_recv_buffer_size(4 * 1024 * 1024);
+    socket.set_nonblocking(true)?;
+    let address: SocketAddr = ([127, 0, 0, 1], 0).into();
+    socket.bind(&address.into()).context("binding UDP")?;
+    Ok(UdpSocket::from_std(socket.into())?)
+}
+
+struct Sender {
+    mid: Mid,
+    every: Duration,
+    frame: Arc<[u8]>,
+    next: Instant,
+    clock: u64,
+}
+
+impl Sender {
+    /// Writes the frames that are due; a real encoder would produce one every `every`.
+    fn send_due(&mut self, rtc: &mut Rtc, counters: &Counters, now: Instant) {
+        while self.next <= now {
+            self.next += self.every;
+            self.clock += 90_000 / 30;
+            let Some(writer) = rtc.writer(self.mid) else {
+                return;
+            };
+            let Some(pt) = writer.payload_params().next().map(|p| p.pt()) else {
+                return;
+            };
+            let time = MediaTime::from_90khz(self.clock);
+            if writer.write(pt, now, time, self.frame.to_vec()).is_ok() {
+                counters.frames_sent.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+async fn drive(
+    rtc: Arc<Mutex<Rtc>>,
+    socket: UdpSocket,
+    local: SocketAddr,
+    counters: Arc<Counters>,
+    mut sender: Sender,
+) {
+    let mut buffer = vec![0u8; 2048];
+    loop {
+        let next = {
+            let mut rtc = rtc
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let now = Instant::now();
+            if counters.connected.load(Ordering::Relaxed) {
+                sender.send_due(&mut rtc, &counters, now);
+            } else {
+                sender.next = now;
+            }
+            loop {
+                match rtc.poll_output() {
+                    Ok(Output::Timeout(at)) => break at,
+                    Ok(Output::Transmit(t)) => {
+                        let _ = socket.try_send_to(&t.contents, t.destination);
+                    }
+                    Ok(Output::Event(Event::Connected)) => {
+                        counters.connected.store(true, Ordering::Relaxed);
+                    }
+                    Ok(Output::Event(Event::MediaData(_))) => {
+                        counters.frames_received.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Ok(Output::Event(_)) => {}
+                    Err(_) => return,
+                }
+            }
+        };
+        let due = if counters.connected.load(Ordering::Relaxed) {
+            next.min(sender.next)
+        } else {
+            next
+        };
+        let wait = due
+            .saturating_duration_since(Instant::now())
+            .clamp(Duration::from_micros(500), Duration::from_millis(50));
+        tokio::select! {
+            received = socket.recv_from(&mut buffer) => {
+                let Ok((length, source)) = received else { return };
+                let Ok(contents) = buffer[..length].try_into() else { continue };
+                let input = Input::Receive(Instant::now(), Receive { proto: Protocol::Udp, source, destination: local, contents });
+                let mut rtc = rtc.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                if rtc.handle_input(input).is_err() {
+                    return;
+                }
+            }
+            () = tokio::time::sleep(wait) => {}
+        }
+        let mut rtc = rtc
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if rtc.handle_input(Input::Timeout(Instant::now())).is_err() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! The calls running on this node: which connection takes part in which call, with what
+//! media on, and where to send that connection's renegotiation offers. A `std` Mutex guards
+//! it: every operation is a short map update, never held across an `.await`.
+
+use std::{collections::HashMap, sync::Mutex};
+
+use crm_core::domain::{Call, CallId, RoomId, Timestamp, UserId, now};
+use media::sfu::ParticipantKey;
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+/// One connection in a call.
+#[derive(Clone, Debug, Serialize)]
+pub struct Participant {
+    pub participant_id: ParticipantKey,
+    pub user_id: UserId,
+    /// Participants who are not in each other's directory still see who is who.
+    pub display_name: String,
+    pub audio: bool,
+    pub video: bool,
+    pub screen: bool,
+    pub joined_at: Timestamp,
+    /// Frames for this connection alone (the SFU's offers).
+    #[serde(skip)]
+    pub signals: mpsc::UnboundedSender<Value>,
+}
+
+/// What every participant is told about a call.
+#[derive(Clone, Debug, Serialize)]
+pub struct Snapshot {
+    pub id: CallId,
+    pub room_id: RoomId,
+    pub started_by: Option<UserId>,
+    pub started_at: Timestamp,
+    pub participants: Vec<Participant>,
+}
+
+/// A participant left; `snapshot.participants` is who remains.
+pub struct Left {
+    pub snapshot: Snapshot,
+}
+
+/// Which media a participant has on; `None` leaves one as it is.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MediaChange {
+    pub audio: Option<bool>,
+    pub video: Option<bool>,
+    pub screen: Option<bool>,
+}
+
+#[derive(Default)]
+pub struct CallHub {
+    calls: Mutex<HashMap<CallId, Snapshot>>,
+}
+
+impl CallHub {
+    fn with<T>(&self, f: impl FnOnce(&mut HashMap<CallId, Snapshot>) -> T) -> T {
+        let mut calls = self
+            .calls
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut calls)
+    }
+
+    /// Adds a connection to a call (its media as announced); returns the call as it now is.
+    pub fn add(
+        &self,
+        call: &Call,
+        participant_id: ParticipantKey,
+        user: &crm_core::domain::User,
+        media: MediaChange,
+        signals: mpsc::UnboundedSender<Value>,
+    ) -> Snapshot {
+        self.with(|calls| {
+            let live = calls.entry(call.id).or_insert_with(|| Snapshot {
+                id: call.id,
+                room_id: call.room_id,
+                started_by: call.started_by,
+                started_at: call.started_at,
+                participants: Vec::new(),
+            });
+            live.participants.push(Participant {
+                participant_id,
+                user_id: user.id,
+                display_name: user.display_name.clone(),
+                audio: media.audio.unwrap_or(true),
+                video: media.video.unwrap_or(true),
+                screen: media.screen.unwrap_or(false),
+                joined_at: now(),
+                signals,
+            });
+            live.clone()
+        })
+    }
+
+    /// Removes a connection from whatever call it is in. A call nobody is left in is
+    /// forgotten here; the caller ends it.
+    pub fn remove(&self, participant: ParticipantKey) -> Option<Left> {
+        self.with(|calls| {
+            let (id, live) = calls.iter_mut().find(|(_, c)| {
+                c.participants
+                    .iter()
+                    .any(|p| p.participant_id == participant)
+            })?;
+            let id = *id;
+            live.participants
+                .retain(|p| p.participant_id != participant);
+            let snapshot = live.clone();
+            if snapshot.participants.is_empty() {
+                calls.remove(&id);
+            }
+            Some(Left { snapshot })
+        })
+    }
+
+    /// Forgets a whole call; returns who was still connected.
+    pub fn remove_call(&self, call: CallId) -> Vec<ParticipantKey> {
+        self.with(|calls| {
+            calls
+                .remove(&call)
+                .map(|c| c.participants.iter().map(|p| p.participant_id).collect())
+                .unwrap_or_default()
+        })
+    }
+
+    /// Whether this connection takes part in this call.
+    pub fn contains(&self, call: CallId, participant: ParticipantKey) -> bool {
+        self.with(|calls| {
+            calls.get(&call).is_some_and(|c| {
+                c.participants
+                    .iter()
+                    .any(|p| p.participant_id == participant)
+            })
+        })
+    }
+
+    pub fn snapshot(&self, call: CallId) -> Option<Snapshot> {
+        self.with(|calls| calls.get(&call).cloned())
+    }
+
+    pub fn set_media(
+        &self,
+        call: CallId,
+        participant: ParticipantKey,
+        change: MediaChange,
+    ) -> Option<Snapshot> {
+        self.with(|calls| {
+            let live = calls.get_mut(&call)?;
+            let entry = live
+                .participants
+                .iter_mut()
+                .find(|p| p.participant_id == participant)?;
+            entry.audio = change.audio.unwrap_or(entry.audio);
+            entry.video = change.video.unwrap_or(entry.video);
+            entry.screen = change.screen.unwrap_or(entry.screen);
+            Some(live.clone())
+        })
+    }
+
+    /// Where to send a frame for one connection, and the call it is in.
+    pub fn signals(
+        &self,
+        participant: ParticipantKey,
+    ) -> Option<(CallId, mpsc::UnboundedSender<Value>)> {
+        self.with(|calls| {
+            calls.values().find_map(|c| {
+                c.participants
+                    .iter()
+                    .find(|p| p.participant_id == participant)
+                    .map(|p| (c.id, p.signals.clone()))
+            })
+        })
+    }
+}

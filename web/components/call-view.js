@@ -1,0 +1,115 @@
+// The call this page is in: a grid with one tile per participant (the page's own camera
+// first, muted), who has the microphone or camera off, and the mute / camera / screen / leave
+// buttons. Hidden when the page is in no call.
+
+import { h, icon, mount } from './dom.js';
+import { store } from '../lib/store.js';
+import { t } from '../lib/i18n.js';
+import { userName, roomName, errorText } from '../lib/format.js';
+
+function videoElement(stream, { muted }) {
+  const video = h('video', { autoplay: true, playsinline: true, class: 'call-video' });
+  video.muted = muted;
+  video.srcObject = stream;
+  return video;
+}
+
+export function callView(ctx, scope) {
+  const grid = h('div', { class: 'call-grid' });
+  const title = h('h2', { class: 'call-title', id: 'call-title' });
+  const tiles = new Map(); // participant id (or 'me') -> { el, video, stream }
+  const button = (label, name, onclick, extra = {}) =>
+    h('button', { type: 'button', class: 'call-button', 'aria-label': label, title: label, onclick, ...extra }, icon(name), h('span', { text: label }));
+  const run = (action) => () => action().catch((error) => ctx.toast(errorText(error), { kind: 'error' }));
+  const mute = button(t('call.mute'), 'mic', () => ctx.calls.toggleAudio());
+  const camera = button(t('call.camera_off'), 'camera', () => ctx.calls.toggleVideo());
+  const screen = button(t('call.share_screen'), 'screen', run(() => ctx.calls.toggleScreen()));
+  const leave = button(t('call.leave'), 'phone', run(() => ctx.calls.leave()), { class: 'call-button danger' });
+  const el = h(
+    'section',
+    { class: 'call-view', hidden: true, 'aria-labelledby': 'call-title' },
+    h('header', { class: 'call-header' }, title),
+    grid,
+    h('div', { class: 'call-controls', role: 'toolbar', 'aria-label': t('call.controls') }, mute, camera, screen, leave),
+  );
+
+  function tile(key, stream, name, state, own) {
+    let entry = tiles.get(key);
+    if (!entry || entry.stream !== stream) {
+      const video = stream ? videoElement(stream, { muted: own }) : h('div', { class: 'call-video placeholder' });
+      const label = h('span', { class: 'call-name' });
+      entry = { el: h('figure', { class: 'call-tile', dataset: { participant: key } }, video, label), stream, label };
+      tiles.set(key, entry);
+    }
+    entry.label.textContent = name;
+    entry.el.classList.toggle('audio-off', !state.audio);
+    entry.el.classList.toggle('video-off', !state.video && !state.screen);
+    entry.label.replaceChildren(name, state.audio ? '' : h('span', { class: 'call-muted', text: ` · ${t('call.muted')}` }));
+    return entry.el;
+  }
+
+  function render() {
+    const call = store.state.call;
+    el.hidden = !call;
+    if (!call) {
+      tiles.clear();
+      grid.replaceChildren();
+      return;
+    }
+    title.textContent = t('call.title', { room: roomName(store.state.rooms.get(call.room_id)) });
+    const shown = [tile('me', ctx.calls.localStream(), t('call.you'), call, true)];
+    const seen = new Set(['me']);
+    for (const participant of call.participants || []) {
+      if (participant.participant_id === call.participantId) continue;
+      seen.add(participant.participant_id);
+      shown.push(tile(participant.participant_id, ctx.calls.remoteStream(participant.participant_id), userName(participant.user_id), participant, false));
+    }
+    for (const key of [...tiles.keys()]) if (!seen.has(key)) tiles.delete(key);
+    const speaker = call.speaker === call.participantId ? 'me' : call.speaker;
+    for (const [key, entry] of tiles) entry.el.classList.toggle('speaking', key === speaker);
+    mount(grid, shown);
+    grid.dataset.count = String(shown.length);
+    const label = (node, text) => {
+      node.setAttribute('aria-label', text);
+      node.title = text;
+      node.querySelector('span').textContent = text;
+    };
+    label(mute, call.audio ? t('call.mute') : t('call.unmute'));
+    label(camera, call.video ? t('call.camera_off') : t('call.camera_on'));
+    label(screen, call.screen ? t('call.stop_sharing') : t('call.share_screen'));
+    mute.setAttribute('aria-pressed', String(!call.audio));
+    camera.setAttribute('aria-pressed', String(!call.video));
+    screen.setAttribute('aria-pressed', String(Boolean(call.screen)));
+  }
+
+  scope.on('call', render);
+  scope.on('users', render);
+  render();
+  return el;
+}
+
+/** Incoming calls: who is calling from where, with accept and decline. */
+export function ringingView(ctx, scope) {
+  const el = h('div', { class: 'ringing-stack' });
+  function render() {
+    const cards = [...store.state.ringing.entries()].map(([callId, ring]) => {
+      const room = store.state.rooms.get(ring.room_id);
+      const text = room?.kind === 'dm'
+        ? t('call.incoming_dm', { name: userName(ring.caller_id) })
+        : t('call.incoming_room', { name: userName(ring.caller_id), room: roomName(room) });
+      return h(
+        'div',
+        { class: 'ringing-card', role: 'alertdialog', 'aria-label': t('call.incoming'), dataset: { call: callId } },
+        icon('phone'),
+        h('p', { text }),
+        h('button', { type: 'button', class: 'button primary', text: t('call.accept'), onclick: () => ctx.calls.accept(callId).catch((error) => ctx.toast(errorText(error), { kind: 'error' })) }),
+        h('button', { type: 'button', class: 'button', text: t('call.decline'), onclick: () => ctx.calls.decline(callId) }),
+      );
+    });
+    mount(el, cards);
+  }
+  scope.on('ringing', render);
+  scope.on('rooms', render);
+  render();
+  return el;
+}
