@@ -155,7 +155,11 @@ pub async fn report(store: &Store, backend: &str, staff: &Staff, runs: usize) ->
     println!("\n[{backend}] {total} deals");
     println!("| backend | case | median ms | p95 ms | p99 ms |\n|---|---|---|---|---|");
     let (admin, head, operator) = (&staff.admin, &staff.head_of_sales, &staff.operators[0]);
-    let roles: [(&str, &User); 3] = [("admin", admin), ("head of sales", head), ("operator", operator)];
+    let roles: [(&str, &User); 3] = [
+        ("admin", admin),
+        ("head of sales", head),
+        ("operator", operator),
+    ];
     for (role, user) in roles {
         let stats = time(runs, |_| async {
             analytics.funnel(user, ReportQuery::default()).await?;

@@ -330,7 +330,10 @@ mod tests {
     #[test]
     fn dates_are_checked_and_bucket_by_month() {
         let date = CalendarDate::parse("d", "2026-12-31").unwrap();
-        assert_eq!((date.number(), date.to_string()), (20261231, "2026-12-31".to_owned()));
+        assert_eq!(
+            (date.number(), date.to_string()),
+            (20261231, "2026-12-31".to_owned())
+        );
         assert_eq!(date.next_month_start().to_string(), "2027-01-01");
         assert_eq!(month_text(date.number() / 100), "2026-12");
         assert_eq!(CalendarDate::of(date.start()), date);
