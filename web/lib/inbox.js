@@ -154,7 +154,10 @@ export function createInbox(ctx) {
             break;
           }
           const before = new Map(store.state.inbox.rows);
-          store.update((s) => s.inbox.rows.set(next.room_id, { ...known, ...next }), 'inbox');
+          // The event goes to everyone watching the line, so its contact is not checked against
+          // what this user may see; the row's own (from the list request) is.
+          const merged = { ...known, ...next, contact_id: known.contact_id };
+          store.update((s) => s.inbox.rows.set(next.room_id, merged), 'inbox');
           announce(before);
           break;
         }

@@ -9,3 +9,5 @@ mod policies;
 mod polling;
 mod telegram;
 mod widget;
+mod restart;
+mod webhooks;

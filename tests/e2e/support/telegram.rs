@@ -23,6 +23,12 @@ impl TelegramEmulator {
             .local_addr()
             .unwrap()
             .port();
+        Self::start_on(port)
+    }
+
+    /// Starts it on a given port: a Telegram that comes back where it was (empty, as after a
+    /// restart).
+    pub fn start_on(port: u16) -> Self {
         let peers = concat!(env!("CARGO_MANIFEST_DIR"), "/peers");
         let mut child = Command::new("node")
             .arg(format!("{peers}/telegram.js"))

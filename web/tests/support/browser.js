@@ -39,7 +39,11 @@ export async function openPage(browser, { locale = 'en-US', viewport = { width: 
   const page = await context.newPage();
   page.consoleErrors = [];
   page.on('console', (message) => {
-    if (message.type() === 'error') page.consoleErrors.push(message.text());
+    if (message.type() !== 'error') return;
+    // Chromium logs failed loads without the address; name it so a failure says which.
+    const where = message.location()?.url;
+    const text = message.text();
+    page.consoleErrors.push(text.startsWith('Failed to load resource') && where ? `${text}: ${where}` : text);
   });
   page.on('pageerror', (error) => page.consoleErrors.push(String(error)));
   return { context, page };
