@@ -55,7 +55,7 @@ pub fn markdown(runs: &[Run], rates: &[f64]) -> String {
             }
             let _ = writeln!(
                 out,
-                "| {} | {rate:.0} | {:.0} | {:.0} | {:.1} % | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {:.1} ms | {:.2} / {:.2} / {:.2} / {:.2} | {:.0} MiB | {} |",
+                "| {} | {rate:.0} | {:.0} | {:.0} | {:.1} % | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {:.1} ms | {:.2} / {} / {:.2} / {:.2} | {:.0} MiB | {} |",
                 database.name(),
                 med(&steps, |s| s.posted_per_sec),
                 med(&steps, |s| s.delivered_per_sec),
@@ -66,7 +66,10 @@ pub fn markdown(runs: &[Run], rates: &[f64]) -> String {
                 med(&steps, |s| s.p99_ms),
                 med(&steps, |s| s.max_ms),
                 med(&steps, |s| s.cores.server),
-                med(&steps, |s| s.cores.postgres),
+                match database {
+                    Database::Sqlite => "–".to_owned(),
+                    Database::Postgres => format!("{:.2}", med(&steps, |s| s.cores.postgres)),
+                },
                 med(&steps, |s| s.cores.bench),
                 med(&steps, |s| s.cores.others),
                 med(&steps, |s| s.server_rss as f64) / 1_048_576.0,
