@@ -48,7 +48,12 @@ impl Api {
         }
     }
 
-    async fn post(&self, token: Option<&str>, path: &str, body: Value) -> anyhow::Result<Value> {
+    pub async fn post(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        body: Value,
+    ) -> anyhow::Result<Value> {
         let mut request = self.http.post(format!("{}{path}", self.base)).json(&body);
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -115,7 +120,7 @@ impl Api {
     }
 }
 
-fn string(value: &Value, what: &str) -> anyhow::Result<String> {
+pub fn string(value: &Value, what: &str) -> anyhow::Result<String> {
     value
         .as_str()
         .map(str::to_owned)

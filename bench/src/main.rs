@@ -11,6 +11,7 @@ mod conn;
 mod dm;
 mod fanout;
 mod idle;
+mod inbound;
 mod probe;
 mod report;
 mod runner;
@@ -87,6 +88,9 @@ enum Command {
     /// One call through the SFU with synthetic video participants: forwarded streams per
     /// core and frame loss (Switchboard only; not part of `all`).
     Calls(CallsArgs),
+    /// Open lines inbound: Telegram webhook → operator websocket latency and the highest
+    /// sustained rate, on SQLite and PostgreSQL (always starts its own servers).
+    Inbound(InboundArgs),
     /// Every scenario against Switchboard and socket.io, repeated, as markdown tables.
     All {
         /// Idle connections for the memory scenario; 0 skips it.
@@ -165,6 +169,36 @@ struct CallsArgs {
 }
 
 #[derive(Args, Clone)]
+struct InboundArgs {
+    /// Databases to measure on, in order; `postgres` creates (and drops) a fresh database
+    /// on 127.0.0.1:5432 as user postgres.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "sqlite")]
+    database: Vec<inbound::Database>,
+    /// Updates per second; a comma-separated list runs one step each, stopping after the
+    /// first step that is not sustained.
+    #[arg(long, value_delimiter = ',', default_value = "2000,5000,10000,15000")]
+    rate: Vec<f64>,
+    /// Measured seconds per step.
+    #[arg(long, default_value_t = 10.0)]
+    duration: f64,
+    /// Unmeasured seconds at the start of each step.
+    #[arg(long, default_value_t = 1.0)]
+    warmup: f64,
+    /// Seconds for late deliveries after each step.
+    #[arg(long, default_value_t = 2.0)]
+    drain: f64,
+    /// Telegram chats (one open conversation each, all assigned to the one operator).
+    #[arg(long, default_value_t = 200)]
+    chats: usize,
+    /// Keep-alive HTTP connections the updates are POSTed over (POSTs in flight at most).
+    #[arg(long, default_value_t = 256)]
+    connections: usize,
+    /// Where the Telegram emulator is (tests/peers).
+    #[arg(long, value_name = "DIR")]
+    peers: Option<PathBuf>,
+}
+
+#[derive(Args, Clone)]
 struct DmArgs {
     /// Measured round trips (`all`: 0 skips the scenario).
     #[arg(long, default_value_t = 1_000)]
@@ -218,7 +252,7 @@ async fn run_calls(common: &Common, args: &CallsArgs) -> anyhow::Result<()> {
             common.login.clone().zip(common.password.clone()),
             common.pid,
         )?,
-        None => server::Server::switchboard(&binary).await?,
+        None => server::Server::switchboard(&binary, None).await?,
     };
     let outcome = calls::run(&server, common.sources, &params).await;
     server.stop().await;
@@ -236,6 +270,12 @@ async fn main() -> anyhow::Result<()> {
         Target::Socketio => Kind::SocketIo,
     };
     let concurrency = common.concurrency;
+    let switchboard_bin = match common.switchboard_bin.clone() {
+        Some(path) => path,
+        None => std::env::current_exe()
+            .context("locating this program")?
+            .with_file_name("switchboard"),
+    };
     let (targets, scenarios, members, repeat) = match cli.command {
         Command::Calls(args) => return run_calls(&common, &args).await,
         Command::Idle(args) => (
@@ -265,6 +305,25 @@ async fn main() -> anyhow::Result<()> {
             2,
             1,
         ),
+        Command::Inbound(args) => {
+            let params = inbound::InboundParams {
+                switchboard_bin,
+                peers: args.peers.unwrap_or_else(inbound::default_peers),
+                databases: args.database,
+                rates: args.rate.clone(),
+                duration: Duration::from_secs_f64(args.duration),
+                warmup: Duration::from_secs_f64(args.warmup),
+                drain: Duration::from_secs_f64(args.drain),
+                chats: args.chats,
+                connections: args.connections,
+                repeat: common.repeat.unwrap_or(1).max(1),
+            };
+            eprintln!("open files limit: {limit}");
+            let runs = inbound::run(&params).await?;
+            println!();
+            print!("{}", inbound::report::markdown(&runs, &args.rate));
+            return Ok(());
+        }
         Command::All {
             idle_connections,
             settle_secs,
@@ -286,12 +345,6 @@ async fn main() -> anyhow::Result<()> {
                 3,
             )
         }
-    };
-    let switchboard_bin = match common.switchboard_bin {
-        Some(path) => path,
-        None => std::env::current_exe()
-            .context("locating this program")?
-            .with_file_name("switchboard"),
     };
     let setup = runner::Setup {
         switchboard_bin,

@@ -93,7 +93,7 @@ async fn start(setup: &Setup, kind: Kind) -> anyhow::Result<Server> {
         (Some(external), _) => {
             Server::external(kind, &external.url, external.admin.clone(), external.pid)
         }
-        (None, Kind::Switchboard) => Server::switchboard(&setup.switchboard_bin).await,
+        (None, Kind::Switchboard) => Server::switchboard(&setup.switchboard_bin, None).await,
         (None, Kind::SocketIo) => Server::socket_io(&setup.socketio_dir).await,
     }
 }

@@ -51,7 +51,8 @@ impl Server {
 
     /// Starts `switchboard serve` on a free loopback port with the default embedded setup
     /// (SQLite, in-process bus) in a new scratch directory, and reads the first admin login.
-    pub async fn switchboard(binary: &Path) -> anyhow::Result<Self> {
+    /// `database_url` replaces the embedded SQLite (a fresh PostgreSQL database).
+    pub async fn switchboard(binary: &Path, database_url: Option<&str>) -> anyhow::Result<Self> {
         // The server runs in the scratch directory, so a relative path must be resolved first.
         let binary = &std::fs::canonicalize(binary).with_context(|| {
             format!(
@@ -77,6 +78,9 @@ impl Server {
             .env_remove("REDIS_URL")
             .env_remove("RUST_LOG")
             .stderr(Stdio::from(log));
+        if let Some(url) = database_url {
+            command.env("DATABASE_URL", url);
+        }
         match Self::spawn(Kind::Switchboard, command, &scratch, binary).await {
             Ok(mut server) => {
                 server.scratch = Some(scratch);

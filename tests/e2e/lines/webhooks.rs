@@ -55,7 +55,11 @@ async fn a_malformed_update_is_400_and_stores_nothing(app: TestApp) {
 
     for response in [broken, wrong_shape] {
         let (status, code, body) = error_of(response).await;
-        assert_eq!((status.as_u16(), code.as_str()), (400, "malformed_update"), "{body}");
+        assert_eq!(
+            (status.as_u16(), code.as_str()),
+            (400, "malformed_update"),
+            "{body}"
+        );
     }
     let admin = app.admin_token().await;
     let queued: Value = app
@@ -82,7 +86,11 @@ async fn an_unknown_channel_is_404(app: TestApp) {
 
     for response in [never_existed, not_an_id] {
         let (status, code, body) = error_of(response).await;
-        assert_eq!((status.as_u16(), code.as_str()), (404, "not_found"), "{body}");
+        assert_eq!(
+            (status.as_u16(), code.as_str()),
+            (404, "not_found"),
+            "{body}"
+        );
     }
     app.stop().await;
 }
