@@ -7,7 +7,7 @@ use std::{collections::HashSet, time::Duration};
 
 use crm_core::{
     domain::{
-        Channel, ChatEvent, Conversation, InboundMessage, LineId, Message, NewAttachment,
+        Channel, ChatEvent, Conversation, ConversationStatus, InboundMessage, LineId, Message, NewAttachment,
         Timestamp, UserId, now,
     },
     service::{Assignment, ConversationChange},
@@ -47,7 +47,11 @@ pub async fn receive_stored(
         .await?;
     let line = received.conversation.line_id;
     publish_change(state, line, received.events, Vec::new()).await;
-    route(state, line).await;
+    // Only a waiting conversation needs an operator; a message in an assigned one (most
+    // traffic) routes nothing, and the periodic pass covers the rest.
+    if received.conversation.status == ConversationStatus::Queued {
+        route(state, line).await;
+    }
     Ok((received.conversation, received.message))
 }
 
