@@ -7,8 +7,8 @@ use std::{collections::HashSet, time::Duration};
 
 use crm_core::{
     domain::{
-        Channel, ChatEvent, Conversation, ConversationStatus, InboundMessage, LineId, Message, NewAttachment,
-        Timestamp, UserId, now,
+        Channel, ChatEvent, Conversation, ConversationStatus, InboundMessage, LineId, Message,
+        NewAttachment, Timestamp, UserId, now,
     },
     service::{Assignment, ConversationChange},
 };
