@@ -65,44 +65,11 @@ pub(crate) async fn replace_phones(
     phones: &[Phone],
     now: Timestamp,
 ) -> Result<()> {
-    let mut delete = Sql::new("delete from ");
-    delete
-        .push(owner.phones())
-        .push(" where ")
-        .push(owner.key())
-        .push(" = ")
-        .text(id);
-    delete.execute(conn).await?;
-    if phones.is_empty() {
-        return Ok(());
-    }
-    let mut insert = Sql::new("insert into ");
-    insert
-        .push(owner.phones())
-        .push(" (")
-        .push(owner.key())
-        .push(", number, kind, position, created_at, updated_at) values ");
-    for (position, phone) in phones.iter().enumerate() {
-        if position > 0 {
-            insert.push(", ");
-        }
-        insert
-            .push("(")
-            .text(id)
-            .push(", ")
-            .text(phone.number.as_str())
-            .push(", ")
-            .text(phone.kind.as_str())
-            .push(", ")
-            .int(position as i64)
-            .push(", ")
-            .int(now.millis())
-            .push(", ")
-            .int(now.millis())
-            .push(")");
-    }
-    insert.execute(conn).await?;
-    Ok(())
+    let rows: Vec<(&str, &str)> = phones
+        .iter()
+        .map(|phone| (phone.number.as_str(), phone.kind.as_str()))
+        .collect();
+    replace_typed(conn, owner.phones(), owner.key(), "number", id, &rows, now).await
 }
 
 /// Replaces the e-mails of a record with `emails`, in their order.
@@ -113,24 +80,43 @@ pub(crate) async fn replace_emails(
     emails: &[Email],
     now: Timestamp,
 ) -> Result<()> {
+    let rows: Vec<(&str, &str)> = emails
+        .iter()
+        .map(|email| (email.address.as_str(), email.kind.as_str()))
+        .collect();
+    replace_typed(conn, owner.emails(), owner.key(), "email", id, &rows, now).await
+}
+
+/// Replaces a record's rows of (value, kind) in `table` (phones, e-mails), keeping their order.
+async fn replace_typed(
+    conn: &mut Conn,
+    table: &'static str,
+    key: &'static str,
+    value_column: &'static str,
+    id: &str,
+    rows: &[(&str, &str)],
+    now: Timestamp,
+) -> Result<()> {
     let mut delete = Sql::new("delete from ");
     delete
-        .push(owner.emails())
+        .push(table)
         .push(" where ")
-        .push(owner.key())
+        .push(key)
         .push(" = ")
         .text(id);
     delete.execute(conn).await?;
-    if emails.is_empty() {
+    if rows.is_empty() {
         return Ok(());
     }
     let mut insert = Sql::new("insert into ");
     insert
-        .push(owner.emails())
+        .push(table)
         .push(" (")
-        .push(owner.key())
-        .push(", email, kind, position, created_at, updated_at) values ");
-    for (position, email) in emails.iter().enumerate() {
+        .push(key)
+        .push(", ")
+        .push(value_column)
+        .push(", kind, position, created_at, updated_at) values ");
+    for (position, (value, kind)) in rows.iter().enumerate() {
         if position > 0 {
             insert.push(", ");
         }
@@ -138,9 +124,9 @@ pub(crate) async fn replace_emails(
             .push("(")
             .text(id)
             .push(", ")
-            .text(email.address.as_str())
+            .text(value)
             .push(", ")
-            .text(email.kind.as_str())
+            .text(kind)
             .push(", ")
             .int(position as i64)
             .push(", ")
