@@ -135,7 +135,7 @@ async fn concurrent_timer_passes_act_on_each_due_conversation_once(store: Store)
                 None,
                 crm_core::domain::MessageBody::parse("answer").unwrap(),
                 Vec::new(),
-                None,
+                crm_core::domain::MessageLinks::default(),
             )
             .await
             .unwrap();

@@ -60,6 +60,7 @@ async fn queue(store: &Store, count: usize) -> Vec<crm_core::domain::MessageId> 
             body,
             attachments: serde_json::json!([]),
             thread_root_id: None,
+            reply_to_id: None,
         };
         let (message, _) = rooms.post(new).await.unwrap();
         let outbound = OutboundMessage {

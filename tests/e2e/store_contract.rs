@@ -308,6 +308,7 @@ fn message(
         body: MessageBody::parse(body).unwrap(),
         attachments: serde_json::json!([]),
         thread_root_id: None,
+        reply_to_id: None,
     }
 }
 

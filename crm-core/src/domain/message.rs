@@ -36,6 +36,16 @@ pub struct NewMessage {
     pub body: MessageBody,
     pub attachments: serde_json::Value,
     pub thread_root_id: Option<MessageId>,
+    /// The earlier message of the same room this one quotes.
+    pub reply_to_id: Option<MessageId>,
+}
+
+/// Where a staff message sits relative to earlier ones: in a thread, quoting a message, both
+/// or neither. Both must be messages of the same room.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MessageLinks {
+    pub thread_root_id: Option<MessageId>,
+    pub reply_to_id: Option<MessageId>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -48,6 +58,9 @@ pub struct Message {
     pub body: String,
     pub attachments: serde_json::Value,
     pub thread_root_id: Option<MessageId>,
+    /// The earlier message of the same room this one quotes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_to_id: Option<MessageId>,
     /// Replies in the thread this message starts.
     pub reply_count: i64,
     pub last_reply_at: Option<Timestamp>,

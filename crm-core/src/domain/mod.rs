@@ -30,7 +30,9 @@ pub use ids::{
 };
 pub use line::{CannedResponse, Channel, Conversation, ConversationStatus, Distribution, Line};
 pub use line_policy::{RatingMode, WorkingHours};
-pub use message::{Message, MessageBody, MessageKind, NewMessage, ReactionGroup, parse_emoji};
+pub use message::{
+    Message, MessageBody, MessageKind, MessageLinks, NewMessage, ReactionGroup, parse_emoji,
+};
 pub use room::{Department, NewRoom, Room, RoomKind, RoomName, RoomSummary};
 pub use timestamp::{Timestamp, now};
 pub use user::{DisplayName, Login, NewUser, Password, Role, User};

@@ -112,6 +112,7 @@ impl Calls {
             body: MessageBody::parse(&summary.text())?,
             attachments: serde_json::Value::Array(Vec::new()),
             thread_root_id: None,
+            reply_to_id: None,
         };
         let message = append(&mut tx, &new, now).await?;
         let meta = serde_json::to_value(&summary)

@@ -18,7 +18,7 @@ pub(crate) async fn insert(
 ) -> Result<()> {
     sqlx::query(
         "insert into messages (id, room_id, seq, client_id, author_id, body, attachments, thread_root_id, \
-         created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+         reply_to_id, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
     )
     .bind(id.to_string())
     .bind(new.room_id.to_string())
@@ -28,6 +28,7 @@ pub(crate) async fn insert(
     .bind(new.body.as_str())
     .bind(new.attachments.to_string())
     .bind(new.thread_root_id.map(|id| id.to_string()))
+    .bind(new.reply_to_id.map(|id| id.to_string()))
     .bind(now.millis())
     .execute(conn)
     .await?;

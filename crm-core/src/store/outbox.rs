@@ -131,6 +131,12 @@ pub(crate) async fn mark_sent(
     .bind(now.millis())
     .execute(&mut *conn)
     .await?;
+    // The provider's id of our message is how a client's reply to it is recognised.
+    sqlx::query("update messages set external_id = $2 where id = $1 and external_id is null")
+        .bind(item.message_id.to_string())
+        .bind(external_id)
+        .execute(&mut *conn)
+        .await?;
     set_message_status(conn, item.message_id, "sent", None).await
 }
 

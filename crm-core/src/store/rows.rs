@@ -127,7 +127,7 @@ macro_rules! message_columns {
     () => {
         "id, room_id, seq, client_id, author_id, body, attachments, \
      thread_root_id, reply_count, last_reply_at, delivery_status, delivery_error, external_id, \
-     sender_name, kind, edited_at, deleted_at, created_at, meta"
+     sender_name, kind, edited_at, deleted_at, created_at, meta, reply_to_id"
     };
 }
 pub(super) use message_columns;
@@ -153,6 +153,7 @@ pub(super) struct MessageRow {
     pub deleted_at: Option<i64>,
     pub created_at: i64,
     pub meta: Option<String>,
+    pub reply_to_id: Option<String>,
 }
 
 impl TryFrom<MessageRow> for Message {
@@ -170,6 +171,7 @@ impl TryFrom<MessageRow> for Message {
             body: row.body,
             attachments,
             thread_root_id: parse_opt_id(row.thread_root_id.as_deref())?,
+            reply_to_id: parse_opt_id(row.reply_to_id.as_deref())?,
             reply_count: row.reply_count,
             last_reply_at: row.last_reply_at.map(Timestamp::from_millis),
             delivery_status: row.delivery_status,

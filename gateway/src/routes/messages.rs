@@ -6,7 +6,7 @@ use axum::{
     http::StatusCode,
     routing::{get, post},
 };
-use crm_core::domain::{AttachmentId, Message, MessageBody, MessageId};
+use crm_core::domain::{AttachmentId, Message, MessageBody, MessageId, MessageLinks};
 use serde::{Deserialize, Serialize};
 
 use super::rooms::room_id;
@@ -64,6 +64,8 @@ pub struct SendRequest {
     #[serde(default)]
     attachments: Vec<String>,
     thread_root_id: Option<String>,
+    /// The earlier message of the room this one quotes.
+    reply_to_id: Option<String>,
 }
 
 /// # POST /api/v1/rooms/{id}/messages
@@ -75,11 +77,18 @@ async fn send(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<SendRequest>,
 ) -> Result<(StatusCode, ApiJson<Message>)> {
-    let thread_root = request
-        .thread_root_id
-        .as_deref()
-        .map(str::parse::<MessageId>)
-        .transpose()?;
+    let links = MessageLinks {
+        thread_root_id: request
+            .thread_root_id
+            .as_deref()
+            .map(str::parse::<MessageId>)
+            .transpose()?,
+        reply_to_id: request
+            .reply_to_id
+            .as_deref()
+            .map(str::parse::<MessageId>)
+            .transpose()?,
+    };
     let changed = state
         .rooms
         .send(
@@ -88,7 +97,7 @@ async fn send(
             request.client_id,
             MessageBody::parse(&request.body)?,
             AttachmentId::parse_list(&request.attachments)?,
-            thread_root,
+            links,
         )
         .await?;
     events::publish(&state, &changed).await;

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use axum::extract::ws::Message;
-use crm_core::domain::{AttachmentId, ChatEvent, MessageBody, MessageId, RoomId};
+use crm_core::domain::{AttachmentId, ChatEvent, MessageBody, MessageId, MessageLinks, RoomId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -30,6 +30,8 @@ pub enum ClientFrame {
         #[serde(default)]
         attachments: Vec<String>,
         thread_root_id: Option<String>,
+        /// The earlier message of the room this one quotes.
+        reply_to_id: Option<String>,
     },
     Edit {
         #[serde(rename = "ref")]
@@ -245,9 +247,13 @@ impl Session {
                 body,
                 attachments,
                 thread_root_id,
+                reply_to_id,
             } => {
                 let room: RoomId = id(&room_id)?;
-                let thread = thread_root_id.as_deref().map(id::<MessageId>).transpose()?;
+                let links = MessageLinks {
+                    thread_root_id: thread_root_id.as_deref().map(id::<MessageId>).transpose()?,
+                    reply_to_id: reply_to_id.as_deref().map(id::<MessageId>).transpose()?,
+                };
                 let changed = state
                     .rooms
                     .send(
@@ -256,7 +262,7 @@ impl Session {
                         Some(client_id.clone()),
                         MessageBody::parse(&body)?,
                         AttachmentId::parse_list(&attachments)?,
-                        thread,
+                        links,
                     )
                     .await?;
                 events::publish(&state, &changed).await;

@@ -7,6 +7,7 @@ mod fixture;
 mod inbox;
 mod policies;
 mod polling;
+mod replies;
 mod restart;
 mod telegram;
 mod webhooks;

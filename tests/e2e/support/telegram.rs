@@ -139,7 +139,7 @@ impl TelegramEmulator {
         assert!(response.status().is_success());
     }
 
-    /// Everything the bot sent to a chat, as the Bot API messages it sent.
+    /// Everything the bot sent to a chat: each request's fields and the `message_id` it got.
     pub async fn bot_sent(&self, token: &str, chat: i64) -> Vec<Value> {
         let response: Value = self
             .http
@@ -159,7 +159,12 @@ impl TelegramEmulator {
             .filter(|update| {
                 update["message"]["chat_id"].to_string().trim_matches('"') == chat.to_string()
             })
-            .map(|update| update["message"].clone())
+            .map(|update| {
+                // The emulator keeps the id it answered with beside the request's fields.
+                let mut message = update["message"].clone();
+                message["message_id"] = update["messageId"].clone();
+                message
+            })
             .collect()
     }
 

@@ -296,6 +296,7 @@ async fn store_note(
         body,
         attachments: json!([]),
         thread_root_id: None,
+        reply_to_id: None,
     };
     let stored = append_unsent(tx, &new, now).await?;
     message_store::set_kind(tx, stored.id, MessageKind::Note).await?;

@@ -128,6 +128,11 @@ async fn append_client_message(
     now: crate::domain::Timestamp,
 ) -> Result<Message> {
     let attachments = attachments_json(tx, inbound, files, now).await?;
+    // A reply to a message we never stored (older than the conversation, say) stays plain.
+    let reply_to_id = match inbound.reply_to.as_deref() {
+        Some(external) => conversations::message_by_external(tx, room_id, external).await?,
+        None => None,
+    };
     let new = NewMessage {
         room_id,
         author_id: None,
@@ -135,6 +140,7 @@ async fn append_client_message(
         body,
         attachments,
         thread_root_id: None,
+        reply_to_id,
     };
     let stored = append(tx, &new, now).await?;
     conversations::mark_external(

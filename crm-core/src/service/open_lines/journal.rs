@@ -160,6 +160,7 @@ pub(crate) async fn auto_message(
         body: MessageBody::parse(text)?,
         attachments: json!([]),
         thread_root_id: None,
+        reply_to_id: None,
     };
     let stored = append_unsent(tx, &new, now).await?;
     message_store::set_kind(tx, stored.id, MessageKind::Auto).await?;

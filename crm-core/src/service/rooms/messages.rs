@@ -5,8 +5,8 @@ use super::{Rooms, access::Access, membership::Changed};
 use crate::{
     Error, Result,
     domain::{
-        AttachmentId, ChatEvent, Message, MessageBody, MessageId, NewMessage, RoomId, User, now,
-        parse_emoji,
+        AttachmentId, ChatEvent, Message, MessageBody, MessageId, MessageLinks, NewMessage, RoomId,
+        User, now, parse_emoji,
     },
     service::attachments,
     store::{Conn, message_store, room_store},
@@ -20,7 +20,8 @@ impl Rooms {
     /// it (a resend with the same `client_id` returns the first one and publishes nothing).
     ///
     /// `attachments` are ids of the caller's own uploads; the message stores a reference to
-    /// each (id, file name, type, size). With attachments the body may be empty.
+    /// each (id, file name, type, size). With attachments the body may be empty. `links` may
+    /// put it in a thread and make it quote an earlier message; both must be of this room.
     pub async fn send(
         &self,
         actor: &User,
@@ -28,8 +29,12 @@ impl Rooms {
         client_id: Option<String>,
         body: MessageBody,
         attachments: Vec<AttachmentId>,
-        thread_root_id: Option<MessageId>,
+        links: MessageLinks,
     ) -> Result<Changed<(Message, bool)>> {
+        let MessageLinks {
+            thread_root_id,
+            reply_to_id,
+        } = links;
         if client_id
             .as_ref()
             .is_some_and(|id| id.is_empty() || id.len() > MAX_CLIENT_ID)
@@ -43,13 +48,12 @@ impl Rooms {
             let mut conn = self.store.acquire().await?;
             let access = Access::load(&mut conn, room, actor).await?;
             access.require_write(actor)?;
-            if let Some(root) = thread_root_id {
-                let parent = message_store::get(&mut conn, root).await?;
-                if parent.is_none_or(|parent| parent.room_id != room) {
-                    return Err(Error::validation(
-                        "thread_root_id",
-                        "no such message in this room",
-                    ));
+            for (field, linked) in [("thread_root_id", thread_root_id), ("reply_to_id", reply_to_id)]
+            {
+                let Some(linked) = linked else { continue };
+                let target = message_store::get(&mut conn, linked).await?;
+                if target.is_none_or(|target| target.room_id != room) {
+                    return Err(Error::validation(field, "no such message in this room"));
                 }
             }
             attachments::for_message(&mut conn, actor, &attachments).await?
@@ -63,6 +67,7 @@ impl Rooms {
             body,
             attachments,
             thread_root_id,
+            reply_to_id,
         };
         let (message, created) = self.post(new).await?;
         let mut events = Vec::new();

@@ -195,10 +195,16 @@ pub(crate) async fn queue_for_client(
     let channel = lines::get_channel(tx, conversation.channel_id)
         .await?
         .ok_or(Error::not_found("channel"))?;
+    let reply_to = match message.reply_to_id {
+        Some(quoted) => message_store::get(tx, quoted)
+            .await?
+            .and_then(|quoted| quoted.external_id),
+        None => None,
+    };
     let outbound = OutboundMessage {
         chat_id: conversation.external_chat_id.clone(),
         text: message.body.clone(),
-        reply_to: None,
+        reply_to,
         files: outbound_files(tx, &message.attachments).await?,
     };
     outbox::insert(
