@@ -5,11 +5,14 @@
 import { h, icon } from './dom.js';
 import { t } from '../lib/i18n.js';
 import { store } from '../lib/store.js';
-import { size, errorText } from '../lib/format.js';
+import { size, errorText, userName } from '../lib/format.js';
+import { gist } from './message.js';
 import { MAX_BODY } from '../lib/actions.js';
 
 /** `files: false` leaves out attaching (replies to clients go out as text only). */
-export function composer(ctx, { roomId, threadRootId = null, label, placeholder, draftKey, readOnly = false, files = true }) {
+/** With `scope` (the view's subscriptions) the composer shows and sends the quote that a
+ * message's reply button set for the room. */
+export function composer(ctx, { roomId, threadRootId = null, label, placeholder, draftKey, readOnly = false, files = true, scope = null }) {
   const uploads = []; // { id, file, status: uploading | done | failed, attachment }
   let counter = 0;
   const fieldId = `composer-${Math.random().toString(36).slice(2)}`;
@@ -31,6 +34,25 @@ export function composer(ctx, { roomId, threadRootId = null, label, placeholder,
     { type: 'button', class: 'icon-button', 'aria-label': t('composer.attach'), title: t('composer.attach'), disabled: readOnly, onclick: () => fileInput.click() },
     icon('attach'),
   );
+
+  const quoteBar = h('div', { class: 'composer-quote', hidden: true });
+  function renderQuote() {
+    const quoted = scope ? store.state.quoting.get(roomId) : null;
+    quoteBar.hidden = !quoted;
+    if (!quoted) return quoteBar.replaceChildren();
+    quoteBar.replaceChildren(
+      icon('reply'),
+      h(
+        'div',
+        { class: 'composer-quote-text' },
+        h('strong', { text: t('composer.replying_to', { name: quoted.author_id ? userName(quoted.author_id) : quoted.sender_name || t('inbox.client') }) }),
+        h('span', { text: gist(quoted) }),
+      ),
+      h('button', { type: 'button', class: 'icon-button small', 'aria-label': t('composer.cancel_reply'), title: t('composer.cancel_reply'), onclick: () => ctx.actions.quote(roomId, null) }, icon('close')),
+    );
+    field.focus();
+  }
+  if (scope) scope.on(`quote:${roomId}`, renderQuote);
 
   function resize() {
     field.style.height = 'auto';
@@ -106,7 +128,9 @@ export function composer(ctx, { roomId, threadRootId = null, label, placeholder,
       ctx.toast(t('composer.too_long', { count: MAX_BODY }), { kind: 'error' });
       return;
     }
-    ctx.actions.send(roomId, { body: body.trim() ? body : '', attachments, threadRootId });
+    const replyToId = scope ? store.state.quoting.get(roomId)?.id || null : null;
+    ctx.actions.send(roomId, { body: body.trim() ? body : '', attachments, threadRootId, replyToId });
+    if (replyToId) ctx.actions.quote(roomId, null);
     field.value = '';
     store.state.drafts.delete(draftKey);
     uploads.splice(0);
@@ -115,6 +139,11 @@ export function composer(ctx, { roomId, threadRootId = null, label, placeholder,
   }
 
   field.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && scope && store.state.quoting.has(roomId)) {
+      event.stopPropagation();
+      ctx.actions.quote(roomId, null);
+      return;
+    }
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       submit();
@@ -148,6 +177,7 @@ export function composer(ctx, { roomId, threadRootId = null, label, placeholder,
         submit();
       },
     },
+    quoteBar,
     chips,
     h('div', { class: 'composer-row' }, files ? attachButton : null, field, sendButton),
     fileInput,
@@ -167,6 +197,7 @@ export function composer(ctx, { roomId, threadRootId = null, label, placeholder,
     }
   });
   refresh();
+  renderQuote();
   queueMicrotask(resize);
   return { el: form, focus: () => field.focus(), field, addFiles };
 }

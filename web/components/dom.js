@@ -41,6 +41,7 @@ const PATHS = {
   smile: 'M12 21a9 9 0 1 1 0-18 9 9 0 0 1 0 18ZM8.5 14.5c1.8 2 5.2 2 7 0M9 9.5h.01M15 9.5h.01',
   pin: 'M9 4h6l-1 6 4 3v1H6v-1l4-3-1-6ZM12 14v6',
   thread: 'M4 5h16v10H9l-5 4V5Z',
+  reply: 'M10 8V4L3 11l7 7v-4c5 0 8.5 1.5 11 5-1-5-4-10-11-11Z',
   edit: 'M4 20h4L19 9l-4-4L4 16v4ZM13.5 6.5l4 4',
   trash: 'M5 7h14M10 7V4h4v3M7 7l1 13h8l1-13',
   plus: 'M12 5v14M5 12h14',

@@ -7,6 +7,7 @@ import { avatar } from './avatar.js';
 import { confirmDialog } from './modal.js';
 import { t } from '../lib/i18n.js';
 import { time, fullDate, size, userName } from '../lib/format.js';
+import { store, timelineOf } from '../lib/store.js';
 import { isImage, objectUrl, download } from '../lib/files.js';
 import { MAX_BODY } from '../lib/actions.js';
 import { errorText } from '../lib/format.js';
@@ -232,14 +233,48 @@ function callSummary(meta) {
   return h('span', { class: 'call-summary' }, icon('phone'), text);
 }
 
+/** Who wrote a message, as a heading shows it. */
+function authorOf(message) {
+  if (message.author_id) return userName(message.author_id);
+  return message.sender_name || t('inbox.client');
+}
+
+/** A short line of what a message says: its text, else its first file's name. */
+export function gist(message) {
+  if (message.deleted_at) return t('message.deleted');
+  const text = (message.body || '').replace(/\s+/g, ' ').trim();
+  if (text) return text.length > 140 ? `${text.slice(0, 140)}…` : text;
+  return message.attachments?.[0]?.file_name || '';
+}
+
+/** The message this one replies to, as far as the page has loaded it; a click shows it. */
+function quoteNode(message) {
+  const quoted = timelineOf(store.state, message.room_id).messages.get(message.reply_to_id);
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'message-quote',
+      'aria-label': t('message.quote'),
+      onclick: () => {
+        const target = document.querySelector(`.message[data-id="${message.reply_to_id}"]`);
+        target?.scrollIntoView({ block: 'center' });
+        target?.focus();
+      },
+    },
+    quoted ? h('strong', { text: authorOf(quoted) }) : null,
+    h('span', { text: quoted ? gist(quoted) : t('message.quote_unloaded') }),
+  );
+}
+
 export function messageView(ctx, message, options = {}) {
-  const { compact = false, pending = null, pinned = false, inThread = false, tools = true } = options;
+  const { compact = false, pending = null, pinned = false, inThread = false, tools = true, quote = tools } = options;
   const meId = ctx.meId();
   const own = message.author_id === meId;
   const deleted = Boolean(message.deleted_at);
   // A client's message has no author, only the name the client goes by on their channel.
   const fromClient = !message.author_id && !pending && Boolean(message.sender_name || message.external_id);
-  const name = fromClient ? message.sender_name || t('inbox.client') : userName(message.author_id);
+  const name = authorOf(message);
   const headingId = `${inThread ? 't' : 'm'}-${message.id || message.client_id}`;
   const body = h(
     'div',
@@ -248,6 +283,11 @@ export function messageView(ctx, message, options = {}) {
   );
 
   const actions = [];
+  if (!pending && !deleted && quote && !inThread) {
+    actions.push(
+      h('button', { type: 'button', class: 'icon-button', title: t('message.reply'), 'aria-label': t('message.reply'), onclick: () => ctx.actions.quote(message.room_id, message) }, icon('reply')),
+    );
+  }
   if (!pending && !deleted && tools) {
     actions.push(
       h('button', { type: 'button', class: 'icon-button', title: t('message.react'), 'aria-label': t('message.react'), onclick: (e) => reactionPicker(ctx, message, e.currentTarget) }, icon('smile')),
@@ -312,6 +352,7 @@ export function messageView(ctx, message, options = {}) {
       'div',
       { class: 'message-main' },
       header,
+      message.reply_to_id && !deleted ? quoteNode(message) : null,
       body,
       !deleted && message.attachments?.length
         ? h('div', { class: 'attachments' }, message.attachments.map((a) => attachmentNode(ctx, a)))

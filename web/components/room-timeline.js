@@ -51,7 +51,7 @@ export function roomTimeline(ctx, scope, roomId, options) {
     onAtBottom: () => markRead(),
   });
   const typing = h('div', { class: 'typing-line', 'aria-live': 'polite' });
-  const input = composer(ctx, { roomId, draftKey: roomId, ...options.composer });
+  const input = composer(ctx, { roomId, draftKey: roomId, scope, ...options.composer });
 
   function markRead() {
     if (document.visibilityState === 'visible' && list.isAtBottom()) ctx.actions.readAll(roomId);

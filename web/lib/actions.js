@@ -82,7 +82,7 @@ export function createActions(ctx) {
       merge(roomId, await ctx.api.history(roomId, { limit: PAGE }));
     },
 
-    async send(roomId, { body, attachments = [], threadRootId = null }) {
+    async send(roomId, { body, attachments = [], threadRootId = null, replyToId = null }) {
       const clientId = ctx.socket.nextClientId();
       const pending = {
         client_id: clientId,
@@ -91,11 +91,20 @@ export function createActions(ctx) {
         body,
         attachments,
         thread_root_id: threadRootId,
+        reply_to_id: replyToId,
         created_at: new Date().toISOString(),
         status: 'pending',
       };
       store.update((s) => timelineOf(s, roomId).pending.set(clientId, pending), `room:${roomId}`, 'thread');
       await actions.deliver(pending);
+    },
+
+    /** Makes the room's next message a reply quoting `message` (null: no quote). */
+    quote(roomId, message) {
+      store.update((s) => {
+        if (message) s.quoting.set(roomId, message);
+        else s.quoting.delete(roomId);
+      }, `quote:${roomId}`);
     },
 
     /** Sends (or sends again, after a failure) a pending message. */
@@ -109,6 +118,7 @@ export function createActions(ctx) {
           body: pending.body,
           attachments: pending.attachments.map((a) => a.id),
           thread_root_id: pending.thread_root_id,
+          reply_to_id: pending.reply_to_id || null,
         });
         merge(roomId, [ack.message]);
         actions.markRead(roomId, ack.message.seq);

@@ -81,6 +81,7 @@ export function initialState() {
     panel: null, // 'thread' | 'pins' | 'search' | null
     search: { query: '', hits: [], loading: false, error: null, done: false },
     drafts: new Map(), // room id -> unsent text, kept across re-renders
+    quoting: new Map(), // room id -> the message the next one replies to
     inbox: {
       rows: new Map(), // room id -> conversation row (GET /api/v1/conversations)
       loaded: false,

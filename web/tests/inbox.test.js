@@ -120,14 +120,21 @@ test('a Telegram client is answered from the inbox and the conversation is close
   await page.locator('.inbox-tab[data-tab="mine"]').click();
   await page.locator('.conversation-row', { hasText: 'Anna Smirnova' }).waitFor();
 
-  // Act: reply.
+  // Act: reply, quoting the client's question.
+  await clientMessage.hover();
+  await clientMessage.getByRole('button', { name: 'Reply', exact: true }).click();
+  const quoteBar = page.locator('.conversation .composer-quote');
+  assert.match(await quoteBar.textContent(), /Replying to Anna Smirnova.*Hello, where is my order 4471\?/);
   const field = page.locator('.conversation .composer-field');
   await field.fill('Your order is on its way, it arrives tomorrow.');
   await field.press('Enter');
 
-  // Assert: the reply is marked delivered, and the client received it.
+  // Assert: the reply is marked delivered, shows what it answers, and the client received it
+  // as a reply to their message.
   const reply = page.locator('.conversation .message.own', { hasText: 'Your order is on its way' });
   await reply.getByRole('img', { name: 'Delivered to the client’s messenger' }).waitFor();
+  assert.match(await reply.locator('.message-quote').textContent(), /Anna Smirnova.*Hello, where is my order 4471\?/);
+  assert.equal(await quoteBar.isHidden(), true);
   assert.equal(await reply.evaluate((el) => el.classList.contains('from-client')), false);
   let delivered = [];
   for (let attempt = 0; attempt < 50 && !delivered.length; attempt += 1) {
@@ -135,6 +142,8 @@ test('a Telegram client is answered from the inbox and the conversation is close
     if (!delivered.length) await new Promise((resolve) => setTimeout(resolve, 100));
   }
   assert.deepEqual(delivered, ['Your order is on its way, it arrives tomorrow.']);
+  const [sent] = await telegram.botSent(BOT, 501);
+  assert.equal(typeof sent.reply_parameters?.message_id, 'number', JSON.stringify(sent));
   await screenshot(page, 'inbox-conversation');
 
   // Act: close it.

@@ -78,7 +78,7 @@ export function conversationView(ctx, scope, roomId) {
       const writable = current.status === 'assigned' && current.assignee_id === user.id && user.role !== 'viewer';
       timeline = roomTimeline(ctx, bodyScope, roomId, {
         title: () => clientName(row()),
-        entry: { tools: false },
+        entry: { tools: false, quote: true },
         composer: {
           // The outbox sends text; files would be stored but never reach the client.
           files: false,

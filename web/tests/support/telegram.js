@@ -54,8 +54,12 @@ export async function startTelegram() {
       }),
     /** What the bot has sent to a chat so far. */
     async botMessages(token, chat) {
+      return (await this.botSent(token, chat)).map((message) => message.text);
+    },
+    /** The Bot API requests behind what the bot sent to a chat (`reply_parameters`…). */
+    async botSent(token, chat) {
       const history = await post('/getUpdatesHistory', { token });
-      return (history.result || []).filter((u) => String(u.message?.chat_id) === String(chat)).map((u) => u.message.text);
+      return (history.result || []).filter((u) => String(u.message?.chat_id) === String(chat)).map((u) => u.message);
     },
     stop() {
       child.kill('SIGTERM');
