@@ -27,13 +27,14 @@ mod sqlite;
 pub(crate) mod users;
 pub(crate) mod widget;
 
-use std::{fmt, str::FromStr, time::Duration};
+use std::{fmt, str::FromStr, sync::Arc, time::Duration};
 
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::{
     AnyConnection, AnyPool, Transaction,
     any::{AnyConnectOptions, AnyPoolOptions},
 };
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use departments::NewDepartment;
@@ -50,8 +51,33 @@ pub(crate) use {sessions as session_store, users as user_store};
 
 use crate::{Error, Result};
 
-pub type Tx = Transaction<'static, sqlx::Any>;
 pub type Conn = AnyConnection;
+
+/// A transaction; on SQLite it also holds this process's turn to write (see `Store::begin`).
+/// Dropped without `commit`, it rolls back.
+pub struct Tx {
+    inner: Transaction<'static, sqlx::Any>,
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        Ok(self.inner.commit().await?)
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Conn {
+        &mut self.inner
+    }
+}
 
 /// The database engine behind a `Store`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,6 +157,10 @@ pub fn redact_url(url: &str) -> String {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite has one writer at a time; writers of this process queue here for their turn
+    /// instead of in SQLite's busy handler, which sleeps whole milliseconds between tries.
+    writer: Option<Arc<Mutex<()>>>,
+    acquire_timeout: Duration,
 }
 
 impl Store {
@@ -144,9 +174,13 @@ impl Store {
             Backend::Postgres => url.to_owned(),
         };
         let connect_options = AnyConnectOptions::from_str(&url)?;
+        // No ping before handing out a pooled connection: it was one more round trip per
+        // request. A connection the server dropped fails its next query instead (a 5xx the
+        // client or provider retries) and is then discarded by the pool.
         let pool_options = AnyPoolOptions::new()
             .max_connections(options.max_connections)
-            .acquire_timeout(options.acquire_timeout);
+            .acquire_timeout(options.acquire_timeout)
+            .test_before_acquire(false);
         let pool = match backend {
             Backend::Sqlite => sqlite::configure(pool_options),
             Backend::Postgres => pool_options,
@@ -154,7 +188,12 @@ impl Store {
         .connect_with(connect_options)
         .await?;
         tracing::debug!(backend = backend.as_str(), "database connected");
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            writer: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
+            acquire_timeout: options.acquire_timeout,
+        })
     }
 
     /// Connects and brings the schema up to date.
@@ -185,14 +224,24 @@ impl Store {
         self.backend
     }
 
-    /// Starts a transaction. On SQLite it takes the write lock up front (`begin immediate`):
-    /// a deferred transaction that reads and then writes fails with "database is locked"
-    /// when another writer committed in between, instead of waiting its turn.
+    /// Starts a transaction. On SQLite it first waits for this process's turn to write, then
+    /// takes the write lock up front (`begin immediate`): a deferred transaction that reads
+    /// and then writes fails with "database is locked" when another writer committed in
+    /// between, instead of waiting its turn.
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(match self.backend {
+        let turn = match &self.writer {
+            Some(writer) => Some(
+                tokio::time::timeout(self.acquire_timeout, Arc::clone(writer).lock_owned())
+                    .await
+                    .map_err(|_| Error::Internal("timed out waiting to write".into()))?,
+            ),
+            None => None,
+        };
+        let inner = match self.backend {
             Backend::Sqlite => self.pool.begin_with("begin immediate").await?,
             Backend::Postgres => self.pool.begin().await?,
-        })
+        };
+        Ok(Tx { inner, _turn: turn })
     }
 
     pub async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {

@@ -122,7 +122,10 @@ async fn a_quote_of_a_message_from_another_room_is_refused(app: TestApp) {
 
     let response = app
         .post_json(
-            &format!("/api/v1/rooms/{}/messages", second["room_id"].as_str().unwrap()),
+            &format!(
+                "/api/v1/rooms/{}/messages",
+                second["room_id"].as_str().unwrap()
+            ),
             staff.token(0),
             &json!({"body": "Ответ", "reply_to_id": first["id"]}),
         )
@@ -133,7 +136,10 @@ async fn a_quote_of_a_message_from_another_room_is_refused(app: TestApp) {
     assert!(error.to_string().contains("reply_to_id"), "{error}");
     let history: Vec<Value> = app
         .get(
-            &format!("/api/v1/rooms/{}/messages", second["room_id"].as_str().unwrap()),
+            &format!(
+                "/api/v1/rooms/{}/messages",
+                second["room_id"].as_str().unwrap()
+            ),
             staff.token(0),
         )
         .await

@@ -76,6 +76,17 @@ impl Contacts {
         Ok(())
     }
 
+    /// The id of the live contact that holds a channel identity: what every inbound message
+    /// needs, in one query (no caller checks).
+    pub async fn contact_id_by_identity(
+        &self,
+        channel: ChannelKind,
+        external_id: &str,
+    ) -> Result<Option<ContactId>> {
+        let mut conn = self.store.acquire().await?;
+        identities::live_contact_by_identity(&mut conn, channel, external_id).await
+    }
+
     /// The live contact that holds a channel identity, for the open lines (no caller checks).
     /// A merged contact's identities belong to the contact it was merged into.
     pub async fn find_by_identity(

@@ -32,8 +32,12 @@ impl OpenLines {
         channel: ChannelKind,
         sender: &ExternalSender,
     ) -> Result<ContactId> {
-        if let Some(found) = self.contacts.find_by_identity(channel, &sender.id).await? {
-            return Ok(found.id);
+        if let Some(found) = self
+            .contacts
+            .contact_id_by_identity(channel, &sender.id)
+            .await?
+        {
+            return Ok(found);
         }
         let name = sender.display_name.trim();
         let new = NewContact {

@@ -44,10 +44,6 @@ impl OpenLines {
         let contact = self.client_contact(channel.kind, &inbound.sender).await?;
         let now = now();
         let mut tx = self.store.begin().await?;
-        let config = lines::get_line(&mut tx, line)
-            .await?
-            .ok_or(Error::not_found("line"))?;
-        let existing = conversations::find_open(&mut tx, channel.id, &inbound.chat_id).await?;
         if let Some(stored) = conversations::receipt(&mut tx, &inbound.dedup_key).await? {
             let room = message_store::get(&mut tx, stored)
                 .await?
@@ -63,10 +59,14 @@ impl OpenLines {
                 events: Vec::new(),
             });
         }
+        let existing = conversations::find_open(&mut tx, channel.id, &inbound.chat_id).await?;
         let mut events = Vec::new();
         let (room_id, opened) = match &existing {
             Some(conversation) => (conversation.room_id, false),
             None => {
+                let config = lines::get_line(&mut tx, line)
+                    .await?
+                    .ok_or(Error::not_found("line"))?;
                 let landing =
                     arrival::land(&mut tx, channel, &config, inbound, contact, now).await?;
                 events.extend(landing.events);
@@ -96,13 +96,24 @@ impl OpenLines {
         };
         conversations::record_receipt(&mut tx, &inbound.dedup_key, message.id, now).await?;
         conversations::client_wrote(&mut tx, room_id, now).await?;
-        let conversation = conversations::get(&mut tx, room_id)
-            .await?
-            .ok_or(Error::not_found("conversation"))?;
+        // What `client_wrote` changed of an open conversation is only its snooze; a new one
+        // is read back as landing made it.
+        let (conversation, was_snoozed) = match existing {
+            Some(mut conversation) => {
+                let was_snoozed = conversation.snoozed_until.take().is_some();
+                (conversation, was_snoozed)
+            }
+            None => (
+                conversations::get(&mut tx, room_id)
+                    .await?
+                    .ok_or(Error::not_found("conversation"))?,
+                false,
+            ),
+        };
         if !inbound.edited {
             journal::message_of(&mut tx, Some(contact), &conversation, &message, now).await?;
         }
-        if existing.is_some_and(|before| before.snoozed_until.is_some()) {
+        if was_snoozed {
             // The client wrote: the snoozed conversation is back in the operator's list.
             events.push(ChatEvent::ConversationUpdated {
                 conversation: conversation.clone(),
@@ -142,17 +153,16 @@ async fn append_client_message(
         thread_root_id: None,
         reply_to_id,
     };
-    let stored = append(tx, &new, now).await?;
+    let mut message = append(tx, &new, now).await?;
     conversations::mark_external(
         tx,
-        stored.id,
+        message.id,
         &inbound.message_id,
         &inbound.sender.display_name,
     )
     .await?;
-    let message = message_store::get(tx, stored.id)
-        .await?
-        .ok_or(Error::not_found("message"))?;
+    message.external_id = Some(inbound.message_id.clone());
+    message.sender_name = Some(inbound.sender.display_name.clone());
     events.push(ChatEvent::MessageCreated {
         message: message.clone(),
     });

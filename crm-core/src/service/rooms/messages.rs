@@ -48,8 +48,10 @@ impl Rooms {
             let mut conn = self.store.acquire().await?;
             let access = Access::load(&mut conn, room, actor).await?;
             access.require_write(actor)?;
-            for (field, linked) in [("thread_root_id", thread_root_id), ("reply_to_id", reply_to_id)]
-            {
+            for (field, linked) in [
+                ("thread_root_id", thread_root_id),
+                ("reply_to_id", reply_to_id),
+            ] {
                 let Some(linked) = linked else { continue };
                 let target = message_store::get(&mut conn, linked).await?;
                 if target.is_none_or(|target| target.room_id != room) {

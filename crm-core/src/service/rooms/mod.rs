@@ -13,8 +13,8 @@ pub use membership::Changed;
 use crate::{
     Error, Result, Store,
     domain::{
-        AttachmentId, ConversationStatus, Message, MessageId, NewMessage, NewRoom, OutboundFile,
-        OutboundMessage, Room, RoomId, RoomKind, Timestamp, now,
+        AttachmentId, ConversationStatus, Message, MessageId, MessageKind, NewMessage, NewRoom,
+        OutboundFile, OutboundMessage, Room, RoomId, RoomKind, Timestamp, now,
     },
     store::{Conn, attachment_store, conversations, lines, message_store, outbox, room_store},
 };
@@ -139,9 +139,30 @@ pub(crate) async fn append_unsent(
         message_store::count_reply(tx, root, now).await?;
     }
     attachment_store::link_message(tx, id, new.room_id, &new.attachments, now).await?;
-    message_store::get(tx, id)
-        .await?
-        .ok_or(Error::not_found("message"))
+    // Everything else of a new row is its column default; no need to read it back.
+    Ok(Message {
+        id,
+        room_id: new.room_id,
+        seq,
+        client_id: new.client_id.clone(),
+        author_id: new.author_id,
+        body: new.body.as_str().to_owned(),
+        attachments: new.attachments.clone(),
+        thread_root_id: new.thread_root_id,
+        reply_to_id: new.reply_to_id,
+        reply_count: 0,
+        last_reply_at: None,
+        delivery_status: None,
+        delivery_error: None,
+        external_id: None,
+        sender_name: None,
+        kind: MessageKind::Message,
+        edited_at: None,
+        deleted_at: None,
+        created_at: now,
+        meta: None,
+        reactions: Vec::new(),
+    })
 }
 
 /// The stored files behind a staff message's attachment references, for the provider.

@@ -98,6 +98,23 @@ pub(crate) async fn contact_by_identity(
     id.as_deref().map(parse_id).transpose()
 }
 
+/// The live (not deleted) contact that holds a channel identity.
+pub(crate) async fn live_contact_by_identity(
+    conn: &mut Conn,
+    channel: ChannelKind,
+    external_id: &str,
+) -> Result<Option<ContactId>> {
+    let id: Option<String> = sqlx::query_scalar(
+        "select i.contact_id from contact_identities i join contacts c on c.id = i.contact_id \
+         where i.channel = $1 and i.external_id = $2 and c.deleted_at is null",
+    )
+    .bind(channel.as_str())
+    .bind(external_id)
+    .fetch_optional(conn)
+    .await?;
+    id.as_deref().map(parse_id).transpose()
+}
+
 /// Moves every identity of `from` to `into` (identities are unique per channel, so there is
 /// nothing to reconcile).
 pub(crate) async fn move_identities(
