@@ -141,6 +141,8 @@ pub struct Conversation {
     pub rating: Option<i64>,
     /// Out of the operator's list until then, unless the client writes first.
     pub snoozed_until: Option<Timestamp>,
+    /// When an unanswered conversation is re-offered (the line's SLA); None once answered.
+    pub sla_due_at: Option<Timestamp>,
     pub labels: Vec<String>,
 }
 

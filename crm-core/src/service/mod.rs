@@ -21,7 +21,7 @@ pub use crm::{
 };
 pub use open_lines::{
     Assignment, ConversationChange, InboxEntry, LinePatch, NewLineRequest, OpenLines, Received,
-    TimerPass, TransferTarget, is_polled,
+    TimerPass, TransferOptions, TransferTarget, is_polled,
 };
 pub use outbox::{DeliveryUpdate, MAX_ATTEMPTS, Outbox};
 pub use rooms::{Changed, Rooms};

@@ -25,10 +25,11 @@ struct ConversationRow {
     resolution_ms: Option<i64>,
     rating: Option<i64>,
     snoozed_until: Option<i64>,
+    sla_due_at: Option<i64>,
 }
 
 const COLUMNS: &str = "room_id, line_id, channel_id, external_chat_id, client_name, status, assignee_id, queued_at, \
-                       assigned_at, closed_at, contact_id, first_response_ms, resolution_ms, rating, snoozed_until";
+                       assigned_at, closed_at, contact_id, first_response_ms, resolution_ms, rating, snoozed_until, sla_due_at";
 
 impl TryFrom<ConversationRow> for Conversation {
     type Error = crate::Error;
@@ -50,6 +51,7 @@ impl TryFrom<ConversationRow> for Conversation {
             resolution_ms: row.resolution_ms,
             rating: row.rating,
             snoozed_until: row.snoozed_until.map(Timestamp::from_millis),
+            sla_due_at: row.sla_due_at.map(Timestamp::from_millis),
             labels: Vec::new(),
         })
     }

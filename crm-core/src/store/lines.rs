@@ -271,3 +271,14 @@ pub(crate) async fn list_channels(conn: &mut Conn) -> Result<Vec<Channel>> {
             .await?;
     rows.into_iter().map(Channel::try_from).collect()
 }
+
+/// Every line's id and name, by name: where a conversation may be transferred.
+pub(crate) async fn line_names(conn: &mut Conn) -> Result<Vec<(LineId, String)>> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("select id, name from lines order by name, id")
+            .fetch_all(conn)
+            .await?;
+    rows.into_iter()
+        .map(|(id, name)| Ok((parse_id(&id)?, name)))
+        .collect()
+}

@@ -12,7 +12,7 @@ use crm_core::{
     domain::{
         ChatEvent, Conversation, ConversationStatus, LineId, Message, RoomId, Timestamp, UserId,
     },
-    service::{ConversationChange, InboxEntry, TransferTarget},
+    service::{ConversationChange, InboxEntry, TransferOptions, TransferTarget},
 };
 use serde::Deserialize;
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
@@ -31,6 +31,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/conversations/{room_id}/close", post(close))
         .route("/api/v1/conversations/{room_id}/assign", post(assign))
         .route("/api/v1/conversations/{room_id}/transfer", post(transfer))
+        .route(
+            "/api/v1/conversations/{room_id}/transfer-options",
+            get(transfer_options),
+        )
         .route("/api/v1/conversations/{room_id}/notes", post(note))
         .route("/api/v1/conversations/{room_id}/labels", post(add_label))
         .route(
@@ -133,6 +137,43 @@ async fn assign(
         .assign(&caller.user, room, operator)
         .await?;
     Ok(ApiJson(finish(&state, change).await?))
+}
+
+/// # GET /api/v1/conversations/{room_id}/transfer-options
+///
+/// For the conversation's operator or a lead: the line's other operators with their open
+/// conversation counts and whether they are online, and the other lines.
+async fn transfer_options(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(room): Path<String>,
+) -> Result<ApiJson<serde_json::Value>> {
+    let room: RoomId = room.parse()?;
+    let TransferOptions { operators, lines } = state
+        .open_lines
+        .transfer_options(&caller.user, room)
+        .await?;
+    let ids: Vec<String> = operators.iter().map(|o| o.user_id.to_string()).collect();
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let statuses = state
+        .presence
+        .statuses(&refs)
+        .await
+        .map_err(ApiError::internal)?;
+    let operators: Vec<serde_json::Value> = operators
+        .iter()
+        .zip(statuses)
+        .map(|(operator, status)| {
+            serde_json::json!({
+                "user_id": operator.user_id,
+                "open_conversations": operator.open_conversations,
+                "presence": status,
+            })
+        })
+        .collect();
+    Ok(ApiJson(
+        serde_json::json!({"operators": operators, "lines": lines}),
+    ))
 }
 
 #[derive(Deserialize)]

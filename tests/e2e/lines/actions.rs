@@ -119,6 +119,36 @@ async fn a_supervisor_assigns_and_the_operator_transfers_with_a_note(app: TestAp
         .await;
     assert_eq!(seen["conversation"]["assignee_id"], line.staff.id(0));
 
+    // Ann is offered Bob (online, nothing open) and the Billing line; Bob, who does not
+    // handle it, may not transfer it.
+    let options = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/conversations/{room}/transfer-options"),
+        line.staff.token(0),
+        None,
+    )
+    .await;
+    assert_eq!(options.status(), 200);
+    let options: Value = options.json().await.unwrap();
+    assert_eq!(
+        options["operators"],
+        json!([{"user_id": line.staff.id(1), "open_conversations": 0, "presence": "online"}])
+    );
+    assert_eq!(
+        options["lines"],
+        json!([{"id": other["id"], "name": "Billing"}])
+    );
+    let refused = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/conversations/{room}/transfer-options"),
+        line.staff.token(1),
+        None,
+    )
+    .await;
+    assert_eq!(refused.status(), 403);
+
     // Ann passes it to Bob with a note; Bob gets the room, Ann leaves it.
     let moved = call(
         &app,

@@ -44,7 +44,7 @@ fn leads(actor: &User, line: &Line) -> bool {
     matches!(actor.role, Role::Admin | Role::Supervisor) || line.supervisors.contains(&actor.id)
 }
 
-fn handles(actor: &User, conversation: &Conversation, line: &Line) -> bool {
+pub(super) fn handles(actor: &User, conversation: &Conversation, line: &Line) -> bool {
     conversation.assignee_id == Some(actor.id) || leads(actor, line)
 }
 
@@ -56,7 +56,11 @@ pub(super) fn watchers(line: &Line) -> Vec<UserId> {
     [line.operators.clone(), line.supervisors.clone()].concat()
 }
 
-async fn load(tx: &mut Conn, actor: &User, room: RoomId) -> Result<(Conversation, Line)> {
+pub(super) async fn load(
+    tx: &mut Conn,
+    actor: &User,
+    room: RoomId,
+) -> Result<(Conversation, Line)> {
     let conversation = conversations::get(tx, room)
         .await?
         .ok_or(Error::not_found("conversation"))?;

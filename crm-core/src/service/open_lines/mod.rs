@@ -14,6 +14,7 @@ pub(crate) mod journal;
 mod polling;
 mod routing;
 mod timers;
+mod transfer_options;
 
 pub use actions::{ConversationChange, TransferTarget};
 pub use admin::{LinePatch, NewLineRequest};
@@ -22,6 +23,7 @@ pub use inbox::InboxEntry;
 pub use polling::is_polled;
 pub use routing::Assignment;
 pub use timers::TimerPass;
+pub use transfer_options::TransferOptions;
 
 use crate::{
     Error, Result, Store,

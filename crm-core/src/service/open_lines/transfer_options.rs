@@ -1,0 +1,62 @@
+//! Where a conversation can be transferred, for the operator choosing: the line's other
+//! operators with how many conversations each has open, and the other lines.
+
+use serde::Serialize;
+
+use super::{
+    OpenLines,
+    actions::{handles, load},
+};
+use crate::{
+    Error, Result,
+    domain::{LineId, RoomId, User, UserId},
+    store::lines,
+};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TransferOptions {
+    pub operators: Vec<OperatorChoice>,
+    pub lines: Vec<LineChoice>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct OperatorChoice {
+    pub user_id: UserId,
+    /// Conversations assigned to them now, on every line.
+    pub open_conversations: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LineChoice {
+    pub id: LineId,
+    pub name: String,
+}
+
+impl OpenLines {
+    /// For whoever may transfer the conversation: its operator or a lead of its line.
+    pub async fn transfer_options(&self, actor: &User, room: RoomId) -> Result<TransferOptions> {
+        let mut conn = self.store.acquire().await?;
+        let (conversation, line) = load(&mut conn, actor, room).await?;
+        if !handles(actor, &conversation, &line) {
+            return Err(Error::Forbidden(
+                "only the conversation's operator or a supervisor may transfer it".into(),
+            ));
+        }
+        let operators = lines::operator_loads(&mut conn, line.id)
+            .await?
+            .into_iter()
+            .filter(|(operator, _)| conversation.assignee_id != Some(*operator))
+            .map(|(user_id, open_conversations)| OperatorChoice {
+                user_id,
+                open_conversations,
+            })
+            .collect();
+        let lines = lines::line_names(&mut conn)
+            .await?
+            .into_iter()
+            .filter(|(id, _)| *id != line.id)
+            .map(|(id, name)| LineChoice { id, name })
+            .collect();
+        Ok(TransferOptions { operators, lines })
+    }
+}
