@@ -12,7 +12,8 @@ import { MAX_BODY } from '../lib/actions.js';
 /** `files: false` leaves out attaching (replies to clients go out as text only). */
 /** With `scope` (the view's subscriptions) the composer shows and sends the quote that a
  * message's reply button set for the room. */
-export function composer(ctx, { roomId, threadRootId = null, label, placeholder, draftKey, readOnly = false, files = true, scope = null }) {
+/** `canned: true` offers the user's canned responses when the text starts with `/`. */
+export function composer(ctx, { roomId, threadRootId = null, label, placeholder, draftKey, readOnly = false, files = true, scope = null, canned = false }) {
   const uploads = []; // { id, file, status: uploading | done | failed, attachment }
   let counter = 0;
   const fieldId = `composer-${Math.random().toString(36).slice(2)}`;
@@ -34,6 +35,75 @@ export function composer(ctx, { roomId, threadRootId = null, label, placeholder,
     { type: 'button', class: 'icon-button', 'aria-label': t('composer.attach'), title: t('composer.attach'), disabled: readOnly, onclick: () => fileInput.click() },
     icon('attach'),
   );
+
+  // Canned responses: "/ship" lists those whose shortcut starts with "ship"; arrows pick,
+  // Enter or Tab puts the text in the field for a last edit before sending.
+  const cannedMenu = h('ul', { class: 'canned-menu', role: 'listbox', id: `${fieldId}-canned`, hidden: true, 'aria-label': t('canned.menu') });
+  let cannedItems = [];
+  let cannedIndex = 0;
+  let cannedAsked = null;
+  let cannedTimer = null;
+  if (canned) {
+    field.setAttribute('aria-controls', cannedMenu.id);
+    field.setAttribute('aria-autocomplete', 'list');
+    field.setAttribute('aria-expanded', 'false');
+  }
+  function cannedPrefix() {
+    return canned && /^\/\S*$/.test(field.value) ? field.value.slice(1) : null;
+  }
+  async function lookupCanned() {
+    const prefix = cannedPrefix();
+    if (prefix === null) return closeCanned();
+    cannedAsked = prefix;
+    try {
+      const items = await ctx.api.canned(prefix);
+      if (cannedAsked !== prefix) return;
+      cannedItems = items;
+      cannedIndex = 0;
+      renderCanned();
+    } catch (error) {
+      ctx.toast(errorText(error), { kind: 'error' });
+      closeCanned();
+    }
+  }
+  function renderCanned() {
+    cannedMenu.hidden = !cannedItems.length;
+    if (canned) field.setAttribute('aria-expanded', String(!cannedMenu.hidden));
+    cannedMenu.replaceChildren(
+      ...cannedItems.map((item, index) =>
+        h(
+          'li',
+          {
+            role: 'option',
+            id: `${fieldId}-canned-${index}`,
+            class: 'canned-option',
+            'aria-selected': String(index === cannedIndex),
+            onmousedown: (event) => {
+              event.preventDefault();
+              insertCanned(item);
+            },
+          },
+          h('strong', { text: `/${item.shortcut}` }),
+          h('span', { text: item.body }),
+        ),
+      ),
+    );
+    if (cannedItems.length) field.setAttribute('aria-activedescendant', `${fieldId}-canned-${cannedIndex}`);
+    else field.removeAttribute('aria-activedescendant');
+  }
+  function closeCanned() {
+    cannedItems = [];
+    cannedAsked = null;
+    renderCanned();
+  }
+  function insertCanned(item) {
+    field.value = item.body;
+    store.state.drafts.set(draftKey, field.value);
+    closeCanned();
+    resize();
+    refresh();
+    field.focus();
+  }
 
   const quoteBar = h('div', { class: 'composer-quote', hidden: true });
   function renderQuote() {
@@ -139,6 +209,25 @@ export function composer(ctx, { roomId, threadRootId = null, label, placeholder,
   }
 
   field.addEventListener('keydown', (event) => {
+    if (cannedItems.length) {
+      const moves = { ArrowDown: 1, ArrowUp: -1 };
+      if (event.key in moves) {
+        event.preventDefault();
+        cannedIndex = (cannedIndex + moves[event.key] + cannedItems.length) % cannedItems.length;
+        renderCanned();
+        return;
+      }
+      if ((event.key === 'Enter' && !event.shiftKey) || event.key === 'Tab') {
+        event.preventDefault();
+        insertCanned(cannedItems[cannedIndex]);
+        return;
+      }
+      if (event.key === 'Escape') {
+        event.stopPropagation();
+        closeCanned();
+        return;
+      }
+    }
     if (event.key === 'Escape' && scope && store.state.quoting.has(roomId)) {
       event.stopPropagation();
       ctx.actions.quote(roomId, null);
@@ -154,6 +243,11 @@ export function composer(ctx, { roomId, threadRootId = null, label, placeholder,
     resize();
     refresh();
     if (field.value.trim()) ctx.actions.typing(roomId);
+    if (canned) {
+      clearTimeout(cannedTimer);
+      if (cannedPrefix() === null) closeCanned();
+      else cannedTimer = setTimeout(lookupCanned, 120);
+    }
   });
   field.addEventListener('paste', (event) => {
     const files = [...(event.clipboardData?.files || [])];
@@ -177,6 +271,7 @@ export function composer(ctx, { roomId, threadRootId = null, label, placeholder,
         submit();
       },
     },
+    cannedMenu,
     quoteBar,
     chips,
     h('div', { class: 'composer-row' }, files ? attachButton : null, field, sendButton),

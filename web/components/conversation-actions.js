@@ -6,9 +6,13 @@ import { h, icon } from './dom.js';
 import { confirmDialog } from './modal.js';
 import { t } from '../lib/i18n.js';
 import { errorText } from '../lib/format.js';
+import { isSnoozed } from '../lib/inbox.js';
+import { transferDialog, noteDialog, labelsDialog, snoozeDialog } from './conversation-dialogs.js';
 
 const canWrite = (user) => user.role !== 'viewer';
 const oversees = (user) => user.role === 'admin' || user.role === 'supervisor';
+/** The conversation's operator, or a lead: who may move it, label it, snooze it. */
+const handles = (row, user) => row.status === 'assigned' && (row.assignee_id === user.id || oversees(user));
 
 export const ACTIONS = [
   {
@@ -18,6 +22,38 @@ export const ACTIONS = [
     primary: true,
     applies: (row, user) => row.status === 'queued' && canWrite(user),
     run: (ctx, row) => ctx.inbox.take(row),
+  },
+  {
+    id: 'note',
+    compact: true,
+    label: 'conversation.note',
+    icon: 'edit',
+    applies: (row, user) => row.status !== 'closed' && canWrite(user),
+    run: (ctx, row) => noteDialog(ctx, row),
+  },
+  {
+    id: 'labels',
+    compact: true,
+    label: 'conversation.labels',
+    icon: 'hash',
+    applies: (row, user) => row.status !== 'closed' && canWrite(user),
+    run: (ctx, row) => labelsDialog(ctx, row),
+  },
+  {
+    id: 'transfer',
+    compact: true,
+    label: 'conversation.transfer',
+    icon: 'send',
+    applies: handles,
+    run: (ctx, row) => transferDialog(ctx, row),
+  },
+  {
+    id: 'snooze',
+    compact: true,
+    label: 'conversation.snooze',
+    icon: 'clock',
+    applies: (row, user) => handles(row, user) && row.assignee_id === user.id && !isSnoozed(row),
+    run: (ctx, row) => snoozeDialog(ctx, row),
   },
   {
     id: 'close',
@@ -41,7 +77,8 @@ export function conversationActions(ctx, row, user) {
       'button',
       {
         type: 'button',
-        class: ['button', action.primary && 'primary', `action-${action.id}`],
+        class: ['button', action.primary && 'primary', action.compact && 'icon-only', `action-${action.id}`],
+        title: action.compact ? t(action.label) : null,
         onclick: async () => {
           button.disabled = true;
           try {
@@ -54,7 +91,7 @@ export function conversationActions(ctx, row, user) {
         },
       },
       icon(action.icon),
-      h('span', { text: t(action.label) }),
+      h('span', { class: action.compact ? 'visually-hidden' : null, text: t(action.label) }),
     );
     return button;
   });

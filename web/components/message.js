@@ -335,7 +335,7 @@ export function messageView(ctx, message, options = {}) {
   return h(
     'article',
     {
-      class: ['message', own && 'own', fromClient && 'from-client', compact && 'compact', pending && `is-${pending.status}`, deleted && 'deleted', pinned && 'pinned'],
+      class: ['message', message.kind === 'note' && 'note', own && 'own', fromClient && 'from-client', compact && 'compact', pending && `is-${pending.status}`, deleted && 'deleted', pinned && 'pinned'],
       dataset: { id: message.id || '', clientId: message.client_id || '', seq: message.seq || '' },
       'aria-label': compact ? t('message.from', { name }) : null,
       'aria-labelledby': compact ? null : headingId,
@@ -352,6 +352,7 @@ export function messageView(ctx, message, options = {}) {
       'div',
       { class: 'message-main' },
       header,
+      message.kind === 'note' ? h('span', { class: 'note-badge', title: t('message.note_hint') }, icon('lock'), t('message.note')) : null,
       message.reply_to_id && !deleted ? quoteNode(message) : null,
       body,
       !deleted && message.attachments?.length

@@ -95,6 +95,13 @@ export function createApi({ token, onUnauthorized }) {
     conversations: (status) => get('/api/v1/conversations', { status }),
     take: (roomId) => post(`/api/v1/conversations/${id(roomId)}/take`),
     closeConversation: (roomId) => post(`/api/v1/conversations/${id(roomId)}/close`),
+    transferOptions: (roomId) => get(`/api/v1/conversations/${id(roomId)}/transfer-options`),
+    transfer: (roomId, target) => post(`/api/v1/conversations/${id(roomId)}/transfer`, target),
+    addNote: (roomId, body) => post(`/api/v1/conversations/${id(roomId)}/notes`, { body }),
+    addLabel: (roomId, label) => post(`/api/v1/conversations/${id(roomId)}/labels`, { label }),
+    removeLabel: (roomId, label) => request('DELETE', `/api/v1/conversations/${id(roomId)}/labels/${id(label)}`),
+    snooze: (roomId, until) => post(`/api/v1/conversations/${id(roomId)}/snooze`, { until }),
+    canned: (prefix) => get('/api/v1/canned', { prefix }),
     contact: (contactId) => get(`/api/v1/contacts/${id(contactId)}`),
     contactTimeline: (contactId, { cursor, limit } = {}) =>
       get(`/api/v1/contacts/${id(contactId)}/timeline`, { cursor, limit }),

@@ -10,11 +10,17 @@ import { t } from './i18n.js';
 import { navigate } from './router.js';
 import { chime, desktopNotify } from './notify.js';
 
-const STATUSES = ['queued', 'assigned', 'closed'];
+// `snoozed` lists the assigned conversations that `assigned` leaves out until they are due.
+const STATUSES = ['queued', 'assigned', 'snoozed', 'closed'];
 const QUEUE_REFRESH_MS = 30_000;
 
 /** The lists of the inbox, by tab. `all` is offered to admins and supervisors. */
-export const TABS = ['mine', 'queued', 'all', 'closed'];
+export const TABS = ['mine', 'queued', 'snoozed', 'all', 'closed'];
+
+/** Put aside by its operator until a later time (the client writing brings it back). */
+export function isSnoozed(row) {
+  return Boolean(row.snoozed_until) && new Date(row.snoozed_until).getTime() > Date.now();
+}
 
 export function seesAll(user) {
   return user.role === 'admin' || user.role === 'supervisor';
@@ -30,7 +36,9 @@ export function rowsOf(state, tab) {
       if (channel && row.channel_id !== channel) return false;
       switch (tab) {
         case 'mine':
-          return row.status === 'assigned' && row.assignee_id === me;
+          return row.status === 'assigned' && row.assignee_id === me && !isSnoozed(row);
+        case 'snoozed':
+          return row.status === 'assigned' && row.assignee_id === me && isSnoozed(row);
         case 'queued':
           return row.status === 'queued';
         case 'all':
@@ -94,6 +102,14 @@ export function createInbox(ctx) {
     }, 'inbox');
     if (loadedOnce) announce(before);
     loadedOnce = true;
+  }
+
+  /** Takes a conversation the server answered with into its row. */
+  function keep(conversation) {
+    store.update((s) => {
+      const known = s.inbox.rows.get(conversation.room_id);
+      if (known) s.inbox.rows.set(conversation.room_id, { ...known, ...conversation, contact_id: known.contact_id });
+    }, 'inbox');
   }
 
   const inbox = {
@@ -187,6 +203,28 @@ export function createInbox(ctx) {
     async close(row) {
       await ctx.api.closeConversation(row.room_id);
       await inbox.reload();
+    },
+
+    /** `target`: `{ operator_id }` or `{ line_id }`, with an optional `note`. */
+    async transfer(row, target) {
+      await ctx.api.transfer(row.room_id, target);
+      await inbox.reload();
+    },
+
+    async note(row, body) {
+      await ctx.api.addNote(row.room_id, body);
+    },
+
+    async addLabel(row, label) {
+      keep(await ctx.api.addLabel(row.room_id, label));
+    },
+
+    async removeLabel(row, label) {
+      keep(await ctx.api.removeLabel(row.room_id, label));
+    },
+
+    async snooze(row, until) {
+      keep(await ctx.api.snooze(row.room_id, until));
     },
 
     setFilter(change) {

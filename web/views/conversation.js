@@ -11,6 +11,9 @@ import { messageView } from '../components/message.js';
 import { store } from '../lib/store.js';
 import { t } from '../lib/i18n.js';
 import { waitedFor } from './inbox-list.js';
+import { slaNode, tickSla } from '../components/sla.js';
+import { isSnoozed } from '../lib/inbox.js';
+import { fullDate } from '../lib/format.js';
 
 export function clientName(row) {
   return row?.client_name || t('inbox.client');
@@ -22,8 +25,9 @@ export function conversationView(ctx, scope, roomId) {
   const glyph = h('span', { class: 'room-header-icon' });
   const title = h('h1', { id: 'conversation-title', class: 'room-title' });
   const subtitle = h('p', { class: 'room-subtitle' });
+  const marks = h('div', { class: 'conversation-labels' });
   const tools = h('div', { class: 'room-tools' });
-  const header = h('header', { class: 'room-header conversation-header' }, glyph, h('div', { class: 'room-heading' }, title, subtitle), tools);
+  const header = h('header', { class: 'room-header conversation-header' }, glyph, h('div', { class: 'room-heading' }, title, subtitle, marks), tools);
   const body = h('div', { class: 'conversation-body' });
   const el = h('section', { class: 'room conversation', 'aria-labelledby': 'conversation-title' }, header, body);
   let shownKey = null;
@@ -33,6 +37,7 @@ export function conversationView(ctx, scope, roomId) {
   function statusText(current) {
     if (current.status === 'queued') return t('conversation.status_queued', { wait: waitedFor(current.queued_at) });
     if (current.status === 'closed') return t('conversation.status_closed');
+    if (isSnoozed(current)) return t('conversation.status_snoozed', { until: fullDate(current.snoozed_until) });
     if (current.assignee_id === user.id) return t('conversation.status_mine');
     return t('conversation.status_assigned');
   }
@@ -43,6 +48,7 @@ export function conversationView(ctx, scope, roomId) {
     mount(glyph, channelIcon(current.channel_kind, 'md'));
     title.textContent = clientName(current);
     subtitle.textContent = [channelLabel(current.channel_kind), current.line_name, statusText(current)].filter(Boolean).join(' · ');
+    mount(marks, [slaNode(current), ...(current.labels || []).map((label) => h('span', { class: 'conversation-label', text: label }))].filter(Boolean));
     mount(tools, conversationActions(ctx, current, user));
   }
 
@@ -80,8 +86,9 @@ export function conversationView(ctx, scope, roomId) {
         title: () => clientName(row()),
         entry: { tools: false, quote: true },
         composer: {
-          // The outbox sends text; files would be stored but never reach the client.
-          files: false,
+          // Files reach Telegram clients; other channels take text only so far.
+          files: current.channel_kind === 'telegram',
+          canned: true,
           label: t('conversation.reply_label'),
           placeholder: writable
             ? t('conversation.reply_placeholder', { name: clientName(current) })
@@ -101,6 +108,8 @@ export function conversationView(ctx, scope, roomId) {
   scope.on('inbox', render);
   scope.on('rooms', render);
   scope.cleanup(() => bodyScope?.dispose());
+  const slaTicker = setInterval(() => tickSla(marks), 1000);
+  scope.cleanup(() => clearInterval(slaTicker));
   render();
   return {
     el,

@@ -9,6 +9,7 @@ import { store, unreadOf } from '../lib/store.js';
 import { t } from '../lib/i18n.js';
 import { followLink } from '../lib/router.js';
 import { TABS, rowsOf, seesAll, isWaiting } from '../lib/inbox.js';
+import { slaNode, tickSla } from '../components/sla.js';
 import { userName, time } from '../lib/format.js';
 
 /** How long ago, compactly: "<1 min", "12 min", "3 h", "2 d". */
@@ -130,6 +131,8 @@ export function inboxList(ctx, scope) {
             { class: 'conversation-row-bottom' },
             h('span', { class: 'muted line-name', text: row.line_name }),
             since ? h('span', { class: 'waiting', title: t('inbox.waiting_since'), text: t('inbox.waited', { wait: waitedFor(since) }) }) : null,
+            slaNode(row),
+            ...(row.labels || []).map((label) => h('span', { class: 'conversation-label', text: label })),
             unread > 0 ? h('span', { class: 'badge', 'aria-label': t('sidebar.unread', { count: unread }), text: unread > 99 ? '99+' : String(unread) }) : null,
           ),
         ),
@@ -160,7 +163,12 @@ export function inboxList(ctx, scope) {
   scope.on('route', renderRows);
   // Waiting times move on by themselves.
   const ticker = setInterval(renderRows, 30_000);
-  scope.cleanup(() => clearInterval(ticker));
+  // SLA countdowns move every second, without redrawing the rows.
+  const slaTicker = setInterval(() => tickSla(list), 1000);
+  scope.cleanup(() => {
+    clearInterval(ticker);
+    clearInterval(slaTicker);
+  });
   render();
   return {
     el: h('div', { class: 'inbox-list-body' }, tabBar, h('div', { class: 'inbox-filters' }, lineFilter, channelFilter), list),

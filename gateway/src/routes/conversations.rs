@@ -166,6 +166,7 @@ async fn transfer_options(
         .map(|(operator, status)| {
             serde_json::json!({
                 "user_id": operator.user_id,
+                "display_name": operator.display_name,
                 "open_conversations": operator.open_conversations,
                 "presence": status,
             })

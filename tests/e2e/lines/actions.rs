@@ -133,7 +133,7 @@ async fn a_supervisor_assigns_and_the_operator_transfers_with_a_note(app: TestAp
     let options: Value = options.json().await.unwrap();
     assert_eq!(
         options["operators"],
-        json!([{"user_id": line.staff.id(1), "open_conversations": 0, "presence": "online"}])
+        json!([{"user_id": line.staff.id(1), "display_name": "bob", "open_conversations": 0, "presence": "online"}])
     );
     assert_eq!(
         options["lines"],

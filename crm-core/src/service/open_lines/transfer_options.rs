@@ -10,7 +10,7 @@ use super::{
 use crate::{
     Error, Result,
     domain::{LineId, RoomId, User, UserId},
-    store::lines,
+    store::{lines, user_store},
 };
 
 #[derive(Clone, Debug, Serialize)]
@@ -22,6 +22,7 @@ pub struct TransferOptions {
 #[derive(Clone, Debug, Serialize)]
 pub struct OperatorChoice {
     pub user_id: UserId,
+    pub display_name: String,
     /// Conversations assigned to them now, on every line.
     pub open_conversations: i64,
 }
@@ -42,15 +43,21 @@ impl OpenLines {
                 "only the conversation's operator or a supervisor may transfer it".into(),
             ));
         }
-        let operators = lines::operator_loads(&mut conn, line.id)
-            .await?
-            .into_iter()
-            .filter(|(operator, _)| conversation.assignee_id != Some(*operator))
-            .map(|(user_id, open_conversations)| OperatorChoice {
+        let mut operators = Vec::new();
+        for (user_id, open_conversations) in lines::operator_loads(&mut conn, line.id).await? {
+            if conversation.assignee_id == Some(user_id) {
+                continue;
+            }
+            // The operator choosing may never have met them: the name comes along.
+            let Some(user) = user_store::get(&mut conn, user_id).await? else {
+                continue;
+            };
+            operators.push(OperatorChoice {
                 user_id,
+                display_name: user.display_name,
                 open_conversations,
-            })
-            .collect();
+            });
+        }
         let lines = lines::line_names(&mut conn)
             .await?
             .into_iter()
