@@ -1,0 +1,227 @@
+// The CRM pages against the real server: a deal dragged to the next stage of the board moves
+// there on the server, the column totals follow, a move the server refuses is undone with a
+// notice, and the deal's card shows the stage change on its timeline; then the board and the
+// card in Russian with no English left.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, openPage, signIn, chromiumAvailable, screenshot } from './support/browser.js';
+import { startServer } from './support/server.js';
+import { visibleEnglish } from './support/i18n.js';
+
+const skip = !chromiumAvailable() && process.env.CI !== 'true' && 'chromium is not installed';
+let server;
+let browser;
+let irina;
+let token;
+
+/** A pipeline with three working stages, won and lost. */
+async function pipeline(name, [first, second, third, won, lost]) {
+  return server.request('POST', '/api/v1/pipelines', {
+    token,
+    body: {
+      name,
+      stages: [
+        { name: first, probability: 10 },
+        { name: second, probability: 40 },
+        { name: third, probability: 70 },
+        { name: won, probability: 100, meaning: 'won' },
+        { name: lost, probability: 0, meaning: 'lost' },
+      ],
+    },
+  });
+}
+
+function deal(body) {
+  return server.request('POST', '/api/v1/deals', { token, body: { currency: 'RUB', ...body } });
+}
+
+before(async () => {
+  if (skip) return;
+  server = await startServer();
+  irina = await server.createUser({ login: 'irina', name: 'Irina Volkova', role: 'admin' });
+  token = await server.token('irina', irina.password);
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Digits only: the sums are formatted by the browser's locale, the test checks the number. */
+const digits = (text) => text.replace(/\D/g, '');
+
+function column(page, stage) {
+  return page.locator(`.kanban-column[data-stage-id="${stage.id}"]`);
+}
+
+async function totals(page, stage) {
+  const el = column(page, stage);
+  return { count: await el.locator('.kanban-count').textContent(), sum: digits(await el.locator('.kanban-sum').textContent()) };
+}
+
+async function openBoard(page, pipelineName) {
+  await signIn(page, server.url, 'irina', irina.password);
+  await page.locator('.crm-link').click();
+  await page.locator('#pipeline-picker option', { hasText: pipelineName }).waitFor({ state: 'attached' });
+  await page.locator('#pipeline-picker').selectOption({ label: pipelineName });
+}
+
+test('a deal dragged to the next stage moves on the server, the totals follow, and its card shows the change', { skip }, async () => {
+  const wholesale = await pipeline('Wholesale', ['Incoming', 'Offer sent', 'Contract', 'Won', 'Lost']);
+  const [incoming, offer, contract] = wholesale.stages;
+  const company = await server.request('POST', '/api/v1/companies', { token, body: { name: 'Romashka LLC' } });
+  const contact = await server.request('POST', '/api/v1/contacts', { token, body: { first_name: 'Anna', last_name: 'Smirnova', company_id: company.id } });
+  const paper = await deal({ title: 'Paper for Romashka', amount: '120000.50', pipeline_id: wholesale.id, stage_id: incoming.id, contact_id: contact.id, company_id: company.id });
+  const cartridges = await deal({ title: 'Printer cartridges', amount: '30000', pipeline_id: wholesale.id, stage_id: incoming.id });
+  await deal({ title: 'Office chairs', amount: '45000', pipeline_id: wholesale.id, stage_id: offer.id });
+
+  const { page, context } = await openPage(browser);
+  await openBoard(page, 'Wholesale');
+  assert.equal(new URL(page.url()).pathname, '/crm/deals');
+
+  // The board: a column per stage with its cards, count and sum.
+  const paperCard = page.locator('.deal-card', { hasText: 'Paper for Romashka' });
+  await column(page, incoming).locator('.deal-card', { hasText: 'Paper for Romashka' }).waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('.kanban-count').length === 5);
+  await column(page, offer).locator('.kanban-count', { hasText: '1' }).waitFor();
+  assert.deepEqual(await totals(page, incoming), { count: '2', sum: '15000050' });
+  assert.deepEqual(await totals(page, offer), { count: '1', sum: '4500000' });
+  assert.match(await paperCard.textContent(), /120,000\.50/);
+  await paperCard.getByRole('link', { name: 'Anna Smirnova' }).waitFor();
+  await paperCard.getByRole('link', { name: 'Romashka LLC' }).waitFor();
+  assert.match(await paperCard.locator('.deal-responsible').textContent(), /Irina Volkova/);
+
+  // Act: drag "Paper for Romashka" to the next stage with the mouse.
+  await paperCard.dragTo(column(page, offer).locator('.kanban-cards'));
+
+  // Assert: the card is in the next column, the totals moved with it, and the server agrees.
+  await column(page, offer).locator('.deal-card:not(.pending)', { hasText: 'Paper for Romashka' }).waitFor();
+  assert.equal(await column(page, incoming).locator('.deal-card', { hasText: 'Paper for Romashka' }).count(), 0);
+  await page.waitForFunction((id) => document.querySelector(`.kanban-column[data-stage-id="${id}"] .kanban-count`)?.textContent === '2', offer.id);
+  assert.deepEqual(await totals(page, incoming), { count: '1', sum: '3000000' });
+  assert.deepEqual(await totals(page, offer), { count: '2', sum: '16500050' });
+  assert.equal((await server.request('GET', `/api/v1/deals/${paper.id}`, { token })).stage_id, offer.id);
+  await screenshot(page, 'kanban');
+
+  // Act: move "Office chairs" with the keyboard, through its stage menu.
+  const chairs = page.locator('.deal-card', { hasText: 'Office chairs' });
+  await chairs.getByRole('combobox', { name: 'Stage of “Office chairs”' }).selectOption({ label: 'Contract' });
+  await column(page, contract).locator('.deal-card:not(.pending)', { hasText: 'Office chairs' }).waitFor();
+  await page.waitForFunction((id) => document.querySelector(`.kanban-column[data-stage-id="${id}"] .kanban-count`)?.textContent === '1', contract.id);
+  assert.deepEqual(await totals(page, offer), { count: '1', sum: '12000050' });
+
+  // Act: someone deletes "Printer cartridges" meanwhile; dragging it is refused.
+  await server.request('DELETE', `/api/v1/deals/${cartridges.id}`, { token });
+  await page.locator('.deal-card', { hasText: 'Printer cartridges' }).dragTo(column(page, offer).locator('.kanban-cards'));
+
+  // Assert: a notice says so, and the card leaves the board with its amount.
+  await page.locator('.toast-error', { hasText: /“Printer cartridges” could not be moved to “Offer sent”: It no longer exists/ }).waitFor();
+  await page.locator('.deal-card', { hasText: 'Printer cartridges' }).waitFor({ state: 'detached' });
+  await page.waitForFunction((id) => document.querySelector(`.kanban-column[data-stage-id="${id}"] .kanban-count`)?.textContent === '0', incoming.id);
+  assert.deepEqual(await totals(page, incoming), { count: '0', sum: '0' });
+  assert.deepEqual(await totals(page, offer), { count: '1', sum: '12000050' });
+
+  // Act: open the moved deal's card.
+  await page.getByRole('link', { name: 'Paper for Romashka' }).click();
+
+  // Assert: its fields, links and the stage change on its timeline, newest first.
+  await page.getByRole('heading', { name: 'Paper for Romashka', level: 1 }).waitFor();
+  assert.equal(new URL(page.url()).pathname, `/crm/deals/${paper.id}`);
+  assert.equal(await page.getByLabel('Stage', { exact: true }).inputValue(), offer.id);
+  assert.equal(await page.getByLabel('Amount').inputValue(), '120000.50');
+  await page.locator('.crm-section').getByRole('link', { name: 'Anna Smirnova' }).waitFor();
+  const change = page.locator('.crm-timeline .timeline-stage_change').first();
+  await change.waitFor();
+  assert.match(await change.textContent(), /Stage changed/);
+  assert.match(await change.textContent(), /Paper for Romashka: Incoming → Offer sent/);
+
+  // Act: comment on it.
+  await page.getByLabel('Comment', { exact: true }).fill('The buyer wants delivery before Friday.');
+  await page.getByRole('button', { name: 'Add comment' }).click();
+
+  // Assert: the comment is on top of the timeline, here and on the server.
+  await page.locator('.crm-timeline .timeline-entry').first().filter({ hasText: 'The buyer wants delivery before Friday.' }).waitFor();
+  const { entries } = await server.request('GET', `/api/v1/deals/${paper.id}/timeline`, { token });
+  assert.deepEqual(
+    entries.slice(0, 2).map((e) => [e.kind, e.kind === 'comment' ? e.payload.text : e.payload.to]),
+    [
+      ['comment', 'The buyer wants delivery before Friday.'],
+      ['stage_change', 'Offer sent'],
+    ],
+  );
+  await screenshot(page, 'deal-card');
+
+  // Only the refused move reached the console: its 404.
+  const refused = `/api/v1/deals/${cartridges.id}`;
+  assert.deepEqual(page.consoleErrors.filter((e) => !e.includes('404') || !e.includes(refused)), []);
+  assert.equal(page.consoleErrors.length, 1);
+  await context.close();
+});
+
+test('a move the server refuses goes back to its column with a notice', { skip }, async () => {
+  // A viewer sees the deals given to them but changes nothing.
+  const vera = await server.createUser({ login: 'vera', name: 'Vera Belova', role: 'viewer' });
+  const retail = await pipeline('Retail', ['First call', 'Demo', 'Offer', 'Won', 'Lost']);
+  const [call, demo] = retail.stages;
+  await deal({ title: 'Coffee machine', amount: '899.99', currency: 'EUR', pipeline_id: retail.id, stage_id: call.id, responsible_id: vera.id });
+  await deal({ title: 'Water cooler', amount: '150', currency: 'EUR', pipeline_id: retail.id, stage_id: call.id, responsible_id: vera.id });
+  const { page, context } = await openPage(browser);
+  await signIn(page, server.url, 'vera', vera.password);
+  await page.locator('.crm-link').click();
+  await page.locator('#pipeline-picker option', { hasText: 'Retail' }).waitFor({ state: 'attached' });
+  await page.locator('#pipeline-picker').selectOption({ label: 'Retail' });
+  const card = column(page, call).locator('.deal-card', { hasText: 'Coffee machine' });
+  await card.waitFor();
+  await column(page, call).locator('.kanban-count', { hasText: '2' }).waitFor();
+  assert.deepEqual(await totals(page, call), { count: '2', sum: '104999' });
+
+  // Act
+  await card.dragTo(column(page, demo).locator('.kanban-cards'));
+
+  // Assert: the refusal is said, and the card and the totals are back.
+  await page.locator('.toast-error', { hasText: '“Coffee machine” could not be moved to “Demo”: You are not allowed to do that.' }).waitFor();
+  await column(page, call).locator('.deal-card:not(.pending)', { hasText: 'Coffee machine' }).waitFor();
+  assert.equal(await column(page, demo).locator('.deal-card').count(), 0);
+  assert.deepEqual(await totals(page, call), { count: '2', sum: '104999' });
+  assert.deepEqual(await totals(page, demo), { count: '0', sum: '0' });
+  assert.equal(page.consoleErrors.length, 1);
+  assert.match(page.consoleErrors[0], /403/);
+  await context.close();
+});
+
+test('in Russian, the board and a deal card show no English', { skip }, async () => {
+  const opt = await pipeline('Опт', ['Новая', 'Предложение', 'Договор', 'Успех', 'Провал']);
+  const [first, second] = opt.stages;
+  const contact = await server.request('POST', '/api/v1/contacts', { token, body: { first_name: 'Пётр', last_name: 'Иванов' } });
+  const bumaga = await deal({ title: 'Бумага для офиса', amount: '15000', pipeline_id: opt.id, stage_id: first.id, contact_id: contact.id, expected_close: '2026-12-20' });
+  await deal({ title: 'Картриджи', amount: '4200.50', pipeline_id: opt.id, stage_id: second.id });
+  await server.request('POST', `/api/v1/deals/${bumaga.id}/comments`, { token, body: { text: 'Перезвонить в понедельник' } });
+
+  const { page, context } = await openPage(browser, { locale: 'ru-RU' });
+  await openBoard(page, 'Опт');
+  await column(page, first).locator('.deal-card', { hasText: 'Бумага для офиса' }).waitFor();
+  await column(page, second).locator('.kanban-count', { hasText: '1' }).waitFor();
+  await page.getByRole('link', { name: 'Пётр Иванов' }).waitFor();
+  assert.equal(await page.locator('.crm-tab.active').textContent(), 'Сделки');
+  assert.deepEqual(await visibleEnglish(page, { attributes: true }), []);
+  await screenshot(page, 'kanban-ru');
+
+  // The card, with its timeline loaded.
+  await page.getByRole('link', { name: 'Бумага для офиса' }).click();
+  await page.getByRole('heading', { name: 'Бумага для офиса', level: 1 }).waitFor();
+  await page.locator('.crm-timeline .timeline-comment', { hasText: 'Перезвонить в понедельник' }).waitFor();
+  assert.deepEqual(await visibleEnglish(page, { attributes: true }), []);
+  await screenshot(page, 'deal-card-ru');
+
+  // And the other CRM pages' headers, filters and empty states.
+  for (const [tab, heading] of [['Контакты', 'Контакты'], ['Компании', 'Компании'], ['Лиды', 'Лиды'], ['Задачи', 'Задачи']]) {
+    await page.locator('.crm-tab', { hasText: tab }).click();
+    await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+    await page.locator('.table-footer .list-notice').waitFor({ state: 'detached' });
+    assert.deepEqual(await visibleEnglish(page, { attributes: true }), [], tab);
+  }
+  assert.deepEqual(page.consoleErrors, []);
+  await context.close();
+});
