@@ -225,3 +225,90 @@ test('in Russian, the board and a deal card show no English', { skip }, async ()
   assert.deepEqual(page.consoleErrors, []);
   await context.close();
 });
+
+test('contacts are searched and paged, a contact card shows deals, tasks and timeline, tasks are marked done', { skip }, async () => {
+  const vector = await server.request('POST', '/api/v1/companies', { token, body: { name: 'Vector Logistics' } });
+  const maria = await server.request('POST', '/api/v1/contacts', {
+    token,
+    body: {
+      first_name: 'Maria',
+      last_name: 'Kuznetsova',
+      position: 'Buyer',
+      company_id: vector.id,
+      phones: [{ number: '+7 999 111-22-33' }],
+      emails: [{ address: 'maria@vector.example' }],
+      identities: [{ channel: 'telegram', external_id: '777' }],
+    },
+  });
+  for (let n = 1; n <= 52; n += 1) {
+    await server.request('POST', '/api/v1/contacts', { token, body: { first_name: 'Client', last_name: String(n).padStart(2, '0') } });
+  }
+  await deal({ title: 'Pallets for Vector', amount: '64000', contact_id: maria.id, company_id: vector.id });
+  const overdue = await server.request('POST', '/api/v1/tasks', {
+    token,
+    body: { title: 'Send Maria the contract', deadline: new Date(Date.now() - 86_400_000).toISOString(), priority: 'high', entity_kind: 'contact', entity_id: maria.id },
+  });
+  await server.request('POST', '/api/v1/tasks', { token, body: { title: 'Plan the spring catalogue', deadline: new Date(Date.now() + 7 * 86_400_000).toISOString() } });
+  await server.request('POST', `/api/v1/contacts/${maria.id}/comments`, { token, body: { text: 'Orders pallets every quarter' } });
+  await server.request('POST', '/api/v1/leads', { token, body: { title: 'Website request', name: 'Oleg', status: 'in_work' } });
+  await server.request('POST', '/api/v1/leads', { token, body: { title: 'Spam from a bot', status: 'junk', junk_reason: 'Not a client' } });
+
+  const { page, context } = await openPage(browser);
+  await signIn(page, server.url, 'irina', irina.password);
+  await page.locator('.crm-link').click();
+  await page.locator('.crm-tab', { hasText: 'Contacts' }).click();
+
+  // Contacts: the first page of 50, then the rest with "Load more".
+  const rows = page.locator('.crm-table tbody tr');
+  await page.getByRole('button', { name: 'Load more' }).waitFor();
+  assert.equal(await rows.count(), 50);
+  const total = Number(/\d+/.exec(await page.locator('.crm-count').textContent())[0]);
+  assert.ok(total > 53, `${total} contacts`);
+  await page.getByRole('button', { name: 'Load more' }).click();
+  await page.waitForFunction((n) => document.querySelectorAll('.crm-table tbody tr').length === n, total);
+  assert.equal(await page.getByRole('button', { name: 'Load more' }).count(), 0);
+
+  // Search by phone in another formatting, then by name.
+  const search = page.getByRole('searchbox', { name: 'Name, phone or e-mail' });
+  await search.fill('+7 (999) 111-22-33');
+  await page.waitForFunction(() => document.querySelectorAll('.crm-table tbody tr').length === 1);
+  await search.fill('Kuzn');
+  await page.waitForFunction(() => document.querySelectorAll('.crm-table tbody tr').length === 1);
+  const row = rows.first();
+  assert.match(await row.textContent(), /Maria Kuznetsova.*Buyer.*\+79991112233.*maria@vector\.example.*Vector Logistics.*Irina Volkova/);
+  await search.fill('Nobody by this name');
+  await page.getByText('No contact matches.').waitFor();
+  await search.fill('Maria');
+  await page.getByRole('link', { name: 'Maria Kuznetsova' }).click();
+
+  // The contact card: fields, messengers, deals, the open task (overdue) and the timeline.
+  await page.getByRole('heading', { name: 'Maria Kuznetsova', level: 1 }).waitFor();
+  assert.equal(new URL(page.url()).pathname, `/crm/contacts/${maria.id}`);
+  await page.getByText('Telegram · 777').waitFor();
+  await page.getByRole('link', { name: 'Pallets for Vector' }).waitFor();
+  const task = page.locator('.task-row', { hasText: 'Send Maria the contract' });
+  await task.locator('.overdue-chip', { hasText: 'Overdue' }).waitFor();
+  await page.locator('.crm-timeline .timeline-comment', { hasText: 'Orders pallets every quarter' }).waitFor();
+  await screenshot(page, 'contact-card');
+
+  // Tasks: the overdue one is marked, and marked done from the list.
+  await page.locator('.crm-tab', { hasText: 'Tasks' }).click();
+  const overdueRow = page.locator('.crm-table tbody tr', { hasText: 'Send Maria the contract' });
+  await overdueRow.waitFor();
+  assert.equal(await overdueRow.evaluate((el) => el.classList.contains('task-is-overdue')), true);
+  assert.equal(await page.locator('.crm-table tbody tr', { hasText: 'Plan the spring catalogue' }).locator('.overdue-chip').count(), 0);
+  await overdueRow.getByRole('checkbox', { name: 'Done: “Send Maria the contract”' }).check();
+  await page.locator('.toast', { hasText: 'Task “Send Maria the contract” is done.' }).waitFor();
+  await page.locator('.crm-table tbody tr.task-is-done', { hasText: 'Send Maria the contract' }).waitFor();
+  assert.equal((await server.request('GET', `/api/v1/tasks/${overdue.id}`, { token })).status, 'done');
+  await screenshot(page, 'tasks');
+
+  // Leads: each with its status; the status menu narrows the list.
+  await page.locator('.crm-tab', { hasText: 'Leads' }).click();
+  await page.locator('.crm-table tbody tr', { hasText: 'Spam from a bot' }).waitFor();
+  await page.getByRole('combobox', { name: 'Status' }).selectOption('in_work');
+  await page.waitForFunction(() => document.querySelectorAll('.crm-table tbody tr').length === 1);
+  assert.match(await rows.first().textContent(), /Website request.*Oleg.*In work/);
+  assert.deepEqual(page.consoleErrors, []);
+  await context.close();
+});
