@@ -123,6 +123,20 @@ test('a deal dragged to the next stage moves on the server, the totals follow, a
   assert.deepEqual(await totals(page, incoming), { count: '0', sum: '0' });
   assert.deepEqual(await totals(page, offer), { count: '1', sum: '12000050' });
 
+  // Act: create a deal from the board.
+  await page.getByRole('button', { name: 'New deal' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New deal' });
+  await dialog.getByLabel('Title').fill('Toner');
+  await dialog.getByLabel('Amount').fill('999.90');
+  await dialog.getByLabel('Currency').fill('RUB');
+  await dialog.getByLabel('Stage').selectOption({ label: 'Contract' });
+  await dialog.getByRole('button', { name: 'Create the deal' }).click();
+
+  // Assert: it is in its column, which sums it.
+  await column(page, contract).locator('.deal-card', { hasText: 'Toner' }).waitFor();
+  await page.waitForFunction((id) => document.querySelector(`.kanban-column[data-stage-id="${id}"] .kanban-count`)?.textContent === '2', contract.id);
+  assert.deepEqual(await totals(page, contract), { count: '2', sum: '4599990' });
+
   // Act: open the moved deal's card.
   await page.getByRole('link', { name: 'Paper for Romashka' }).click();
 
@@ -152,6 +166,18 @@ test('a deal dragged to the next stage moves on the server, the totals follow, a
     ],
   );
   await screenshot(page, 'deal-card');
+
+  // Act: edit its amount and probability.
+  await page.getByLabel('Amount').fill('125000');
+  await page.getByLabel('Probability, %').fill('55');
+  await page.getByRole('button', { name: 'Save' }).click();
+
+  // Assert: saved on the server, shown in the header and recorded on the timeline.
+  await page.locator('.toast', { hasText: 'The deal is saved.' }).waitFor();
+  await page.locator('.deal-card-amount', { hasText: '125,000.00' }).waitFor();
+  await page.locator('.crm-timeline .timeline-field_change').first().waitFor();
+  const saved = await server.request('GET', `/api/v1/deals/${paper.id}`, { token });
+  assert.deepEqual([saved.amount, saved.probability, saved.stage_id], ['125000.00', 55, offer.id]);
 
   // Only the refused move reached the console: its 404.
   const refused = `/api/v1/deals/${cartridges.id}`;
