@@ -315,7 +315,7 @@ export default {
   'crm.field.name': 'Имя',
   'crm.field.position': 'Должность',
   'crm.field.company': 'Компания',
-  'crm.field.created': 'Создан',
+  'crm.field.created': 'Дата создания',
   'crm.pipeline.label': 'Воронка',
   'crm.pipeline.none': 'Воронок пока нет',
   'crm.pipeline.none_body': 'Воронки и их стадии создаёт администратор; после этого здесь появятся сделки.',

@@ -252,7 +252,7 @@ test('in Russian, the board and a deal card show no English', { skip }, async ()
   await context.close();
 });
 
-test('contacts are searched and paged, a contact card shows deals, tasks and timeline, tasks are marked done', { skip }, async () => {
+test('contacts are searched and paged; a contact card shows deals, tasks and timeline and merges a look-alike; tasks are marked done', { skip }, async () => {
   const vector = await server.request('POST', '/api/v1/companies', { token, body: { name: 'Vector Logistics' } });
   const maria = await server.request('POST', '/api/v1/contacts', {
     token,
@@ -316,6 +316,22 @@ test('contacts are searched and paged, a contact card shows deals, tasks and tim
   await task.locator('.overdue-chip', { hasText: 'Overdue' }).waitFor();
   await page.locator('.crm-timeline .timeline-comment', { hasText: 'Orders pallets every quarter' }).waitFor();
   await screenshot(page, 'contact-card');
+
+  // Look-alikes: a second card for Maria with her phone is found and merged into this one.
+  const twin = await server.request('POST', '/api/v1/contacts', {
+    token,
+    body: { first_name: 'Maria', last_name: 'Kuznetsova', phones: [{ number: '+79991112233' }], emails: [{ address: 'masha@home.example' }] },
+  });
+  await page.getByRole('button', { name: 'Find look-alike contacts' }).click();
+  const match = page.locator('.duplicate-row');
+  await match.waitFor();
+  assert.match(await match.textContent(), /Maria Kuznetsova/);
+  assert.match(await match.textContent(), /same phone/);
+  await match.getByRole('button', { name: 'Merge into this one' }).click();
+  await page.getByRole('dialog', { name: 'Merge contacts?' }).getByRole('button', { name: 'Merge into this one' }).click();
+  await page.locator('.toast', { hasText: 'Contacts merged.' }).waitFor();
+  await page.getByText('masha@home.example').waitFor();
+  await assert.rejects(server.request('GET', `/api/v1/contacts/${twin.id}`, { token }), /404/);
 
   // Tasks: the overdue one is marked, and marked done from the list.
   await page.locator('.crm-tab', { hasText: 'Tasks' }).click();
