@@ -175,7 +175,8 @@ test('a deal dragged to the next stage moves on the server, the totals follow, a
   // Assert: saved on the server, shown in the header and recorded on the timeline.
   await page.locator('.toast', { hasText: 'The deal is saved.' }).waitFor();
   await page.locator('.deal-card-amount', { hasText: '125,000.00' }).waitFor();
-  await page.locator('.crm-timeline .timeline-field_change').first().waitFor();
+  // The change reads in the user's language, with the amounts formatted.
+  await page.locator('.crm-timeline .timeline-field_change', { hasText: 'Amount: RUB 120,000.50 → RUB 125,000.00; Probability: 40% → 55%' }).waitFor();
   const saved = await server.request('GET', `/api/v1/deals/${paper.id}`, { token });
   assert.deepEqual([saved.amount, saved.probability, saved.stage_id], ['125000.00', 55, offer.id]);
 
@@ -223,6 +224,7 @@ test('in Russian, the board and a deal card show no English', { skip }, async ()
   const contact = await server.request('POST', '/api/v1/contacts', { token, body: { first_name: 'Пётр', last_name: 'Иванов' } });
   const bumaga = await deal({ title: 'Бумага для офиса', amount: '15000', pipeline_id: opt.id, stage_id: first.id, contact_id: contact.id, expected_close: '2026-12-20' });
   await deal({ title: 'Картриджи', amount: '4200.50', pipeline_id: opt.id, stage_id: second.id });
+  await server.request('PATCH', `/api/v1/deals/${bumaga.id}`, { token, body: { amount: '16500', expected_close: '2026-12-25' } });
   await server.request('POST', `/api/v1/deals/${bumaga.id}/comments`, { token, body: { text: 'Перезвонить в понедельник' } });
 
   const { page, context } = await openPage(browser, { locale: 'ru-RU' });
@@ -238,6 +240,8 @@ test('in Russian, the board and a deal card show no English', { skip }, async ()
   await page.getByRole('link', { name: 'Бумага для офиса' }).click();
   await page.getByRole('heading', { name: 'Бумага для офиса', level: 1 }).waitFor();
   await page.locator('.crm-timeline .timeline-comment', { hasText: 'Перезвонить в понедельник' }).waitFor();
+  const change = page.locator('.crm-timeline .timeline-field_change');
+  assert.match(await change.textContent(), /Сумма: 15\s000,00\s₽ → 16\s500,00\s₽; Плановая дата закрытия: 20 дек\. 2026 г\. → 25 дек\. 2026 г\./);
   assert.deepEqual(await visibleEnglish(page, { attributes: true }), []);
   await screenshot(page, 'deal-card-ru');
 

@@ -5,7 +5,7 @@
 import { h, icon, mount } from '../../components/dom.js';
 import { t } from '../../lib/i18n.js';
 import { errorText, userName } from '../../lib/format.js';
-import { shortDateTime } from '../../lib/crm.js';
+import { shortDateTime, money, calendarDate } from '../../lib/crm.js';
 
 export function pageHeader(title, ...tools) {
   return h('header', { class: 'crm-header' }, h('h1', { class: 'crm-title', text: title }), h('div', { class: 'crm-tools' }, tools));
@@ -112,9 +112,41 @@ function kindLabel(kind) {
   return kind;
 }
 
-function entryItem(entry) {
+const CHANGED_FIELDS = ['title', 'amount', 'expected_close', 'probability', 'responsible_id', 'phones', 'emails', 'company_id', 'contact_id', 'name'];
+
+/** One changed value in the reader's language: money, dates, people and linked records. */
+function changedValue(ctx, field, value) {
+  if (value === null || value === undefined || value === '' || (Array.isArray(value) && !value.length)) return '—';
+  if (field === 'amount' && typeof value === 'object') return money(value.amount, value.currency);
+  if (field === 'expected_close') return calendarDate(value);
+  if (field === 'probability') return `${value}%`;
+  if (field === 'responsible_id') return userName(value);
+  if (field === 'company_id') return ctx.names.link('company', value);
+  if (field === 'contact_id') return ctx.names.link('contact', value);
+  // Phones and e-mails are lists of `{number}` and `{address}`.
+  if (Array.isArray(value)) return value.map((item) => (typeof item === 'object' ? item.number || item.address || '' : item)).join(', ');
+  return String(value);
+}
+
+/**
+ * A field change told from its payload, so it reads in the user's language (the server's
+ * summary is English); null when a field is one this page does not know.
+ */
+function fieldChanges(ctx, entry) {
+  const changes = entry.payload?.changes;
+  if (!Array.isArray(changes) || !changes.length || !changes.every((c) => CHANGED_FIELDS.includes(c.field))) return null;
+  return changes.flatMap((change, index) => [
+    index ? '; ' : null,
+    `${t(`crm.change.${change.field}`)}: `,
+    changedValue(ctx, change.field, change.from),
+    ' → ',
+    changedValue(ctx, change.field, change.to),
+  ]);
+}
+
+function entryItem(ctx, entry) {
   // A comment's whole text is in its payload; the summary is cut to one line.
-  const text = entry.kind === 'comment' && entry.payload?.text ? entry.payload.text : entry.summary;
+  const text = entry.kind === 'comment' && entry.payload?.text ? entry.payload.text : entry.kind === 'field_change' ? fieldChanges(ctx, entry) || entry.summary : entry.summary;
   return h(
     'li',
     { class: `timeline-entry timeline-${entry.kind}`, dataset: { kind: entry.kind } },
@@ -125,7 +157,7 @@ function entryItem(entry) {
       h('span', { class: 'muted', text: entry.author_id ? userName(entry.author_id) : t('user.system') }),
       h('time', { class: 'muted', datetime: entry.occurred_at, text: shortDateTime(entry.occurred_at) }),
     ),
-    h('p', { class: 'timeline-summary', text }),
+    h('p', { class: 'timeline-summary' }, text),
   );
 }
 
@@ -178,7 +210,7 @@ export function timelineSection(ctx, scope, kind, recordId) {
   );
 
   function render() {
-    mount(list, state.entries.length ? state.entries.map(entryItem) : state.loading || state.error ? null : h('li', { class: 'section-empty', text: t('timeline.empty') }));
+    mount(list, state.entries.length ? state.entries.map((entry) => entryItem(ctx, entry)) : state.loading || state.error ? null : h('li', { class: 'section-empty', text: t('timeline.empty') }));
     if (state.error) {
       mount(more, notice(errorText(state.error), { role: 'alert' }), h('button', { type: 'button', class: 'link-button', text: t('action.retry'), onclick: load }));
     } else if (state.loading) {
