@@ -326,6 +326,7 @@ export default {
   'crm.kanban.empty_stage': 'No deals in this stage.',
   'crm.kanban.move_to': 'Stage of “{title}”',
   'crm.kanban.move_failed': '“{title}” could not be moved to “{stage}”: {reason}',
+  'crm.kanban.stage_gone': 'the stage no longer exists. The board now shows the pipeline as it is.',
   'crm.deal.new': 'New deal',
   'crm.deal.create': 'Create the deal',
   'crm.deal.created': 'Deal “{title}” created.',

@@ -326,6 +326,7 @@ export default {
   'crm.kanban.empty_stage': 'На этой стадии сделок нет.',
   'crm.kanban.move_to': 'Стадия сделки «{title}»',
   'crm.kanban.move_failed': 'Не удалось перенести «{title}» на стадию «{stage}»: {reason}',
+  'crm.kanban.stage_gone': 'этой стадии больше нет. Доска обновлена по текущей воронке.',
   'crm.deal.new': 'Новая сделка',
   'crm.deal.create': 'Создать сделку',
   'crm.deal.created': 'Сделка «{title}» создана.',

@@ -5,6 +5,7 @@ import { h, icon, mount } from '../../components/dom.js';
 import { avatar } from '../../components/avatar.js';
 import { channelIcon, channelLabel } from '../../components/channel.js';
 import { confirmDialog } from '../../components/modal.js';
+import { store } from '../../lib/store.js';
 import { t } from '../../lib/i18n.js';
 import { errorText, userName } from '../../lib/format.js';
 import { followLink } from '../../lib/router.js';
@@ -70,7 +71,8 @@ export function contactView(ctx, scope, route) {
           ),
           dealsSection(ctx, { contact_id: contact.id }),
           openTasksSection(ctx, 'contacts', contact.id),
-          duplicatesSection(contact),
+          // Merging changes records: not for viewers.
+          store.state.session.user.role === 'viewer' ? null : duplicatesSection(contact),
         ),
         timelineSection(ctx, scope, 'contacts', contact.id),
       ),

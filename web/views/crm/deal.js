@@ -163,6 +163,11 @@ export function dealView(ctx, scope, route) {
       error,
       h('div', { class: 'form-actions' }, save),
     );
+    // Viewers read only: the fields show the values and nothing can be sent.
+    if (store.state.session.user.role === 'viewer') {
+      for (const field of form.querySelectorAll('input, select')) field.disabled = true;
+      save.hidden = true;
+    }
     return form;
   }
 

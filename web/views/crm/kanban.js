@@ -5,6 +5,7 @@
 // leaves the board instead).
 
 import { h, icon, mount } from '../../components/dom.js';
+import { store } from '../../lib/store.js';
 import { t } from '../../lib/i18n.js';
 import { errorText, userName } from '../../lib/format.js';
 import { followLink } from '../../lib/router.js';
@@ -32,13 +33,15 @@ function rememberedPipeline() {
 }
 
 export function kanbanView(ctx, scope) {
+  // Viewers read the CRM only: their board has nothing to drag, choose or create.
+  const readOnly = store.state.session.user.role === 'viewer';
   const picker = h('select', { id: 'pipeline-picker', class: 'pipeline-picker' });
   const newButton = h('button', { type: 'button', class: 'button primary', disabled: true, onclick: () => createDeal() }, icon('plus'), t('crm.deal.new'));
   const board = h('div', { class: 'kanban', role: 'list', 'aria-label': t('crm.kanban.label') });
   const el = h(
     'div',
     { class: 'crm-kanban-page' },
-    pageHeader(t('crm.deals.title'), h('label', { for: picker.id, class: 'picker-label', text: t('crm.pipeline.label') }), picker, newButton),
+    pageHeader(t('crm.deals.title'), h('label', { for: picker.id, class: 'picker-label', text: t('crm.pipeline.label') }), picker, readOnly ? null : newButton),
     board,
   );
 
@@ -66,8 +69,8 @@ export function kanbanView(ctx, scope) {
       return;
     }
     mount(picker, pipelines.map((p) => h('option', { value: p.id, text: p.name })));
-    const remembered = pipelines.find((p) => p.id === rememberedPipeline());
-    showPipeline((remembered || pipelines[0]).id);
+    const wanted = pipelines.find((p) => p.id === (pipeline?.id || rememberedPipeline()));
+    showPipeline((wanted || pipelines[0]).id);
   }
 
   picker.addEventListener('change', () => {
@@ -185,21 +188,23 @@ export function kanbanView(ctx, scope) {
   }
 
   function card(deal) {
-    const stageSelect = h(
-      'select',
-      {
-        class: 'stage-select',
-        'aria-label': t('crm.kanban.move_to', { title: deal.title }),
-        onchange: () => move(deal.id, stageSelect.value, { focus: true }),
-      },
-      pipeline.stages.map((s) => h('option', { value: s.id, selected: s.id === deal.stage_id, text: s.name })),
-    );
-    stageSelect.value = deal.stage_id;
+    const stageSelect = readOnly
+      ? null
+      : h(
+          'select',
+          {
+            class: 'stage-select',
+            'aria-label': t('crm.kanban.move_to', { title: deal.title }),
+            onchange: () => move(deal.id, stageSelect.value, { focus: true }),
+          },
+          pipeline.stages.map((s) => h('option', { value: s.id, selected: s.id === deal.stage_id, text: s.name })),
+        );
+    if (stageSelect) stageSelect.value = deal.stage_id;
     const el = h(
       'li',
       {
-        class: ['deal-card', deal.pending && 'pending'],
-        draggable: 'true',
+        class: ['deal-card', deal.pending && 'pending', readOnly && 'read-only'],
+        draggable: readOnly ? null : 'true',
         dataset: { dealId: deal.id },
         ondragstart: (event) => {
           dragged = deal.id;
@@ -285,6 +290,7 @@ export function kanbanView(ctx, scope) {
       const at = target.deals.indexOf(moved);
       if (at >= 0) target.deals.splice(at, 1);
       shift(target, deal, -1);
+      const stageGone = error.code === 'validation_failed' && error.fields?.stage_id;
       if (error.code === 'not_found') {
         // Deleted (or given away) meanwhile: it leaves the board rather than coming back.
         renderColumn(target);
@@ -296,7 +302,10 @@ export function kanbanView(ctx, scope) {
         renderColumn(target);
         if (focus) focusCard(dealId);
       }
-      ctx.toast(t('crm.kanban.move_failed', { title: deal.title, stage: target.stage.name, reason: errorText(error) }), { kind: 'error', timeout: 8000 });
+      const reason = stageGone ? t('crm.kanban.stage_gone') : errorText(error);
+      ctx.toast(t('crm.kanban.move_failed', { title: deal.title, stage: target.stage.name, reason }), { kind: 'error', timeout: 8000 });
+      // The pipeline changed under the board: it is drawn again as the server has it.
+      if (stageGone) start();
     }
   }
 

@@ -3,6 +3,7 @@
 // fields.
 
 import { h, icon, mount } from '../../components/dom.js';
+import { store } from '../../lib/store.js';
 import { t } from '../../lib/i18n.js';
 import { errorText, userName } from '../../lib/format.js';
 import { shortDateTime, money, calendarDate } from '../../lib/crm.js';
@@ -208,6 +209,8 @@ export function timelineSection(ctx, scope, kind, recordId) {
     formError,
     h('div', { class: 'comment-actions' }, send),
   );
+  // Viewers read the timeline but do not write on it.
+  form.hidden = store.state.session.user.role === 'viewer';
 
   function render() {
     mount(list, state.entries.length ? state.entries.map((entry) => entryItem(ctx, entry)) : state.loading || state.error ? null : h('li', { class: 'section-empty', text: t('timeline.empty') }));

@@ -18,6 +18,7 @@ export function doneBox(ctx, task, onChanged) {
     type: 'checkbox',
     class: 'task-done',
     checked: task.status === 'done',
+    disabled: store.state.session.user.role === 'viewer',
     'aria-label': t('crm.task.mark_done', { title: task.title }),
     onchange: async () => {
       box.disabled = true;
