@@ -167,6 +167,14 @@ test('a deal dragged to the next stage moves on the server, the totals follow, a
   );
   await screenshot(page, 'deal-card');
 
+  // The address is the card: a reload opens it again, and Back returns to the board.
+  await page.reload();
+  await page.getByRole('heading', { name: 'Paper for Romashka', level: 1 }).waitFor();
+  await page.goBack();
+  await column(page, offer).locator('.deal-card', { hasText: 'Paper for Romashka' }).waitFor();
+  await page.goForward();
+  await page.getByRole('heading', { name: 'Paper for Romashka', level: 1 }).waitFor();
+
   // Act: edit its amount and probability.
   await page.getByLabel('Amount').fill('125000');
   await page.getByLabel('Probability, %').fill('55');
