@@ -16,6 +16,7 @@ import { changePasswordView } from './views/change-password.js';
 import { chatView } from './views/chat.js';
 import { inboxView } from './views/inbox.js';
 import { createInbox } from './lib/inbox.js';
+import { crmView } from './views/crm/index.js';
 
 const TOKEN_KEY = 'sb.token';
 /** A hidden tab counts as away after this long. */
@@ -138,7 +139,8 @@ function reset() {
 async function startChat(route = store.state.route) {
   const name = route.name === 'inbox' ? 'inbox' : 'chat';
   const roomId = route.params.roomId;
-  navigate(name, roomId ? { roomId } : {}, { replace: true });
+  if (route.name.startsWith('crm-')) navigate(route.name, route.params, { replace: true });
+  else navigate(name, roomId ? { roomId } : {}, { replace: true });
   try {
     await Promise.all([loadInitial(ctx), ctx.inbox.start()]);
   } catch (error) {
@@ -182,6 +184,7 @@ function render() {
   if (store.state.session && !store.state.session.user) return; // still checking the token
   if (!store.state.session) name = 'login';
   else if (store.state.session.user.must_change_password) name = 'change-password';
+  else if (name.startsWith('crm-')) name = 'crm'; // one view for every CRM page
   else if (name !== 'chat' && name !== 'inbox') name = 'chat';
   if (current?.name === name && !current.rebuild) {
     current.view.update?.(route);
@@ -190,7 +193,7 @@ function render() {
   current?.scope.dispose();
   current?.view.dispose?.();
   const scope = store.scope();
-  const build = { login: loginView, 'change-password': changePasswordView, chat: chatView, inbox: inboxView }[name];
+  const build = { login: loginView, 'change-password': changePasswordView, chat: chatView, inbox: inboxView, crm: crmView }[name];
   const view = build(ctx, scope, route);
   current = { name, view, scope };
   mount(root, view.el);

@@ -58,6 +58,18 @@ export function sidebar(ctx, scope, { onNew, onSearch, onSwitcher, onHelp }) {
           ? h('span', { class: 'badge', 'aria-label': t('inbox.waiting', { count: waiting }), text: waiting > 99 ? '99+' : String(waiting) })
           : null,
       ),
+      crmLink(),
+    );
+  }
+
+  /** The CRM pages (deals, contacts, companies, leads, tasks): web/views/crm/. */
+  function crmLink() {
+    const active = store.state.route.name.startsWith('crm-');
+    return h(
+      'a',
+      { href: '/crm/deals', class: ['room-link', 'crm-link', active && 'active'], 'aria-current': active ? 'page' : null, onclick: followLink('crm-deals') },
+      h('span', { class: 'room-glyph' }, icon('deals')),
+      h('span', { class: 'room-link-name', text: t('crm.nav') }),
     );
   }
 

@@ -62,6 +62,8 @@ export function createApi({ token, onUnauthorized }) {
   const id = encodeURIComponent;
 
   return {
+    /** Any route: the CRM pages build their calls on it (web/lib/crm.js). */
+    request,
     login: (login, password) => post('/api/v1/auth/login', { login, password }),
     logout: () => post('/api/v1/auth/logout'),
     me: () => get('/api/v1/auth/me'),

@@ -8,7 +8,28 @@ const ROUTES = [
   { name: 'change-password', pattern: /^\/change-password\/?$/ },
   { name: 'chat', pattern: /^\/chat(?:\/([0-9a-fA-F-]{8,64}))?\/?$/, keys: ['roomId'] },
   { name: 'inbox', pattern: /^\/inbox(?:\/([0-9a-fA-F-]{8,64}))?\/?$/, keys: ['roomId'] },
+  // CRM pages (web/views/crm/): a list per kind of record and a card per record.
+  { name: 'crm-deals', pattern: /^\/crm(?:\/deals)?\/?$/ },
+  { name: 'crm-deal', pattern: /^\/crm\/deals\/([0-9a-fA-F-]{8,64})\/?$/, keys: ['id'] },
+  { name: 'crm-contacts', pattern: /^\/crm\/contacts\/?$/ },
+  { name: 'crm-contact', pattern: /^\/crm\/contacts\/([0-9a-fA-F-]{8,64})\/?$/, keys: ['id'] },
+  { name: 'crm-companies', pattern: /^\/crm\/companies\/?$/ },
+  { name: 'crm-company', pattern: /^\/crm\/companies\/([0-9a-fA-F-]{8,64})\/?$/, keys: ['id'] },
+  { name: 'crm-leads', pattern: /^\/crm\/leads\/?$/ },
+  { name: 'crm-tasks', pattern: /^\/crm\/tasks\/?$/ },
 ];
+
+/** The CRM routes' paths: `crm-deal` with `{id}` is /crm/deals/{id}. */
+const CRM_PATHS = {
+  'crm-deals': 'deals',
+  'crm-deal': 'deals',
+  'crm-contacts': 'contacts',
+  'crm-contact': 'contacts',
+  'crm-companies': 'companies',
+  'crm-company': 'companies',
+  'crm-leads': 'leads',
+  'crm-tasks': 'tasks',
+};
 
 export function parse(pathname) {
   for (const route of ROUTES) {
@@ -33,6 +54,7 @@ export function pathOf(name, params = {}) {
     case 'inbox':
       return params.roomId ? `/inbox/${params.roomId}` : '/inbox';
     default:
+      if (Object.hasOwn(CRM_PATHS, name)) return `/crm/${CRM_PATHS[name]}${params.id ? `/${params.id}` : ''}`;
       return params.roomId ? `/chat/${params.roomId}` : '/chat';
   }
 }

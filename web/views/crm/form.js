@@ -1,0 +1,35 @@
+// Form helpers of the CRM pages: marking the fields the server named in a 422, and the
+// menu of people a record can be given to.
+
+import { h } from '../../components/dom.js';
+import { store } from '../../lib/store.js';
+import { t } from '../../lib/i18n.js';
+import { userName } from '../../lib/format.js';
+
+/** Marks `[name=…]` of every field in `fields` (the error's `fields` object) invalid. */
+export function markInvalid(form, fields) {
+  for (const name of Object.keys(fields || {})) {
+    const field = form.querySelector(`[name="${CSS.escape(name)}"]`);
+    field?.setAttribute('aria-invalid', 'true');
+  }
+}
+
+export function clearInvalid(form) {
+  for (const field of form.querySelectorAll('[aria-invalid]')) field.removeAttribute('aria-invalid');
+}
+
+/**
+ * A menu of the people the app knows (everyone for admins, oneself otherwise) with the
+ * current one kept even when unknown.
+ */
+export function userSelect(props, selectedId) {
+  const people = [...store.state.users.values()]
+    .filter((u) => !u.deactivated_at)
+    .sort((a, b) => a.display_name.localeCompare(b.display_name, store.state.lang));
+  const options = people.map((u) => h('option', { value: u.id, text: u.display_name }));
+  if (selectedId && !people.some((u) => u.id === selectedId)) options.unshift(h('option', { value: selectedId, text: userName(selectedId) }));
+  if (!selectedId) options.unshift(h('option', { value: '', text: t('crm.deal.no_responsible') }));
+  const select = h('select', props, options);
+  select.value = selectedId || '';
+  return select;
+}

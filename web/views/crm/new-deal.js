@@ -1,0 +1,85 @@
+// The "New deal" dialog of the board: title, amount and currency, stage and expected close.
+// A value the server rejects is marked at its field.
+
+import { h } from '../../components/dom.js';
+import { openModal } from '../../components/modal.js';
+import { t, lang } from '../../lib/i18n.js';
+import { errorText } from '../../lib/format.js';
+import { markInvalid, clearInvalid } from './form.js';
+
+const CURRENCY_KEY = 'sb.crm.currency';
+
+function lastCurrency() {
+  try {
+    return localStorage.getItem(CURRENCY_KEY) || (lang() === 'ru' ? 'RUB' : 'USD');
+  } catch {
+    return 'USD';
+  }
+}
+
+export function openNewDeal(ctx, pipeline, onCreated) {
+  const title = h('input', { id: 'new-deal-title', name: 'title', required: true, maxlength: 300, autocomplete: 'off' });
+  const amount = h('input', { id: 'new-deal-amount', name: 'amount', inputmode: 'decimal', placeholder: '0', autocomplete: 'off' });
+  const currency = h('input', { id: 'new-deal-currency', name: 'currency', maxlength: 3, value: lastCurrency(), autocomplete: 'off', class: 'currency-field' });
+  const stage = h('select', { id: 'new-deal-stage', name: 'stage_id' }, pipeline.stages.map((s) => h('option', { value: s.id, text: s.name })));
+  const close = h('input', { id: 'new-deal-close', name: 'expected_close', type: 'date' });
+  const error = h('p', { class: 'form-error', role: 'alert' });
+  const submit = h('button', { type: 'submit', class: 'button primary', text: t('crm.deal.create') });
+  const form = h(
+    'form',
+    {
+      class: 'crm-form',
+      onsubmit: async (event) => {
+        event.preventDefault();
+        clearInvalid(form);
+        error.textContent = '';
+        if (!title.value.trim()) {
+          markInvalid(form, { title: true });
+          error.textContent = t('crm.deal.title_required');
+          title.focus();
+          return;
+        }
+        submit.disabled = true;
+        const body = {
+          title: title.value.trim(),
+          currency: currency.value.trim().toUpperCase(),
+          pipeline_id: pipeline.id,
+          stage_id: stage.value,
+        };
+        if (amount.value.trim()) body.amount = amount.value.trim().replace(',', '.');
+        if (close.value) body.expected_close = close.value;
+        try {
+          const deal = await ctx.crm.createDeal(body);
+          try {
+            localStorage.setItem(CURRENCY_KEY, deal.currency);
+          } catch {
+            // Only a convenience for the next deal.
+          }
+          modal.close();
+          ctx.toast(t('crm.deal.created', { title: deal.title }));
+          onCreated(deal);
+        } catch (failure) {
+          markInvalid(form, failure.fields);
+          error.textContent = errorText(failure);
+          submit.disabled = false;
+        }
+      },
+    },
+    h('label', { for: title.id, text: t('crm.deal.title') }),
+    title,
+    h(
+      'div',
+      { class: 'form-row' },
+      h('div', { class: 'form-cell grow' }, h('label', { for: amount.id, text: t('crm.deal.amount') }), amount),
+      h('div', { class: 'form-cell' }, h('label', { for: currency.id, text: t('crm.deal.currency') }), currency),
+    ),
+    h('label', { for: stage.id, text: t('crm.deal.stage') }),
+    stage,
+    h('label', { for: close.id, text: t('crm.deal.expected_close') }),
+    close,
+    error,
+    h('div', { class: 'modal-actions' }, h('button', { type: 'button', class: 'button', text: t('action.cancel'), onclick: () => modal.close() }), submit),
+  );
+  const modal = openModal({ title: t('crm.deal.new'), body: form });
+  title.focus();
+}
