@@ -16,6 +16,7 @@ import { changePasswordView } from './views/change-password.js';
 import { chatView } from './views/chat.js';
 import { inboxView } from './views/inbox.js';
 import { createInbox } from './lib/inbox.js';
+import { adminView } from './views/admin/index.js';
 
 const TOKEN_KEY = 'sb.token';
 /** A hidden tab counts as away after this long. */
@@ -136,9 +137,9 @@ function reset() {
 
 /** After sign-in: the chat or the inbox (whichever the address named), then live updates. */
 async function startChat(route = store.state.route) {
-  const name = route.name === 'inbox' ? 'inbox' : 'chat';
+  const name = ['inbox', 'admin'].includes(route.name) ? route.name : 'chat';
   const roomId = route.params.roomId;
-  navigate(name, roomId ? { roomId } : {}, { replace: true });
+  navigate(name, name === 'admin' ? route.params : roomId ? { roomId } : {}, { replace: true });
   try {
     await Promise.all([loadInitial(ctx), ctx.inbox.start()]);
   } catch (error) {
@@ -182,7 +183,7 @@ function render() {
   if (store.state.session && !store.state.session.user) return; // still checking the token
   if (!store.state.session) name = 'login';
   else if (store.state.session.user.must_change_password) name = 'change-password';
-  else if (name !== 'chat' && name !== 'inbox') name = 'chat';
+  else if (!['chat', 'inbox', 'admin'].includes(name)) name = 'chat';
   if (current?.name === name && !current.rebuild) {
     current.view.update?.(route);
     return;
@@ -190,7 +191,7 @@ function render() {
   current?.scope.dispose();
   current?.view.dispose?.();
   const scope = store.scope();
-  const build = { login: loginView, 'change-password': changePasswordView, chat: chatView, inbox: inboxView }[name];
+  const build = { login: loginView, 'change-password': changePasswordView, chat: chatView, inbox: inboxView, admin: adminView }[name];
   const view = build(ctx, scope, route);
   current = { name, view, scope };
   mount(root, view.el);

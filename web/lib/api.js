@@ -62,6 +62,8 @@ export function createApi({ token, onUnauthorized }) {
   const id = encodeURIComponent;
 
   return {
+    /** The raw call, for modules that keep their own endpoints (lib/admin.js). */
+    request,
     login: (login, password) => post('/api/v1/auth/login', { login, password }),
     logout: () => post('/api/v1/auth/logout'),
     me: () => get('/api/v1/auth/me'),

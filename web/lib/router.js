@@ -8,6 +8,8 @@ const ROUTES = [
   { name: 'change-password', pattern: /^\/change-password\/?$/ },
   { name: 'chat', pattern: /^\/chat(?:\/([0-9a-fA-F-]{8,64}))?\/?$/, keys: ['roomId'] },
   { name: 'inbox', pattern: /^\/inbox(?:\/([0-9a-fA-F-]{8,64}))?\/?$/, keys: ['roomId'] },
+  // Admin screens: /admin/users, /admin/departments, /admin/lines[/:id], /admin/canned, /admin/pipelines.
+  { name: 'admin', pattern: /^\/admin(?:\/(users|departments|lines|canned|pipelines)(?:\/([0-9a-fA-F-]{8,64}))?)?\/?$/, keys: ['page', 'id'] },
 ];
 
 export function parse(pathname) {
@@ -32,6 +34,8 @@ export function pathOf(name, params = {}) {
       return '/change-password';
     case 'inbox':
       return params.roomId ? `/inbox/${params.roomId}` : '/inbox';
+    case 'admin':
+      return ['/admin', params.page, params.page && params.id].filter(Boolean).join('/');
     default:
       return params.roomId ? `/chat/${params.roomId}` : '/chat';
   }
