@@ -52,11 +52,12 @@ export function departmentsPage(ctx, scope) {
     if (!children.length) return null;
     return h(
       'ul',
-      { class: 'department-tree', role: parentId ? 'group' : 'tree', 'aria-label': parentId ? null : t('admin.page_departments') },
+      // Nested lists, not an ARIA tree: every department is visible and reached with Tab.
+      { class: 'department-tree', 'aria-label': parentId ? null : t('admin.page_departments') },
       children.map((d) =>
         h(
           'li',
-          { role: 'treeitem', 'aria-expanded': departments.some((c) => c.parent_id === d.id) ? 'true' : null, dataset: { departmentId: d.id } },
+          { dataset: { departmentId: d.id } },
           h(
             'div',
             { class: 'department-node' },
