@@ -17,6 +17,7 @@ import { chatView } from './views/chat.js';
 import { inboxView } from './views/inbox.js';
 import { createInbox } from './lib/inbox.js';
 import { crmView } from './views/crm/index.js';
+import { adminView } from './views/admin/index.js';
 
 const TOKEN_KEY = 'sb.token';
 /** A hidden tab counts as away after this long. */
@@ -137,10 +138,10 @@ function reset() {
 
 /** After sign-in: the chat or the inbox (whichever the address named), then live updates. */
 async function startChat(route = store.state.route) {
-  const name = route.name === 'inbox' ? 'inbox' : 'chat';
+  const name = ['inbox', 'admin'].includes(route.name) ? route.name : 'chat';
   const roomId = route.params.roomId;
   if (route.name.startsWith('crm-')) navigate(route.name, route.params, { replace: true });
-  else navigate(name, roomId ? { roomId } : {}, { replace: true });
+  else navigate(name, name === 'admin' ? route.params : roomId ? { roomId } : {}, { replace: true });
   try {
     await Promise.all([loadInitial(ctx), ctx.inbox.start()]);
   } catch (error) {
@@ -185,7 +186,7 @@ function render() {
   if (!store.state.session) name = 'login';
   else if (store.state.session.user.must_change_password) name = 'change-password';
   else if (name.startsWith('crm-')) name = 'crm'; // one view for every CRM page
-  else if (name !== 'chat' && name !== 'inbox') name = 'chat';
+  else if (!['chat', 'inbox', 'admin'].includes(name)) name = 'chat';
   if (current?.name === name && !current.rebuild) {
     current.view.update?.(route);
     return;
@@ -193,7 +194,7 @@ function render() {
   current?.scope.dispose();
   current?.view.dispose?.();
   const scope = store.scope();
-  const build = { login: loginView, 'change-password': changePasswordView, chat: chatView, inbox: inboxView, crm: crmView }[name];
+  const build = { login: loginView, 'change-password': changePasswordView, chat: chatView, inbox: inboxView, crm: crmView, admin: adminView }[name];
   const view = build(ctx, scope, route);
   current = { name, view, scope };
   mount(root, view.el);

@@ -106,6 +106,16 @@ const ASSETS: &[Asset] = assets![
     "views/room.js",
     "views/search.js",
     "views/thread.js",
+    // The admin screens.
+    "lib/admin.js",
+    "styles/admin.css",
+    "views/admin/canned.js",
+    "views/admin/departments.js",
+    "views/admin/index.js",
+    "views/admin/line.js",
+    "views/admin/lines.js",
+    "views/admin/pipelines.js",
+    "views/admin/users.js",
 ];
 
 /// Scripts, styles, images and connections only from this origin; no inline script or style,

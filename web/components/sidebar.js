@@ -10,6 +10,7 @@ import { t } from '../lib/i18n.js';
 import { roomName } from '../lib/format.js';
 import { followLink } from '../lib/router.js';
 import { waitingCount } from '../lib/inbox.js';
+import { adminNavEntry } from '../lib/admin.js';
 
 const SECTIONS = [
   { kind: 'channel', title: 'sidebar.channels', add: 'sidebar.new_channel', empty: 'sidebar.no_channels' },
@@ -38,6 +39,8 @@ export function sidebar(ctx, scope, { onNew, onSearch, onSwitcher, onHelp }) {
   });
   const user = store.state.session.user;
   const inboxEntry = h('div', { class: 'sidebar-nav' });
+  const adminEntry = h('div', { class: 'sidebar-nav' });
+  const renderAdmin = () => mount(adminEntry, adminNavEntry());
 
   function renderInbox() {
     const waiting = waitingCount(store.state);
@@ -147,6 +150,7 @@ export function sidebar(ctx, scope, { onNew, onSearch, onSwitcher, onHelp }) {
       h('button', { type: 'button', class: 'switcher-button', onclick: onSwitcher }, h('span', { text: t('switcher.open') }), h('kbd', { text: 'Ctrl K' })),
     ),
     inboxEntry,
+    adminEntry,
     sections,
     h(
       'footer',
@@ -177,7 +181,9 @@ export function sidebar(ctx, scope, { onNew, onSearch, onSwitcher, onHelp }) {
   scope.on('route', render);
   scope.on('route', renderInbox);
   scope.on('inbox', renderInbox);
+  scope.on('route', renderAdmin);
   render();
   renderInbox();
+  renderAdmin();
   return { el, focusSearch: () => searchField.focus(), searchField };
 }

@@ -62,7 +62,7 @@ export function createApi({ token, onUnauthorized }) {
   const id = encodeURIComponent;
 
   return {
-    /** Any route: the CRM pages build their calls on it (web/lib/crm.js). */
+    /** The raw call, for modules that keep their own endpoints (lib/crm.js, lib/admin.js). */
     request,
     login: (login, password) => post('/api/v1/auth/login', { login, password }),
     logout: () => post('/api/v1/auth/logout'),

@@ -17,6 +17,8 @@ const ROUTES = [
   { name: 'crm-company', pattern: /^\/crm\/companies\/([0-9a-fA-F-]{8,64})\/?$/, keys: ['id'] },
   { name: 'crm-leads', pattern: /^\/crm\/leads\/?$/ },
   { name: 'crm-tasks', pattern: /^\/crm\/tasks\/?$/ },
+  // Admin screens: /admin/users, /admin/departments, /admin/lines[/:id], /admin/canned, /admin/pipelines.
+  { name: 'admin', pattern: /^\/admin(?:\/(users|departments|lines|canned|pipelines)(?:\/([0-9a-fA-F-]{8,64}))?)?\/?$/, keys: ['page', 'id'] },
 ];
 
 /** The CRM routes' paths: `crm-deal` with `{id}` is /crm/deals/{id}. */
@@ -53,6 +55,8 @@ export function pathOf(name, params = {}) {
       return '/change-password';
     case 'inbox':
       return params.roomId ? `/inbox/${params.roomId}` : '/inbox';
+    case 'admin':
+      return ['/admin', params.page, params.page && params.id].filter(Boolean).join('/');
     default:
       if (Object.hasOwn(CRM_PATHS, name)) return `/crm/${CRM_PATHS[name]}${params.id ? `/${params.id}` : ''}`;
       return params.roomId ? `/chat/${params.roomId}` : '/chat';

@@ -22,6 +22,21 @@ pub struct ClientInfo {
     pub user_agent: Option<String>,
 }
 
+/// What an admin changes on an account: `None` keeps; for the department `Some(None)` clears.
+#[derive(Clone, Debug, Default)]
+pub struct UserPatch {
+    pub role: Option<Role>,
+    pub department_id: Option<Option<DepartmentId>>,
+}
+
+/// What an admin changes on a department: `None` keeps; `Some(None)` clears parent or head.
+#[derive(Clone, Debug, Default)]
+pub struct DepartmentPatch {
+    pub name: Option<String>,
+    pub parent_id: Option<Option<DepartmentId>>,
+    pub head_user_id: Option<Option<UserId>>,
+}
+
 pub struct LoginOutcome {
     pub token: SessionToken,
     pub session_id: SessionId,
@@ -315,6 +330,51 @@ impl Accounts {
         Ok(user)
     }
 
+    /// Changes an account's role or department (admins). An admin keeps their own role, so
+    /// the last admin cannot lock everyone out by accident.
+    pub async fn update_user(
+        &self,
+        actor: &User,
+        target: UserId,
+        patch: UserPatch,
+        client: &ClientInfo,
+    ) -> Result<User> {
+        require_admin(actor)?;
+        let mut tx = self.store.begin().await?;
+        let mut user = user_store::get(&mut tx, target)
+            .await?
+            .ok_or(Error::not_found("user"))?;
+        if let Some(role) = patch.role {
+            if actor.id == target && role != user.role {
+                return Err(Error::Forbidden(
+                    "administrators cannot change their own role".into(),
+                ));
+            }
+            user.role = role;
+        }
+        if let Some(department) = patch.department_id {
+            if let Some(id) = department {
+                department_store::get(&mut tx, id)
+                    .await?
+                    .ok_or_else(|| Error::validation("department_id", "no such department"))?;
+            }
+            user.department_id = department;
+        }
+        user_store::set_role_and_department(&mut tx, target, user.role, user.department_id, now())
+            .await?;
+        audit(
+            &mut tx,
+            Some(actor.id),
+            "user.update",
+            target,
+            json!({"role": user.role, "department_id": user.department_id}),
+            client.addr.as_deref(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
     pub async fn create_department(
         &self,
         actor: &User,
@@ -358,6 +418,69 @@ impl Accounts {
         let department = department_store::get(&mut tx, id)
             .await?
             .ok_or(Error::not_found("department"))?;
+        tx.commit().await?;
+        Ok(department)
+    }
+
+    /// Renames a department, moves it under another or to the top, or changes its head
+    /// (admins). A department cannot be moved below itself.
+    pub async fn update_department(
+        &self,
+        actor: &User,
+        id: DepartmentId,
+        patch: DepartmentPatch,
+        client: &ClientInfo,
+    ) -> Result<Department> {
+        require_admin(actor)?;
+        let mut tx = self.store.begin().await?;
+        let mut department = department_store::get(&mut tx, id)
+            .await?
+            .ok_or(Error::not_found("department"))?;
+        if let Some(name) = patch.name {
+            let name = name.trim();
+            if name.is_empty() || name.chars().count() > 100 {
+                return Err(Error::validation(
+                    "name",
+                    "must be 1 to 100 characters long",
+                ));
+            }
+            name.clone_into(&mut department.name);
+        }
+        if let Some(parent) = patch.parent_id {
+            if let Some(parent) = parent {
+                department_store::get(&mut tx, parent)
+                    .await?
+                    .ok_or_else(|| Error::validation("parent_id", "no such department"))?;
+                if department_store::subtree(&mut tx, id)
+                    .await?
+                    .contains(&parent)
+                {
+                    return Err(Error::validation(
+                        "parent_id",
+                        "a department cannot be placed inside itself or its own sub-department",
+                    ));
+                }
+            }
+            department.parent_id = parent;
+        }
+        if let Some(head) = patch.head_user_id {
+            if let Some(head) = head {
+                user_store::get(&mut tx, head)
+                    .await?
+                    .ok_or_else(|| Error::validation("head_user_id", "no such user"))?;
+            }
+            department.head_user_id = head;
+        }
+        department_store::update(&mut tx, &department, now()).await?;
+        audit(
+            &mut tx,
+            Some(actor.id),
+            "department.update",
+            id,
+            json!({"name": department.name, "parent_id": department.parent_id, "head_user_id": department.head_user_id}),
+            client.addr.as_deref(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(department)
     }

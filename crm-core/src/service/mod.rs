@@ -13,7 +13,7 @@ mod search;
 mod tokens;
 mod widget;
 
-pub use accounts::{Accounts, ClientInfo, LoginOutcome};
+pub use accounts::{Accounts, ClientInfo, DepartmentPatch, LoginOutcome, UserPatch};
 pub use attachments::Attachments;
 pub use calls::Calls;
 pub use crm::{

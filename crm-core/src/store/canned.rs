@@ -121,3 +121,22 @@ pub(crate) async fn visible(
         .map(CannedResponse::try_from)
         .collect()
 }
+
+/// The responses shared on `line`, by shortcut.
+pub(crate) async fn of_line(
+    conn: &mut Conn,
+    line: LineId,
+    limit: i64,
+) -> Result<Vec<CannedResponse>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from canned_responses where scope = $1 order by shortcut limit $2"
+    ));
+    sqlx::query_as::<_, CannedRow>(sql)
+        .bind(format!("line:{line}"))
+        .bind(limit)
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(CannedResponse::try_from)
+        .collect()
+}

@@ -35,6 +35,26 @@ pub(crate) async fn insert(
     Ok(())
 }
 
+/// Replaces the name, parent and head of an existing department.
+pub(crate) async fn update(
+    conn: &mut Conn,
+    department: &Department,
+    now: Timestamp,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "update departments set name = $2, parent_id = $3, head_user_id = $4, updated_at = $5 \
+         where id = $1",
+    )
+    .bind(department.id.to_string())
+    .bind(department.name.as_str())
+    .bind(department.parent_id.map(|id| id.to_string()))
+    .bind(department.head_user_id.map(|id| id.to_string()))
+    .bind(now.millis())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 pub(crate) async fn get(conn: &mut Conn, id: DepartmentId) -> Result<Option<Department>> {
     let row: Option<DepartmentRow> = sqlx::query_as(concat!(
         "select ",

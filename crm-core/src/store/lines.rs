@@ -131,6 +131,20 @@ pub(crate) async fn get_line(conn: &mut Conn, id: LineId) -> Result<Option<Line>
     }))
 }
 
+/// Every line, by name.
+pub(crate) async fn list_lines(conn: &mut Conn) -> Result<Vec<Line>> {
+    let ids: Vec<String> = sqlx::query_scalar("select id from lines order by name, id")
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut all = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(line) = get_line(conn, parse_id(&id)?).await? {
+            all.push(line);
+        }
+    }
+    Ok(all)
+}
+
 /// The operators routing may give the line's conversations to.
 pub(crate) async fn operators(conn: &mut Conn, line: LineId) -> Result<Vec<UserId>> {
     people(conn, line, false).await

@@ -123,6 +123,26 @@ pub(crate) async fn set_disabled(
     Ok(done.rows_affected() == 1)
 }
 
+/// Sets the role and department an admin chose.
+pub(crate) async fn set_role_and_department(
+    conn: &mut Conn,
+    id: UserId,
+    role: Role,
+    department_id: Option<DepartmentId>,
+    now: Timestamp,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "update users set role = $2, department_id = $3, updated_at = $4 where id = $1",
+    )
+    .bind(id.to_string())
+    .bind(role.as_str())
+    .bind(department_id.map(|id| id.to_string()))
+    .bind(now.millis())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 fn with_hash(row: UserRow) -> Result<UserWithHash> {
     let (user, password_hash) = row.into_user()?;
     Ok(UserWithHash {

@@ -24,17 +24,28 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize)]
 pub struct LookupQuery {
     prefix: Option<String>,
+    /// Lists every response shared on this line instead (its supervisors and admins).
+    line_id: Option<String>,
 }
 
 /// # GET /api/v1/canned?prefix=
 ///
 /// The caller's personal responses and those of the lines they serve whose shortcut
 /// starts with `prefix` (a leading `/` is ignored), at most 20, by shortcut.
+/// With `?line_id=`: every response shared on that line, for its leads to edit.
 async fn list(
     State(state): State<AppState>,
     caller: AuthUser,
     Query(query): Query<LookupQuery>,
 ) -> Result<ApiJson<Vec<CannedResponse>>> {
+    if let Some(raw) = query.line_id.as_deref() {
+        let line = raw
+            .parse::<LineId>()
+            .map_err(|_| ApiError::invalid_field("line_id", "not a valid line id"))?;
+        return Ok(ApiJson(
+            state.open_lines.line_canned(&caller.user, line).await?,
+        ));
+    }
     let prefix = query.prefix.unwrap_or_default();
     Ok(ApiJson(
         state.open_lines.canned(&caller.user, &prefix).await?,

@@ -27,7 +27,7 @@ use crate::{
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/lines", post(create_line))
+        .route("/api/v1/lines", get(list_lines).post(create_line))
         .route("/api/v1/lines/{id}", get(show_line).patch(update_line))
         .route("/api/v1/channels", get(list_channels))
         .route("/api/v1/channels/telegram", post(connect_telegram))
@@ -114,6 +114,13 @@ async fn create_line(
         .create_line(&caller.user, request.try_into()?)
         .await?;
     Ok((StatusCode::CREATED, ApiJson(line)))
+}
+
+/// # GET /api/v1/lines
+///
+/// Every line with its settings, by name (admins and supervisors).
+async fn list_lines(State(state): State<AppState>, caller: AuthUser) -> Result<ApiJson<Vec<Line>>> {
+    Ok(ApiJson(state.open_lines.lines(&caller.user).await?))
 }
 
 /// # PATCH /api/v1/lines/{id}

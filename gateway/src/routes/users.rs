@@ -6,9 +6,13 @@ use axum::{
     http::StatusCode,
     routing::{delete, get, post},
 };
-use crm_core::domain::{DepartmentId, DisplayName, Login, NewUser, Password, Role, User, UserId};
+use crm_core::{
+    domain::{DepartmentId, DisplayName, Login, NewUser, Password, Role, User, UserId},
+    service::UserPatch,
+};
 use serde::{Deserialize, Serialize};
 
+use super::contacts::wire::double_option;
 use crate::{
     error::{ApiError, Result},
     http::{auth::AuthUser, client::Client, json::ApiJson},
@@ -18,7 +22,7 @@ use crate::{
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/users", get(list).post(create))
-        .route("/api/v1/users/{id}", get(show))
+        .route("/api/v1/users/{id}", get(show).patch(update))
         .route("/api/v1/directory", get(directory))
         .route("/api/v1/users/{id}/disable", post(disable))
         .route("/api/v1/users/{id}/enable", post(enable))
@@ -148,6 +152,48 @@ async fn show(
 ) -> Result<ApiJson<User>> {
     let id: UserId = id.parse()?;
     Ok(ApiJson(state.accounts.get_user(&caller.user, id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    role: Option<String>,
+    /// `null` takes the user out of their department.
+    #[serde(default, deserialize_with = "double_option")]
+    department_id: Option<Option<String>>,
+}
+
+/// # PATCH /api/v1/users/{id}
+///
+/// `{role, department_id}` (admins); absent fields stay.
+async fn update(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Client(client): Client,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<UpdateUserRequest>,
+) -> Result<ApiJson<User>> {
+    let patch = UserPatch {
+        role: request.role.as_deref().map(Role::parse).transpose()?,
+        department_id: request
+            .department_id
+            .map(|raw| {
+                raw.as_deref()
+                    .map(|raw| {
+                        raw.parse::<DepartmentId>().map_err(|_| {
+                            ApiError::invalid_field("department_id", "not a valid department id")
+                        })
+                    })
+                    .transpose()
+            })
+            .transpose()?,
+    };
+    Ok(ApiJson(
+        state
+            .accounts
+            .update_user(&caller.user, id.parse()?, patch, &client)
+            .await?,
+    ))
 }
 
 /// # POST /api/v1/users/{id}/disable

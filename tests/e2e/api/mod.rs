@@ -1,6 +1,7 @@
 //! The HTTP and websocket surface of a running server.
 
 mod accounts;
+mod administration;
 mod errors;
 mod health;
 mod login;

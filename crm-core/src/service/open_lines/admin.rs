@@ -4,8 +4,8 @@ use super::{OpenLines, require_admin};
 use crate::{
     Error, Result,
     domain::{
-        Channel, ChannelId, ChannelKind, Distribution, Line, LineId, RatingMode, Timestamp, User,
-        UserId, WorkingHours, now,
+        Channel, ChannelId, ChannelKind, Distribution, Line, LineId, RatingMode, Role, Timestamp,
+        User, UserId, WorkingHours, now,
     },
     store::{lines, user_store},
 };
@@ -165,6 +165,18 @@ impl OpenLines {
             .ok_or(Error::not_found("line"))?;
         tx.commit().await?;
         Ok(line)
+    }
+
+    /// Every line with its settings: admins configure them, supervisors pick one to keep its
+    /// canned responses.
+    pub async fn lines(&self, actor: &User) -> Result<Vec<Line>> {
+        if !matches!(actor.role, Role::Admin | Role::Supervisor) {
+            return Err(Error::Forbidden(
+                "listing lines requires the admin or supervisor role".into(),
+            ));
+        }
+        let mut conn = self.store.acquire().await?;
+        lines::list_lines(&mut conn).await
     }
 
     pub async fn line(&self, actor: &User, id: LineId) -> Result<Line> {

@@ -10,6 +10,8 @@ use crate::{
 
 /// Suggestions returned for one prefix.
 const LOOKUP_LIMIT: i64 = 20;
+/// A line's responses listed for editing; far more than a team keeps in practice.
+const LINE_LIMIT: i64 = 1000;
 
 /// A shortcut: 1–32 lowercase letters, digits, `-` or `_`; a leading `/` is dropped.
 fn shortcut(raw: &str) -> Result<String> {
@@ -105,6 +107,24 @@ impl OpenLines {
         let mut conn = self.store.acquire().await?;
         let served = lines::lines_of(&mut conn, actor.id).await?;
         canned::visible(&mut conn, actor.id, &served, &prefix, LOOKUP_LIMIT).await
+    }
+
+    /// Every response shared on `line`, for those who keep them (its leads).
+    pub async fn line_canned(&self, actor: &User, line: LineId) -> Result<Vec<CannedResponse>> {
+        let mut conn = self.store.acquire().await?;
+        lines::get_line(&mut conn, line)
+            .await?
+            .ok_or_else(|| Error::validation("line_id", "no such line"))?;
+        let leads = matches!(actor.role, Role::Admin | Role::Supervisor)
+            || lines::supervisors(&mut conn, line)
+                .await?
+                .contains(&actor.id);
+        if !leads {
+            return Err(Error::Forbidden(
+                "only the line's supervisors and admins keep its canned responses".into(),
+            ));
+        }
+        canned::of_line(&mut conn, line, LINE_LIMIT).await
     }
 
     pub async fn update_canned(
