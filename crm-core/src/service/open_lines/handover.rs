@@ -28,8 +28,22 @@ pub(super) async fn hand_over(
 ) -> Result<ConversationChange> {
     let room = conversation.room_id;
     conversation_timers::reassign(tx, room, operator, sla_due(line, now), now).await?;
-    let mut events = Vec::new();
     let mut notify_users = vec![operator];
+    if !room_store::is_member(tx, room, operator).await? {
+        room_store::add_member(tx, room, operator, "member", now).await?;
+    }
+    let assigned = room_store::get(tx, room)
+        .await?
+        .ok_or(Error::not_found("room"))?;
+    // Every event reaches both operators, so the one leaving hears of their leaving last:
+    // a `room.created` after it would put the room back in their list.
+    let mut events = vec![
+        ChatEvent::RoomCreated { room: assigned },
+        ChatEvent::MemberJoined {
+            room_id: room,
+            user_id: operator,
+        },
+    ];
     if let Some(previous) = conversation.assignee_id.filter(|id| *id != operator) {
         room_store::remove_member(tx, room, previous).await?;
         events.push(ChatEvent::MemberLeft {
@@ -38,17 +52,6 @@ pub(super) async fn hand_over(
         });
         notify_users.push(previous);
     }
-    if !room_store::is_member(tx, room, operator).await? {
-        room_store::add_member(tx, room, operator, "member", now).await?;
-    }
-    let assigned = room_store::get(tx, room)
-        .await?
-        .ok_or(Error::not_found("room"))?;
-    events.push(ChatEvent::RoomCreated { room: assigned });
-    events.push(ChatEvent::MemberJoined {
-        room_id: room,
-        user_id: operator,
-    });
     let after = conversations::get(tx, room)
         .await?
         .ok_or(Error::not_found("conversation"))?;
