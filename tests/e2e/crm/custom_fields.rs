@@ -1,8 +1,9 @@
 //! Custom fields over REST: definitions (everyone lists, admins change), values checked on
-//! every kind of record (`values`), visibility and editability by role (`roles`), and the
-//! system creating a contact without being asked for required values (`system`). Each on
-//! SQLite and PostgreSQL.
+//! every kind of record (`values`, `records`), visibility and editability by role
+//! (`roles`), and the system creating a contact without being asked for required values
+//! (`system`). Each on SQLite and PostgreSQL.
 
+mod records;
 mod roles;
 mod system;
 mod values;
