@@ -39,6 +39,12 @@ pub enum Error {
     /// The caller is known but its role does not allow the action.
     #[error("{0}")]
     Forbidden(Cow<'static, str>),
+    /// The caller's role may not change one input (a custom field); `field` names it.
+    #[error("{field}: {message}")]
+    FieldForbidden {
+        field: Cow<'static, str>,
+        message: Cow<'static, str>,
+    },
     #[error("database error")]
     Database(#[source] sqlx::Error),
     #[error("migration failed")]

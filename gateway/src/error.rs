@@ -150,6 +150,17 @@ impl From<crm_core::Error> for ApiError {
             E::Validation { field, message } => Self::invalid_field(field, message),
             E::Unauthenticated => Self::unauthorized("invalid credentials"),
             E::Forbidden(message) => Self::new(StatusCode::FORBIDDEN, "forbidden", message),
+            E::FieldForbidden { field, message } => {
+                let mut error = Self::new(
+                    StatusCode::FORBIDDEN,
+                    "field_forbidden",
+                    format!("{field}: {message}"),
+                );
+                error
+                    .fields
+                    .insert(field.into_owned(), message.into_owned());
+                error
+            }
             other => Self::internal(other),
         }
     }

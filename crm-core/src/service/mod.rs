@@ -17,7 +17,8 @@ pub use accounts::{Accounts, ClientInfo, DepartmentPatch, LoginOutcome, UserPatc
 pub use attachments::Attachments;
 pub use calls::Calls;
 pub use crm::{
-    Analytics, Companies, Contacts, Conversion, Deals, Leads, Pipelines, Tasks, Timeline,
+    Analytics, Companies, Contacts, Conversion, CustomFields, Deals, Leads, Pipelines, Tasks,
+    Timeline,
 };
 pub use open_lines::{
     Assignment, ConversationChange, InboxEntry, LinePatch, NewLineRequest, OpenLines, Received,

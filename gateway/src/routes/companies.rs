@@ -10,16 +10,19 @@ use axum::{
 use crm_core::{
     domain::crm::{
         Company, CompanyId, CompanyMatch, CompanyPatch, Likeness, NewCompany, Page,
-        text::{ADDRESS_MAX, COMPANY_NAME_MAX, custom_fields, optional_text, required_text},
+        text::{ADDRESS_MAX, COMPANY_NAME_MAX, optional_text, required_text},
     },
     service::Companies,
 };
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{json, value::RawValue};
 
-use super::contacts::wire::{
-    DuplicatesQuery, EmailRequest, ListCompaniesQuery, PhoneRequest, double_option, emails,
-    parse_opt, patch_text, path_id, phones, user_id,
+use super::{
+    contacts::wire::{
+        DuplicatesQuery, EmailRequest, ListCompaniesQuery, PhoneRequest, double_option, emails,
+        parse_opt, patch_text, path_id, phones, user_id,
+    },
+    custom_fields::custom_values,
 };
 use crate::{
     error::{ApiError, Result},
@@ -47,7 +50,7 @@ pub struct CreateCompanyRequest {
     address: Option<String>,
     /// Omitted: the caller.
     responsible_id: Option<String>,
-    custom: Option<Value>,
+    custom: Option<Box<RawValue>>,
     #[serde(default)]
     phones: Vec<PhoneRequest>,
     #[serde(default)]
@@ -62,7 +65,7 @@ impl TryFrom<CreateCompanyRequest> for NewCompany {
             name: required_text("name", &request.name, COMPANY_NAME_MAX)?,
             address: optional_text("address", request.address.as_deref(), ADDRESS_MAX, true)?,
             responsible_id: user_id("responsible_id", request.responsible_id.as_deref())?,
-            custom: custom_fields(request.custom)?,
+            custom: custom_values(request.custom.as_deref())?.unwrap_or_else(|| json!({})),
             phones: phones(request.phones)?,
             emails: emails(request.emails)?,
         })
@@ -75,7 +78,7 @@ pub struct UpdateCompanyRequest {
     #[serde(default, deserialize_with = "double_option")]
     address: Option<Option<String>>,
     responsible_id: Option<String>,
-    custom: Option<Value>,
+    custom: Option<Box<RawValue>>,
     phones: Option<Vec<PhoneRequest>>,
     emails: Option<Vec<EmailRequest>>,
 }
@@ -91,10 +94,7 @@ impl TryFrom<UpdateCompanyRequest> for CompanyPatch {
                 .transpose()?,
             address: patch_text("address", request.address, ADDRESS_MAX, true)?,
             responsible_id: user_id("responsible_id", request.responsible_id.as_deref())?,
-            custom: request
-                .custom
-                .map(|value| custom_fields(Some(value)))
-                .transpose()?,
+            custom: custom_values(request.custom.as_deref())?,
             phones: request.phones.map(phones).transpose()?,
             emails: request.emails.map(emails).transpose()?,
         })

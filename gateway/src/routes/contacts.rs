@@ -66,7 +66,8 @@ async fn list(
 /// # POST /api/v1/contacts
 ///
 /// Creates a contact: names, position, company, address, source, `responsible_id` (default:
-/// the caller), `custom` (an object), `phones` (`{number, kind}`; normalized to E.164),
+/// the caller), `custom` (values of the contact custom fields, checked against their
+/// definitions), `phones` (`{number, kind}`; normalized to E.164),
 /// `emails` (`{address, kind}`) and `identities` (`{channel, external_id}`). 201 with the
 /// contact; 409 when an identity belongs to another contact.
 async fn create(
@@ -95,7 +96,8 @@ async fn show(
 
 /// # PATCH /api/v1/contacts/{id}
 ///
-/// Changes the fields given; `null` clears one, `phones` and `emails` replace the lists.
+/// Changes the fields given; `null` clears one, `phones` and `emails` replace the lists,
+/// `custom` changes only the keys it names.
 /// Changes of responsible, company, phones and e-mails appear on the timeline.
 async fn update(
     State(state): State<AppState>,
@@ -186,7 +188,8 @@ async fn duplicates(
 ///
 /// `{target_id, source_ids: […], pick: {field: contact_id}}`: merges the sources into the
 /// target and answers with the merged contact. Fields not picked keep the target's value,
-/// or take the first source's when the target has none; phones and e-mails are united;
+/// or take the first source's when the target has none (custom values key by key);
+/// phones and e-mails are united;
 /// identities and the timeline move to the target; the sources are deleted. Recorded in the
 /// audit log and on the timeline. Merging a contact into itself is a 422.
 async fn merge(

@@ -23,6 +23,7 @@ use super::{
         company_id, double_option, limit, parse_opt, patch_text, path_id, search, text_param,
         user_id,
     },
+    custom_fields::custom_values,
     deals::requests::{contact_id, date, money, pipeline_id, stage_id},
 };
 use crate::{
@@ -82,6 +83,7 @@ pub struct CreateLeadRequest {
     junk_reason: Option<String>,
     source: Option<String>,
     responsible_id: Option<String>,
+    custom: Option<Box<RawValue>>,
 }
 
 impl TryFrom<CreateLeadRequest> for NewLead {
@@ -108,6 +110,7 @@ impl TryFrom<CreateLeadRequest> for NewLead {
             )?,
             source: optional_text("source", request.source.as_deref(), SHORT_MAX, false)?,
             responsible_id: user_id("responsible_id", request.responsible_id.as_deref())?,
+            custom: custom_values(request.custom.as_deref())?.unwrap_or_default(),
         };
         new.check()?;
         Ok(new)
@@ -132,6 +135,7 @@ pub struct UpdateLeadRequest {
     #[serde(default, deserialize_with = "double_option")]
     source: Option<Option<String>>,
     responsible_id: Option<String>,
+    custom: Option<Box<RawValue>>,
 }
 
 impl TryFrom<UpdateLeadRequest> for LeadPatch {
@@ -153,6 +157,7 @@ impl TryFrom<UpdateLeadRequest> for LeadPatch {
             junk_reason: patch_text("junk_reason", request.junk_reason, SHORT_MAX, true)?,
             source: patch_text("source", request.source, SHORT_MAX, false)?,
             responsible_id: user_id("responsible_id", request.responsible_id.as_deref())?,
+            custom: custom_values(request.custom.as_deref())?,
         })
     }
 }

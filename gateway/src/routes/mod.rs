@@ -9,6 +9,7 @@ mod canned;
 mod companies;
 mod contacts;
 mod conversations;
+mod custom_fields;
 mod deals;
 mod departments;
 pub mod health;
@@ -47,6 +48,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(contacts::router())
         .merge(companies::router())
         .merge(pipelines::router())
+        .merge(custom_fields::router())
         .merge(deals::router())
         .merge(leads::router())
         .merge(analytics::router())

@@ -19,6 +19,11 @@ crate::on_both_databases!(
 async fn a_contact_is_created_with_normalized_phones_and_read_back(app: TestApp) {
     // Arrange
     let org = Org::hire(&app).await;
+    let vip = json!({"key": "vip", "label": "VIP", "type": "boolean"});
+    let defined = app
+        .post_json("/api/v1/custom-fields/contact", &org.admin, &vip)
+        .await;
+    assert_eq!(defined.status(), StatusCode::CREATED);
     // Act
     let created = create_contact(
         &app,

@@ -28,6 +28,7 @@ pub fn deal(title: &str, amount: &str) -> NewDeal {
         company_id: None,
         source: None,
         responsible_id: None,
+        custom: serde_json::json!({}),
     }
 }
 

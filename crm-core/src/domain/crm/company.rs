@@ -50,6 +50,7 @@ pub struct CompanyPatch {
     pub name: Option<String>,
     pub address: Option<Option<String>>,
     pub responsible_id: Option<UserId>,
+    /// The custom values to change, by key; `null` clears one, keys not named stay.
     pub custom: Option<serde_json::Value>,
     pub phones: Option<Vec<Phone>>,
     pub emails: Option<Vec<Email>>,

@@ -158,6 +158,7 @@ pub struct ContactPatch {
     pub address: Option<Option<String>>,
     pub source: Option<Option<String>>,
     pub responsible_id: Option<UserId>,
+    /// The custom values to change, by key; `null` clears one, keys not named stay.
     pub custom: Option<serde_json::Value>,
     pub phones: Option<Vec<Phone>>,
     pub emails: Option<Vec<Email>>,

@@ -134,6 +134,8 @@ pub struct Deal {
     pub department_id: Option<DepartmentId>,
     /// The day it entered a won or lost stage; `None` while open.
     pub closed_on: Option<CalendarDate>,
+    /// Custom field values (`custom_fields`).
+    pub custom: serde_json::Value,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -154,6 +156,8 @@ pub struct NewDeal {
     pub source: Option<String>,
     /// `None` from staff means "me".
     pub responsible_id: Option<UserId>,
+    /// Custom field values, checked against the definitions by the service.
+    pub custom: serde_json::Value,
 }
 
 /// A change to a deal; `None` leaves a field as it is, `Some(None)` clears it (a cleared
@@ -174,6 +178,8 @@ pub struct DealPatch {
     pub company_id: Option<Option<CompanyId>>,
     pub source: Option<Option<String>>,
     pub responsible_id: Option<UserId>,
+    /// The custom values to change, by key; `null` clears one, keys not named stay.
+    pub custom: Option<serde_json::Value>,
 }
 
 /// What a bulk update sets on every deal it names: a stage (of each deal's pipeline, or

@@ -85,3 +85,8 @@ crm_id!(
     ReminderId,
     "reminder"
 );
+crm_id!(
+    /// The definition of a custom field.
+    CustomFieldId,
+    "custom field"
+);

@@ -40,6 +40,8 @@ pub struct Lead {
     pub contact_id: Option<ContactId>,
     pub deal_id: Option<DealId>,
     pub converted_at: Option<Timestamp>,
+    /// Custom field values (`custom_fields`).
+    pub custom: serde_json::Value,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -106,6 +108,8 @@ pub struct NewLead {
     pub source: Option<String>,
     /// `None` from staff means "me".
     pub responsible_id: Option<UserId>,
+    /// Custom field values, checked against the definitions by the service (`Null` is none).
+    pub custom: serde_json::Value,
 }
 
 impl NewLead {
@@ -146,6 +150,8 @@ pub struct LeadPatch {
     pub junk_reason: Option<Option<String>>,
     pub source: Option<Option<String>>,
     pub responsible_id: Option<UserId>,
+    /// The custom values to change, by key; `null` clears one, keys not named stay.
+    pub custom: Option<serde_json::Value>,
 }
 
 /// Which leads to list, newest first.

@@ -6,6 +6,7 @@
 pub mod analytics;
 mod company;
 mod contact;
+pub mod custom_fields;
 mod deal;
 mod ids;
 mod lead;
@@ -28,8 +29,8 @@ pub use deal::{
     NO_CLOSE_DATE, NewDeal, StageChange, TITLE_MAX, month_text,
 };
 pub use ids::{
-    CompanyId, ContactId, DealId, IdentityId, LeadId, PipelineId, ReminderId, StageChangeId,
-    StageId, TaskId, TimelineEntryId,
+    CompanyId, ContactId, CustomFieldId, DealId, IdentityId, LeadId, PipelineId, ReminderId,
+    StageChangeId, StageId, TaskId, TimelineEntryId,
 };
 pub use lead::{ConvertLead, Lead, LeadFilter, LeadPatch, LeadStatus, NewLead, check_status};
 pub use list::{

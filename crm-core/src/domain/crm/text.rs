@@ -55,8 +55,7 @@ pub fn required_text(
 }
 
 /// Custom fields: a JSON object (absent means `{}`), at most `CUSTOM_MAX_BYTES` serialized.
-/// Typed, per-entity custom field definitions come later; until then the object is kept
-/// as given.
+/// Its values are checked against their definitions by the service (`custom_fields`).
 pub fn custom_fields(value: Option<serde_json::Value>) -> Result<serde_json::Value, Error> {
     let value = value.unwrap_or_else(|| serde_json::Value::Object(Default::default()));
     if !value.is_object() {

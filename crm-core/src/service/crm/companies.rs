@@ -4,16 +4,17 @@
 use serde_json::json;
 
 use super::{
-    changes, creator_scope, owner_of_new, page_size, paging, require_writer,
-    responsible_department, scope_of,
+    changes, creator_scope,
+    custom_fields::{Fields, hide_all},
+    owner_of_new, page_size, paging, require_writer, responsible_department, scope_of,
 };
 use crate::{
     Error, Result, Store,
     domain::{
         User,
         crm::{
-            Company, CompanyFilter, CompanyId, CompanyPatch, EntityRef, NewCompany, Page,
-            TimelineEntryId, dedup_emails, dedup_phones,
+            Company, CompanyFilter, CompanyId, CompanyPatch, EntityKind, EntityRef, NewCompany,
+            Page, TimelineEntryId, dedup_emails, dedup_phones,
         },
         now,
     },
@@ -35,21 +36,26 @@ impl Companies {
         Self { store }
     }
 
-    /// Creates a company; the responsible user defaults to the caller. `None` is the system.
+    /// Creates a company; the responsible user defaults to the caller. `None` is the system,
+    /// which is not asked for required custom values.
     #[tracing::instrument(skip_all, err(level = "warn"))]
     pub async fn create(&self, actor: Option<&User>, new: NewCompany) -> Result<Company> {
         let mut tx = self.store.begin().await?;
-        creator_scope(&mut tx, actor).await?;
+        let scope = creator_scope(&mut tx, actor).await?;
+        let fields = Fields::load(&mut tx, EntityKind::Company).await?;
+        let custom = fields
+            .for_new(&mut tx, &scope, actor, actor.is_some(), &new.custom)
+            .await?;
         let (responsible_id, department_id) =
             owner_of_new(&mut tx, actor, new.responsible_id).await?;
         let now = now();
-        let company = Company {
+        let mut company = Company {
             id: CompanyId::new(),
             name: new.name,
             address: new.address,
             responsible_id,
             department_id,
-            custom: new.custom,
+            custom,
             phones: dedup_phones(new.phones)?,
             emails: dedup_emails(new.emails)?,
             created_at: now,
@@ -57,6 +63,9 @@ impl Companies {
         };
         company_store::insert(&mut tx, &company, actor.map(|a| a.id)).await?;
         tx.commit().await?;
+        if let Some(actor) = actor {
+            fields.hide(actor.role, &mut company);
+        }
         Ok(company)
     }
 
@@ -64,9 +73,11 @@ impl Companies {
     pub async fn get(&self, actor: &User, id: CompanyId) -> Result<Company> {
         let mut conn = self.store.acquire().await?;
         let scope = scope_of(&mut conn, actor).await?;
-        company_store::get(&mut conn, &scope, id)
+        let mut company = company_store::get(&mut conn, &scope, id)
             .await?
-            .ok_or(Error::not_found("company"))
+            .ok_or(Error::not_found("company"))?;
+        hide_all(&mut conn, actor, [&mut company]).await?;
+        Ok(company)
     }
 
     /// Companies the caller may see that match `filter`, newest first; `total` on the
@@ -84,7 +95,8 @@ impl Companies {
             limit: paging::probe(limit),
             ..filter
         };
-        let items = company_store::list(&mut conn, &scope, &probe).await?;
+        let mut items = company_store::list(&mut conn, &scope, &probe).await?;
+        hide_all(&mut conn, actor, &mut items).await?;
         Ok(paging::page(items, limit, total, |company| {
             company.id.to_string()
         }))
@@ -112,6 +124,7 @@ impl Companies {
         let before = company_store::get(&mut tx, &scope, id)
             .await?
             .ok_or(Error::not_found("company"))?;
+        let fields = Fields::load(&mut tx, EntityKind::Company).await?;
         let mut after = before.clone();
         if let Some(name) = patch.name {
             after.name = name;
@@ -120,7 +133,9 @@ impl Companies {
             after.address = address;
         }
         if let Some(custom) = patch.custom {
-            after.custom = custom;
+            after.custom = fields
+                .for_change(&mut tx, &scope, actor, &before.custom, &custom)
+                .await?;
         }
         if let Some(phones) = patch.phones {
             after.phones = dedup_phones(phones)?;
@@ -143,6 +158,7 @@ impl Companies {
                 .await?;
         }
         tx.commit().await?;
+        fields.hide(actor.role, &mut after);
         Ok(after)
     }
 

@@ -4,16 +4,17 @@
 use serde_json::json;
 
 use super::{
-    changes, creator_scope, owner_of_new, page_size, paging, require_writer,
-    responsible_department, scope_of,
+    changes, creator_scope,
+    custom_fields::{Fields, hide_all},
+    owner_of_new, page_size, paging, require_writer, responsible_department, scope_of,
 };
 use crate::{
     Error, Result, Store,
     domain::{
         User,
         crm::{
-            Contact, ContactFilter, ContactId, ContactPatch, EntityRef, Identity, IdentityId,
-            NewContact, NewIdentity, Page, TimelineEntryId, dedup_emails, dedup_phones,
+            Contact, ContactFilter, ContactId, ContactPatch, EntityKind, EntityRef, Identity,
+            IdentityId, NewContact, NewIdentity, Page, TimelineEntryId, dedup_emails, dedup_phones,
         },
         now,
     },
@@ -39,12 +40,21 @@ impl Contacts {
     /// defaults to them, and a company must be one they can see. `None` is the system (the
     /// open lines): no caller checks, and the contact may stay unassigned, visible to admins
     /// until someone takes it. An identity already held by another contact is a conflict.
+    /// Custom values are checked as `custom_fields` says; the system is not asked for
+    /// required ones.
     #[tracing::instrument(skip_all, err(level = "warn"))]
-    pub async fn create(&self, actor: Option<&User>, new: NewContact) -> Result<Contact> {
+    pub async fn create(&self, actor: Option<&User>, mut new: NewContact) -> Result<Contact> {
         let mut tx = self.store.begin().await?;
         let scope = creator_scope(&mut tx, actor).await?;
-        let contact = insert_new(&mut tx, &scope, actor, new).await?;
+        let fields = Fields::load(&mut tx, EntityKind::Contact).await?;
+        new.custom = fields
+            .for_new(&mut tx, &scope, actor, actor.is_some(), &new.custom)
+            .await?;
+        let mut contact = insert_new(&mut tx, &scope, actor, new).await?;
         tx.commit().await?;
+        if let Some(actor) = actor {
+            fields.hide(actor.role, &mut contact);
+        }
         tracing::debug!(contact.id = %contact.id, "contact created");
         Ok(contact)
     }
@@ -54,9 +64,11 @@ impl Contacts {
     pub async fn get(&self, actor: &User, id: ContactId) -> Result<Contact> {
         let mut conn = self.store.acquire().await?;
         let scope = scope_of(&mut conn, actor).await?;
-        contact_store::get(&mut conn, &scope, id)
+        let mut contact = contact_store::get(&mut conn, &scope, id)
             .await?
-            .ok_or(Error::not_found("contact"))
+            .ok_or(Error::not_found("contact"))?;
+        hide_all(&mut conn, actor, [&mut contact]).await?;
+        Ok(contact)
     }
 
     /// Contacts the caller may see that match `filter`, newest first; `total` on the first
@@ -74,7 +86,8 @@ impl Contacts {
             limit: paging::probe(limit),
             ..filter
         };
-        let items = contact_store::list(&mut conn, &scope, &probe).await?;
+        let mut items = contact_store::list(&mut conn, &scope, &probe).await?;
+        hide_all(&mut conn, actor, &mut items).await?;
         Ok(paging::page(items, limit, total, |contact| {
             contact.id.to_string()
         }))
@@ -89,7 +102,7 @@ impl Contacts {
         &self,
         actor: &User,
         id: ContactId,
-        patch: ContactPatch,
+        mut patch: ContactPatch,
     ) -> Result<Contact> {
         require_writer(actor)?;
         let mut tx = self.store.begin().await?;
@@ -98,7 +111,13 @@ impl Contacts {
         let before = contact_store::get(&mut tx, &scope, id)
             .await?
             .ok_or(Error::not_found("contact"))?;
+        let fields = Fields::load(&mut tx, EntityKind::Contact).await?;
         let mut after = before.clone();
+        if let Some(custom) = patch.custom.take() {
+            after.custom = fields
+                .for_change(&mut tx, &scope, actor, &before.custom, &custom)
+                .await?;
+        }
         apply(&mut after, patch)?;
         if after.responsible_id != before.responsible_id
             && let Some(responsible) = after.responsible_id
@@ -122,6 +141,7 @@ impl Contacts {
                 .await?;
         }
         tx.commit().await?;
+        fields.hide(actor.role, &mut after);
         Ok(after)
     }
 
@@ -251,9 +271,6 @@ fn apply(contact: &mut Contact, patch: ContactPatch) -> Result<()> {
     }
     if let Some(responsible) = patch.responsible_id {
         contact.responsible_id = Some(responsible);
-    }
-    if let Some(custom) = patch.custom {
-        contact.custom = custom;
     }
     if let Some(phones) = patch.phones {
         contact.phones = dedup_phones(phones)?;

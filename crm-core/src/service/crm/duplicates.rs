@@ -126,7 +126,8 @@ impl Contacts {
         let found = keyed(
             search::similar(&mut conn, Owner::Contact, &scope, &criteria, MATCH_LIMIT).await?,
         )?;
-        let contacts = contact_store::get_many(&mut conn, &scope, &ranked(&found)).await?;
+        let mut contacts = contact_store::get_many(&mut conn, &scope, &ranked(&found)).await?;
+        super::custom_fields::hide_all(&mut conn, actor, &mut contacts).await?;
         Ok(contacts
             .into_iter()
             .map(|contact| ContactMatch {
@@ -181,7 +182,8 @@ impl Companies {
         let found = keyed(
             search::similar(&mut conn, Owner::Company, &scope, &criteria, MATCH_LIMIT).await?,
         )?;
-        let companies = company_store::get_many(&mut conn, &scope, &ranked(&found)).await?;
+        let mut companies = company_store::get_many(&mut conn, &scope, &ranked(&found)).await?;
+        super::custom_fields::hide_all(&mut conn, actor, &mut companies).await?;
         Ok(companies
             .into_iter()
             .map(|company| CompanyMatch {

@@ -4,16 +4,17 @@
 use serde_json::json;
 
 use super::{
-    contacts, creator_scope, deals, owner_of_new, page_size, paging, require_writer,
-    responsible_department, scope_of,
+    contacts, creator_scope,
+    custom_fields::{Fields, hide_all},
+    deals, owner_of_new, page_size, paging, require_writer, responsible_department, scope_of,
 };
 use crate::{
     Error, Result, Store,
     domain::{
         User,
         crm::{
-            Contact, ConvertLead, Deal, Email, EntityRef, Lead, LeadFilter, LeadId, LeadPatch,
-            LeadStatus, NewContact, NewDeal, NewLead, NewTimelineEntry, Page, Phone,
+            Contact, ConvertLead, Deal, Email, EntityKind, EntityRef, Lead, LeadFilter, LeadId,
+            LeadPatch, LeadStatus, NewContact, NewDeal, NewLead, NewTimelineEntry, Page, Phone,
             TimelineEntryId, TimelineKind, check_status, summarize,
         },
         now,
@@ -47,17 +48,21 @@ impl Leads {
     }
 
     /// Creates a lead; the responsible user defaults to the caller. `None` is the system
-    /// (the open lines).
+    /// (the open lines), which is not asked for required custom values.
     #[tracing::instrument(skip_all, err(level = "warn"))]
     pub async fn create(&self, actor: Option<&User>, new: NewLead) -> Result<Lead> {
         new.check()?;
         let mut tx = self.store.begin().await?;
-        creator_scope(&mut tx, actor).await?;
+        let scope = creator_scope(&mut tx, actor).await?;
+        let fields = Fields::load(&mut tx, EntityKind::Lead).await?;
+        let custom = fields
+            .for_new(&mut tx, &scope, actor, actor.is_some(), &new.custom)
+            .await?;
         let (responsible_id, department_id) =
             owner_of_new(&mut tx, actor, new.responsible_id).await?;
         let now = now();
         let status = new.status.unwrap_or(LeadStatus::New);
-        let lead = Lead {
+        let mut lead = Lead {
             id: LeadId::new(),
             title: new.title,
             name: new.name,
@@ -72,11 +77,15 @@ impl Leads {
             contact_id: None,
             deal_id: None,
             converted_at: None,
+            custom,
             created_at: now,
             updated_at: now,
         };
         lead_store::insert(&mut tx, &lead, actor.map(|a| a.id)).await?;
         tx.commit().await?;
+        if let Some(actor) = actor {
+            fields.hide(actor.role, &mut lead);
+        }
         Ok(lead)
     }
 
@@ -84,9 +93,11 @@ impl Leads {
     pub async fn get(&self, actor: &User, id: LeadId) -> Result<Lead> {
         let mut conn = self.store.acquire().await?;
         let scope = scope_of(&mut conn, actor).await?;
-        lead_store::get(&mut conn, &scope, id)
+        let mut lead = lead_store::get(&mut conn, &scope, id)
             .await?
-            .ok_or(Error::not_found("lead"))
+            .ok_or(Error::not_found("lead"))?;
+        hide_all(&mut conn, actor, [&mut lead]).await?;
+        Ok(lead)
     }
 
     /// Leads the caller may see that match `filter`, newest first; `total` on the first page.
@@ -103,7 +114,8 @@ impl Leads {
             limit: paging::probe(limit),
             ..filter
         };
-        let items = lead_store::list(&mut conn, &scope, &probe).await?;
+        let mut items = lead_store::list(&mut conn, &scope, &probe).await?;
+        hide_all(&mut conn, actor, &mut items).await?;
         Ok(paging::page(items, limit, total, |lead| {
             lead.id.to_string()
         }))
@@ -119,7 +131,13 @@ impl Leads {
         let before = lead_store::get(&mut tx, &scope, id)
             .await?
             .ok_or(Error::not_found("lead"))?;
+        let fields = Fields::load(&mut tx, EntityKind::Lead).await?;
         let mut after = before.clone();
+        if let Some(custom) = &patch.custom {
+            after.custom = fields
+                .for_change(&mut tx, &scope, actor, &before.custom, custom)
+                .await?;
+        }
         let set = |field: &mut Option<String>, value: Option<Option<String>>| {
             if let Some(value) = value {
                 *field = value;
@@ -167,6 +185,7 @@ impl Leads {
         after.updated_at = now();
         lead_store::update(&mut tx, &after).await?;
         tx.commit().await?;
+        fields.hide(actor.role, &mut after);
         Ok(after)
     }
 
@@ -256,6 +275,7 @@ impl Leads {
                 company_id: how.company_id,
                 source: lead.source.clone(),
                 responsible_id: lead.responsible_id,
+                custom: json!({}),
             },
         )
         .await?;
@@ -279,6 +299,10 @@ impl Leads {
             ],
         };
         crm_store::timeline::insert(&mut tx, TimelineEntryId::new(), &entry, now).await?;
+        let (mut lead, mut deal, mut contact) = (lead, deal, contact);
+        hide_all(&mut tx, actor, [&mut lead]).await?;
+        hide_all(&mut tx, actor, [&mut deal]).await?;
+        hide_all(&mut tx, actor, [&mut contact]).await?;
         tx.commit().await?;
         Ok(Conversion {
             lead,

@@ -4,14 +4,14 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::{Contacts, require_writer, scope_of};
+use super::{Contacts, custom_fields::Fields, require_writer, scope_of};
 use crate::{
     Error, Result,
     domain::{
         Timestamp, User,
         crm::{
-            Contact, ContactField, ContactId, EntityRef, MergeContacts, NewTimelineEntry,
-            TimelineEntryId, TimelineKind, dedup_emails, dedup_phones, summarize,
+            Contact, ContactField, ContactId, EntityKind, EntityRef, MergeContacts,
+            NewTimelineEntry, TimelineEntryId, TimelineKind, dedup_emails, dedup_phones, summarize,
         },
         now,
     },
@@ -53,7 +53,14 @@ impl Contacts {
         let (target, sources) = found.split_first().ok_or(Error::not_found("contact"))?;
         let now = now();
         let picks: BTreeMap<ContactField, ContactId> = merge.pick.iter().copied().collect();
-        let after = merged(target, sources, &picks, now)?;
+        let fields = Fields::load(&mut tx, EntityKind::Contact).await?;
+        let mut after = merged(target, sources, &picks, now)?;
+        let picked = picks
+            .get(&ContactField::Custom)
+            .and_then(|id| found.iter().find(|contact| contact.id == *id))
+            .map(|contact| &contact.custom);
+        let donors: Vec<&serde_json::Value> = sources.iter().map(|c| &c.custom).collect();
+        after.custom = fields.merged(actor.role, &target.custom, picked, &donors);
         contact_store::update(&mut tx, target, &after).await?;
         let into = EntityRef::contact(target.id);
         let mut moved_entries = 0;
@@ -98,10 +105,11 @@ impl Contacts {
             links: vec![into],
         };
         timeline_store::insert(&mut tx, TimelineEntryId::new(), &entry, now).await?;
-        let merged = contact_store::get(&mut tx, &crm_store::Scope::All, target.id)
+        let mut merged = contact_store::get(&mut tx, &crm_store::Scope::All, target.id)
             .await?
             .ok_or(Error::not_found("contact"))?;
         tx.commit().await?;
+        fields.hide(actor.role, &mut merged);
         Ok(merged)
     }
 }
@@ -154,7 +162,11 @@ fn merged(
     now: Timestamp,
 ) -> Result<Contact> {
     let mut after = target.clone();
-    for field in ContactField::ALL {
+    // Custom values merge key by key (`Fields::merged`), not as one object.
+    for field in ContactField::ALL
+        .into_iter()
+        .filter(|field| *field != ContactField::Custom)
+    {
         let chosen = match picks.get(&field) {
             Some(id) => sources.iter().find(|source| source.id == *id),
             None if !is_set(target, field) => sources.iter().find(|source| is_set(source, field)),

@@ -27,7 +27,7 @@ macro_rules! deal_columns {
          c.stage_id, coalesce(c.probability, s.probability) as probability, \
          cast(case when c.probability is null then 0 else 1 end as bigint) as probability_overridden, \
          c.contact_id, c.company_id, c.source, c.responsible_id, c.department_id, c.closed_on, \
-         c.created_at, c.updated_at"
+         c.custom, c.created_at, c.updated_at"
     };
 }
 
@@ -48,6 +48,7 @@ struct DealRow {
     responsible_id: Option<String>,
     department_id: Option<String>,
     closed_on: Option<i64>,
+    custom: String,
     created_at: i64,
     updated_at: i64,
 }
@@ -73,6 +74,8 @@ impl DealRow {
             responsible_id: parse_opt_id(self.responsible_id.as_deref())?,
             department_id: parse_opt_id(self.department_id.as_deref())?,
             closed_on: self.closed_on.map(CalendarDate::from_number),
+            custom: serde_json::from_str(&self.custom)
+                .map_err(|_| Error::Internal("malformed custom fields in database".into()))?,
             created_at: Timestamp::from_millis(self.created_at),
             updated_at: Timestamp::from_millis(self.updated_at),
         })
@@ -87,7 +90,7 @@ fn stored_probability(deal: &Deal) -> Option<i64> {
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 
-/// Binds the deal's id as `$1` and its fields as `$2`–`$16`, in the column order both
+/// Binds the deal's id as `$1` and its fields as `$2`–`$17`, in the column order both
 /// `insert` and `update` name them.
 fn bind_deal<'q>(query: AnyQuery<'q>, deal: &'q Deal) -> AnyQuery<'q> {
     query
@@ -107,14 +110,16 @@ fn bind_deal<'q>(query: AnyQuery<'q>, deal: &'q Deal) -> AnyQuery<'q> {
         .bind(deal.department_id.map(|id| id.to_string()))
         .bind(deal.closed_on.map(CalendarDate::number))
         .bind(deal.updated_at.millis())
+        .bind(deal.custom.to_string())
 }
 
 pub(crate) async fn insert(conn: &mut Conn, deal: &Deal, created_by: Option<UserId>) -> Result<()> {
     let query = sqlx::query(
         "insert into deals (id, title, title_key, amount_minor, currency, expected_close, \
          pipeline_id, stage_id, probability, contact_id, company_id, source, responsible_id, \
-         department_id, closed_on, updated_at, created_by, created_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+         department_id, closed_on, updated_at, custom, created_by, created_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+         $19)",
     );
     bind_deal(query, deal)
         .bind(created_by.map(|id| id.to_string()))
@@ -130,7 +135,7 @@ pub(crate) async fn update(conn: &mut Conn, deal: &Deal) -> Result<()> {
         "update deals set title = $2, title_key = $3, amount_minor = $4, currency = $5, \
          expected_close = $6, pipeline_id = $7, stage_id = $8, probability = $9, \
          contact_id = $10, company_id = $11, source = $12, responsible_id = $13, \
-         department_id = $14, closed_on = $15, updated_at = $16 where id = $1",
+         department_id = $14, closed_on = $15, updated_at = $16, custom = $17 where id = $1",
     );
     bind_deal(query, deal).execute(conn).await?;
     Ok(())

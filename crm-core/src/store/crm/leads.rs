@@ -21,7 +21,7 @@ macro_rules! lead_columns {
     () => {
         "c.id, c.title, c.name, c.phone, c.email, c.company_name, c.status, c.junk_reason, \
          c.source, c.responsible_id, c.department_id, c.contact_id, c.deal_id, c.converted_at, \
-         c.created_at, c.updated_at"
+         c.custom, c.created_at, c.updated_at"
     };
 }
 
@@ -41,6 +41,7 @@ struct LeadRow {
     contact_id: Option<String>,
     deal_id: Option<String>,
     converted_at: Option<i64>,
+    custom: String,
     created_at: i64,
     updated_at: i64,
 }
@@ -62,6 +63,8 @@ impl LeadRow {
             contact_id: parse_opt_id(self.contact_id.as_deref())?,
             deal_id: parse_opt_id(self.deal_id.as_deref())?,
             converted_at: self.converted_at.map(Timestamp::from_millis),
+            custom: serde_json::from_str(&self.custom)
+                .map_err(|_| Error::Internal("malformed custom fields in database".into()))?,
             created_at: Timestamp::from_millis(self.created_at),
             updated_at: Timestamp::from_millis(self.updated_at),
         })
@@ -70,7 +73,7 @@ impl LeadRow {
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 
-/// Binds the lead's id as `$1` and its fields as `$2`–`$16`, in the column order both
+/// Binds the lead's id as `$1` and its fields as `$2`–`$17`, in the column order both
 /// `insert` and `update` name them.
 fn bind_lead<'q>(query: AnyQuery<'q>, lead: &'q Lead) -> AnyQuery<'q> {
     query
@@ -90,14 +93,16 @@ fn bind_lead<'q>(query: AnyQuery<'q>, lead: &'q Lead) -> AnyQuery<'q> {
         .bind(lead.deal_id.map(|id| id.to_string()))
         .bind(lead.converted_at.map(Timestamp::millis))
         .bind(lead.updated_at.millis())
+        .bind(lead.custom.to_string())
 }
 
 pub(crate) async fn insert(conn: &mut Conn, lead: &Lead, created_by: Option<UserId>) -> Result<()> {
     let query = sqlx::query(
         "insert into leads (id, title, name, phone, email, company_name, search_key, status, \
          junk_reason, source, responsible_id, department_id, contact_id, deal_id, converted_at, \
-         updated_at, created_by, created_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+         updated_at, custom, created_by, created_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+         $19)",
     );
     bind_lead(query, lead)
         .bind(created_by.map(|id| id.to_string()))
@@ -113,7 +118,7 @@ pub(crate) async fn update(conn: &mut Conn, lead: &Lead) -> Result<()> {
         "update leads set title = $2, name = $3, phone = $4, email = $5, company_name = $6, \
          search_key = $7, status = $8, junk_reason = $9, source = $10, responsible_id = $11, \
          department_id = $12, contact_id = $13, deal_id = $14, converted_at = $15, \
-         updated_at = $16 where id = $1",
+         updated_at = $16, custom = $17 where id = $1",
     );
     bind_lead(query, lead).execute(conn).await?;
     Ok(())

@@ -10,6 +10,7 @@ pub(crate) mod analytics;
 pub(crate) mod companies;
 pub(crate) mod contacts;
 mod counts;
+pub(crate) mod custom_fields;
 pub(crate) mod deals;
 pub(crate) mod identities;
 mod keyset;

@@ -5,16 +5,23 @@ use std::collections::BTreeMap;
 
 use crm_core::domain::crm::{
     ContactField, ContactId, ContactPatch, MergeContacts, NewContact, NewIdentity,
-    text::{ADDRESS_MAX, NAME_MAX, SHORT_MAX, custom_fields, nested, optional_text},
+    text::{ADDRESS_MAX, NAME_MAX, SHORT_MAX, nested, optional_text},
 };
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Value, value::RawValue};
 
 use super::wire::{
     EmailRequest, IdentityRequest, PhoneRequest, company_id, double_option, emails, patch_text,
     phones, user_id,
 };
-use crate::error::{ApiError, Result};
+use crate::{
+    error::{ApiError, Result},
+    routes::custom_fields::custom_values,
+};
+
+fn empty() -> Value {
+    Value::Object(serde_json::Map::new())
+}
 
 #[derive(Deserialize)]
 pub struct CreateContactRequest {
@@ -27,7 +34,7 @@ pub struct CreateContactRequest {
     source: Option<String>,
     /// Omitted: the caller.
     responsible_id: Option<String>,
-    custom: Option<Value>,
+    custom: Option<Box<RawValue>>,
     #[serde(default)]
     phones: Vec<PhoneRequest>,
     #[serde(default)]
@@ -68,7 +75,7 @@ impl TryFrom<CreateContactRequest> for NewContact {
             address: optional_text("address", request.address.as_deref(), ADDRESS_MAX, true)?,
             source: optional_text("source", request.source.as_deref(), SHORT_MAX, false)?,
             responsible_id: user_id("responsible_id", request.responsible_id.as_deref())?,
-            custom: custom_fields(request.custom)?,
+            custom: custom_values(request.custom.as_deref())?.unwrap_or_else(empty),
             phones: phones(request.phones)?,
             emails: emails(request.emails)?,
             identities,
@@ -95,7 +102,7 @@ pub struct UpdateContactRequest {
     #[serde(default, deserialize_with = "double_option")]
     source: Option<Option<String>>,
     responsible_id: Option<String>,
-    custom: Option<Value>,
+    custom: Option<Box<RawValue>>,
     phones: Option<Vec<PhoneRequest>>,
     emails: Option<Vec<EmailRequest>>,
 }
@@ -116,10 +123,7 @@ impl TryFrom<UpdateContactRequest> for ContactPatch {
                 .map(|raw| company_id(raw.as_deref()))
                 .transpose()?,
             responsible_id: user_id("responsible_id", request.responsible_id.as_deref())?,
-            custom: request
-                .custom
-                .map(|value| custom_fields(Some(value)))
-                .transpose()?,
+            custom: custom_values(request.custom.as_deref())?,
             phones: request.phones.map(phones).transpose()?,
             emails: request.emails.map(emails).transpose()?,
         })

@@ -12,8 +12,11 @@ use serde_json::value::RawValue;
 
 use crate::{
     error::{ApiError, Result},
-    routes::contacts::wire::{
-        company_id, double_option, limit, parse_opt, patch_text, search, text_param, user_id,
+    routes::{
+        contacts::wire::{
+            company_id, double_option, limit, parse_opt, patch_text, search, text_param, user_id,
+        },
+        custom_fields::custom_values,
     },
 };
 
@@ -85,6 +88,7 @@ pub struct CreateDealRequest {
     source: Option<String>,
     /// Omitted: the caller.
     responsible_id: Option<String>,
+    custom: Option<Box<RawValue>>,
 }
 
 impl TryFrom<CreateDealRequest> for NewDeal {
@@ -102,6 +106,8 @@ impl TryFrom<CreateDealRequest> for NewDeal {
             company_id: company_id(request.company_id.as_deref())?,
             source: optional_text("source", request.source.as_deref(), SHORT_MAX, false)?,
             responsible_id: user_id("responsible_id", request.responsible_id.as_deref())?,
+            custom: custom_values(request.custom.as_deref())?
+                .unwrap_or_else(|| serde_json::json!({})),
         })
     }
 }
@@ -126,6 +132,7 @@ pub struct UpdateDealRequest {
     #[serde(default, deserialize_with = "double_option")]
     source: Option<Option<String>>,
     responsible_id: Option<String>,
+    custom: Option<Box<RawValue>>,
 }
 
 impl TryFrom<UpdateDealRequest> for DealPatch {
@@ -160,6 +167,7 @@ impl TryFrom<UpdateDealRequest> for DealPatch {
                 .transpose()?,
             source: patch_text("source", request.source, SHORT_MAX, false)?,
             responsible_id: user_id("responsible_id", request.responsible_id.as_deref())?,
+            custom: custom_values(request.custom.as_deref())?,
         })
     }
 }

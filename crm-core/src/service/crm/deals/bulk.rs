@@ -10,7 +10,9 @@ use crate::{
         crm::{BulkDealUpdate, Deal, EntityRef, Stage, TimelineEntryId},
         now,
     },
-    service::crm::{changes, require_writer, responsible_department, scope_of},
+    service::crm::{
+        changes, custom_fields::hide_all, require_writer, responsible_department, scope_of,
+    },
     store::crm::{self as crm_store, deals as deal_store, pipelines as pipeline_store, timeline},
 };
 
@@ -96,6 +98,7 @@ impl Deals {
             }
             changed.push(after);
         }
+        hide_all(&mut tx, actor, &mut changed).await?;
         tx.commit().await?;
         Ok(changed)
     }

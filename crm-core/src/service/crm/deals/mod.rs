@@ -8,16 +8,19 @@ pub(crate) mod placement;
 use serde_json::json;
 
 use super::{
-    changes, contacts::visible_company, creator_scope, owner_of_new, page_size, paging,
-    require_writer, responsible_department, scope_of,
+    changes,
+    contacts::visible_company,
+    creator_scope,
+    custom_fields::{Fields, hide_all},
+    owner_of_new, page_size, paging, require_writer, responsible_department, scope_of,
 };
 use crate::{
     Error, Result, Store,
     domain::{
         User,
         crm::{
-            ContactId, Deal, DealFilter, DealId, DealPatch, EntityRef, Money, NewDeal, Page,
-            StageChange, TimelineEntryId,
+            ContactId, Deal, DealFilter, DealId, DealPatch, EntityKind, EntityRef, Money, NewDeal,
+            Page, StageChange, TimelineEntryId,
         },
         now,
     },
@@ -43,13 +46,20 @@ impl Deals {
 
     /// Creates a deal. The pipeline defaults to the default one, the stage to its first,
     /// the probability to the stage's, the responsible user to the caller. `None` is the
-    /// system (the open lines).
+    /// system (the open lines), which is not asked for required custom values.
     #[tracing::instrument(skip_all, err(level = "warn"))]
-    pub async fn create(&self, actor: Option<&User>, new: NewDeal) -> Result<Deal> {
+    pub async fn create(&self, actor: Option<&User>, mut new: NewDeal) -> Result<Deal> {
         let mut tx = self.store.begin().await?;
         let scope = creator_scope(&mut tx, actor).await?;
-        let deal = insert_new(&mut tx, &scope, actor, new).await?;
+        let fields = Fields::load(&mut tx, EntityKind::Deal).await?;
+        new.custom = fields
+            .for_new(&mut tx, &scope, actor, actor.is_some(), &new.custom)
+            .await?;
+        let mut deal = insert_new(&mut tx, &scope, actor, new).await?;
         tx.commit().await?;
+        if let Some(actor) = actor {
+            fields.hide(actor.role, &mut deal);
+        }
         Ok(deal)
     }
 
@@ -57,9 +67,11 @@ impl Deals {
     pub async fn get(&self, actor: &User, id: DealId) -> Result<Deal> {
         let mut conn = self.store.acquire().await?;
         let scope = scope_of(&mut conn, actor).await?;
-        deal_store::get(&mut conn, &scope, id)
+        let mut deal = deal_store::get(&mut conn, &scope, id)
             .await?
-            .ok_or(Error::not_found("deal"))
+            .ok_or(Error::not_found("deal"))?;
+        hide_all(&mut conn, actor, [&mut deal]).await?;
+        Ok(deal)
     }
 
     /// Deals the caller may see that match `filter`, in its order; `total` on the first page.
@@ -78,7 +90,8 @@ impl Deals {
             limit: paging::probe(limit),
             ..filter
         };
-        let items = deal_store::list(&mut conn, &scope, &probe).await?;
+        let mut items = deal_store::list(&mut conn, &scope, &probe).await?;
+        hide_all(&mut conn, actor, &mut items).await?;
         Ok(paging::page(items, limit, total, |deal| {
             sort.cursor_after(deal).to_string()
         }))
@@ -108,7 +121,13 @@ impl Deals {
             .await?
             .ok_or(Error::not_found("deal"))?;
         let now = now();
+        let fields = Fields::load(&mut tx, EntityKind::Deal).await?;
         let mut after = apply(&mut tx, &scope, &before, &patch).await?;
+        if let Some(custom) = &patch.custom {
+            after.custom = fields
+                .for_change(&mut tx, &scope, actor, &before.custom, custom)
+                .await?;
+        }
         after.updated_at = now;
         let moving = patch.stage_id.is_some()
             || patch
@@ -138,6 +157,7 @@ impl Deals {
             crm_store::timeline::insert(&mut tx, TimelineEntryId::new(), &entry, now).await?;
         }
         tx.commit().await?;
+        fields.hide(actor.role, &mut after);
         Ok(after)
     }
 
@@ -173,7 +193,8 @@ impl Deals {
 }
 
 /// Creates a deal inside the caller's transaction: for `Deals::create` and for converting
-/// a lead. Its first stage history entry is written with it.
+/// a lead. Its first stage history entry is written with it. `new.custom` is already
+/// checked (`Fields::for_new`).
 pub(super) async fn insert_new(
     conn: &mut Conn,
     scope: &Scope,
@@ -204,6 +225,7 @@ pub(super) async fn insert_new(
         responsible_id,
         department_id,
         closed_on: None,
+        custom: new.custom,
         created_at: now,
         updated_at: now,
     };
