@@ -16,6 +16,7 @@ pub mod health;
 mod leads;
 mod lines;
 mod messages;
+mod openapi;
 mod pins;
 mod pipelines;
 mod presence;
@@ -42,6 +43,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(messages::router())
         .merge(attachments::router())
         .merge(pins::router())
+        .merge(openapi::router())
         .merge(calls::router())
         .merge(presence::router())
         .merge(threads::router())

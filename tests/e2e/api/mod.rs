@@ -5,6 +5,7 @@ mod administration;
 mod errors;
 mod health;
 mod login;
+mod openapi;
 mod production;
 mod shutdown;
 mod ws;
