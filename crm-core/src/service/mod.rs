@@ -19,6 +19,7 @@ pub use calls::Calls;
 pub use crm::{
     Analytics, Companies, Contacts, Conversion, Deals, Leads, Pipelines, Tasks, Timeline,
 };
+pub use crm::{Chunk, CsvExchange, Entity, Export, ExportFilter, ImportReport, RowError};
 pub use open_lines::{
     Assignment, ConversationChange, InboxEntry, LinePatch, NewLineRequest, OpenLines, Received,
     TimerPass, TransferTarget, is_polled,
