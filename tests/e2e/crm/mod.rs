@@ -3,6 +3,7 @@
 //! `crm::<module>::postgres::*`).
 
 mod contacts;
+mod csv;
 mod merge;
 mod sales;
 mod tasks;

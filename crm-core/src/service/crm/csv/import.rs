@@ -111,12 +111,15 @@ pub async fn run(
 fn read(entity: Entity, data: &[u8]) -> Result<(Header, Vec<ReadRow>)> {
     // Spreadsheets often start a UTF-8 file with a byte-order mark.
     let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    // Row lengths are checked here, so that a row of empty cells shorter than the header
+    // (as spreadsheets leave at the end) is skipped rather than refused.
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
+        .flexible(true)
         .from_reader(data);
     let mut records = reader.records();
-    let header = match records.next() {
-        Some(Ok(record)) => Header::parse(entity.layout(), &record)?,
+    let (header, width) = match records.next() {
+        Some(Ok(record)) => (Header::parse(entity.layout(), &record)?, record.len()),
         Some(Err(error)) => {
             return Err(Error::validation(
                 "header",
@@ -130,22 +133,29 @@ fn read(entity: Entity, data: &[u8]) -> Result<(Header, Vec<ReadRow>)> {
             ));
         }
     };
+    let mut lines = Lines::new(data);
     let mut rows = Vec::new();
     for record in records {
         match record {
             Ok(record) => {
-                let line = record.position().map_or(0, csv::Position::line);
+                let line = lines.at(record.position());
                 let blank = Row {
                     header: &header,
                     record: &record,
                 }
                 .is_blank();
-                if !blank {
+                if blank {
+                    continue;
+                }
+                if record.len() != width {
+                    let cells = record.len();
+                    rows.push((line, Err(format!("has {cells} cells; the header has {width}"))));
+                } else {
                     rows.push((line, Ok(record)));
                 }
             }
             Err(error) => {
-                let line = error.position().map_or(0, csv::Position::line);
+                let line = lines.at(error.position());
                 rows.push((line, Err(malformed(&error))));
             }
         }
@@ -153,11 +163,49 @@ fn read(entity: Entity, data: &[u8]) -> Result<(Header, Vec<ReadRow>)> {
     Ok((header, rows))
 }
 
+/// Line numbers of record starts. The reader's own count is one short for a record after
+/// a CRLF, because it records the start before stepping over the `\n`; so lines are counted
+/// here from the byte offset, past any line breaks the record starts with.
+struct Lines<'a> {
+    data: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    fn new(data: &'a [u8]) -> Self {
+        Self {
+            data,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// Positions come in increasing order, so each byte is counted once.
+    fn at(&mut self, position: Option<&csv::Position>) -> u64 {
+        let Some(position) = position else {
+            return self.line;
+        };
+        let mut start = usize::try_from(position.byte())
+            .unwrap_or(usize::MAX)
+            .min(self.data.len());
+        while start < self.data.len() && matches!(self.data[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        if start > self.offset {
+            let breaks = self.data[self.offset..start]
+                .iter()
+                .filter(|byte| **byte == b'\n')
+                .count();
+            self.line += breaks as u64;
+            self.offset = start;
+        }
+        self.line
+    }
+}
+
 fn malformed(error: &csv::Error) -> String {
     match error.kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => format!("has {len} cells; the header has {expected_len}"),
         csv::ErrorKind::Utf8 { .. } => "is not valid UTF-8".to_owned(),
         _ => error.to_string(),
     }
@@ -212,4 +260,21 @@ fn column_of(header: &Header, field: &str) -> Option<String> {
         return header.has_custom().then(|| column.to_owned());
     }
     header.has(renamed).then(|| renamed.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(file: &str) -> Vec<u64> {
+        let (_, rows) = read(Entity::Contacts, file.as_bytes()).unwrap();
+        rows.into_iter().map(|(line, _)| line).collect()
+    }
+
+    #[test]
+    fn rows_are_numbered_by_the_line_they_start_on() {
+        assert_eq!(lines("first_name,address\na,\"x\ny\"\nb,\n"), [2, 4]);
+        assert_eq!(lines("first_name,address\r\na,\"x\ny\"\r\nb,\r\n"), [2, 4]);
+        assert_eq!(lines("first_name,address\r\na,\"x\r\ny\"\r\n,\r\nb,\r\n"), [2, 5]);
+    }
 }
