@@ -126,7 +126,10 @@ pub async fn import(settings: &Settings, args: ImportArgs) -> anyhow::Result<()>
         report.failed
     );
     if report.failed > 0 {
-        bail!("{} of the rows failed; they are listed above", report.failed);
+        bail!(
+            "{} of the rows failed; they are listed above",
+            report.failed
+        );
     }
     Ok(())
 }

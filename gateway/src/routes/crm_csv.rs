@@ -45,7 +45,12 @@ async fn export_contacts(
     caller: AuthUser,
     Query(query): Query<ListContactsQuery>,
 ) -> Result<Response> {
-    export(&state, &caller.user, ExportFilter::Contacts(query.try_into()?)).await
+    export(
+        &state,
+        &caller.user,
+        ExportFilter::Contacts(query.try_into()?),
+    )
+    .await
 }
 
 /// # GET /api/v1/companies/export?q=…&responsible_id=…
@@ -54,7 +59,12 @@ async fn export_companies(
     caller: AuthUser,
     Query(query): Query<ListCompaniesQuery>,
 ) -> Result<Response> {
-    export(&state, &caller.user, ExportFilter::Companies(query.try_into()?)).await
+    export(
+        &state,
+        &caller.user,
+        ExportFilter::Companies(query.try_into()?),
+    )
+    .await
 }
 
 /// # GET /api/v1/deals/export?pipeline_id=…&stage_id=…&status=…&…

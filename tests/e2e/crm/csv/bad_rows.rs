@@ -138,15 +138,26 @@ async fn a_file_whose_header_is_unknown_or_incomplete_imports_nothing(app: TestA
         );
         assert!(body["error"]["fields"]["header"].is_string(), "{body}");
     }
-    let unknown = error_of(import(&app, "contacts", &admin, files[0].1).await).await.2;
-    assert!(unknown["error"]["message"].as_str().unwrap().contains("colour"));
+    let unknown = error_of(import(&app, "contacts", &admin, files[0].1).await)
+        .await
+        .2;
+    assert!(
+        unknown["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("colour")
+    );
     for entity in ["contacts", "deals", "companies"] {
         let list = get_json(&app, &format!("/api/v1/{entity}"), &admin, StatusCode::OK).await;
         assert_eq!(list["total"], json!(0), "{entity}");
     }
     // A body that is not CSV is refused by its type.
     let response = app
-        .post_json("/api/v1/contacts/import", &admin, &json!({"first_name": "x"}))
+        .post_json(
+            "/api/v1/contacts/import",
+            &admin,
+            &json!({"first_name": "x"}),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     app.stop().await;

@@ -88,7 +88,10 @@ async fn an_export_imported_into_a_fresh_database_gives_the_same_records(app: Te
         let report = import_ok(&fresh, entity, &fresh_admin, &file).await;
         // Assert
         assert_eq!(report["imported"], json!(count), "{entity}: {report}");
-        assert_eq!((report["failed"].clone(), report["updated"].clone()), (json!(0), json!(0)));
+        assert_eq!(
+            (report["failed"].clone(), report["updated"].clone()),
+            (json!(0), json!(0))
+        );
         let copied = export(&fresh, entity, &fresh_admin).await;
         assert_eq!(comparable(&copied), comparable(&file), "{entity}");
         assert_eq!(rows(&copied).len(), count);
@@ -96,7 +99,10 @@ async fn an_export_imported_into_a_fresh_database_gives_the_same_records(app: Te
         // Imported again, the rows name records that exist now: they are updated.
         let again = import_ok(&fresh, entity, &fresh_admin, &copied).await;
         assert_eq!(again["updated"], json!(count), "{entity}: {again}");
-        assert_eq!(comparable(&export(&fresh, entity, &fresh_admin).await), comparable(&file));
+        assert_eq!(
+            comparable(&export(&fresh, entity, &fresh_admin).await),
+            comparable(&file)
+        );
     }
     // The deal found its contact and company in the new database by e-mail and name.
     let deals = rows(&export(&fresh, "deals", &fresh_admin).await);

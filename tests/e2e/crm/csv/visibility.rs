@@ -41,7 +41,10 @@ async fn each_roles_export_holds_exactly_what_its_list_shows(app: TestApp) {
             let list = get_json(&app, &format!("/api/v1/{entity}"), token, StatusCode::OK).await;
             let file = export(&app, entity, token).await;
             // Assert
-            let exported: Vec<String> = rows(&file).into_iter().map(|row| row["id"].clone()).collect();
+            let exported: Vec<String> = rows(&file)
+                .into_iter()
+                .map(|row| row["id"].clone())
+                .collect();
             assert_eq!(exported, ids(&list["items"]), "{entity}");
         }
     }
@@ -53,7 +56,10 @@ async fn each_roles_export_holds_exactly_what_its_list_shows(app: TestApp) {
         )
         .await;
     let file = filtered.text().await.unwrap();
-    let names: Vec<String> = rows(&file).into_iter().map(|row| row["last_name"].clone()).collect();
+    let names: Vec<String> = rows(&file)
+        .into_iter()
+        .map(|row| row["last_name"].clone())
+        .collect();
     assert_eq!(names, ["Север"]);
     app.stop().await;
 }
@@ -67,7 +73,10 @@ async fn a_viewer_can_export_but_not_import(app: TestApp) {
     let response = import(&app, "contacts", &org.viewer.token, "first_name\nAnna\n").await;
 
     let (status, code, _) = error_of(response).await;
-    assert_eq!((status, code.as_str()), (StatusCode::FORBIDDEN, "forbidden"));
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::FORBIDDEN, "forbidden")
+    );
     let list = get_json(&app, "/api/v1/contacts", &org.admin, StatusCode::OK).await;
     assert_eq!(list["total"], json!(0));
     app.stop().await;

@@ -149,7 +149,10 @@ fn read(entity: Entity, data: &[u8]) -> Result<(Header, Vec<ReadRow>)> {
                 }
                 if record.len() != width {
                     let cells = record.len();
-                    rows.push((line, Err(format!("has {cells} cells; the header has {width}"))));
+                    rows.push((
+                        line,
+                        Err(format!("has {cells} cells; the header has {width}")),
+                    ));
                 } else {
                     rows.push((line, Ok(record)));
                 }
@@ -275,6 +278,9 @@ mod tests {
     fn rows_are_numbered_by_the_line_they_start_on() {
         assert_eq!(lines("first_name,address\na,\"x\ny\"\nb,\n"), [2, 4]);
         assert_eq!(lines("first_name,address\r\na,\"x\ny\"\r\nb,\r\n"), [2, 4]);
-        assert_eq!(lines("first_name,address\r\na,\"x\r\ny\"\r\n,\r\nb,\r\n"), [2, 5]);
+        assert_eq!(
+            lines("first_name,address\r\na,\"x\r\ny\"\r\n,\r\nb,\r\n"),
+            [2, 5]
+        );
     }
 }
