@@ -101,7 +101,7 @@ pub async fn import(settings: &Settings, args: ImportArgs) -> anyhow::Result<()>
         bar.set_position(done as u64);
     };
     let outcome = exchange
-        .import(&actor, args.kind.into(), &data, &mut on_row)
+        .import(&actor, args.kind.into(), &data, None, &mut on_row)
         .await;
     bar.finish_and_clear();
     store.close().await;

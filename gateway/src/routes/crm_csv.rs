@@ -1,7 +1,8 @@
 //! CSV export and import of contacts, companies and deals. The format is in
 //! docs/crm-csv.md; the work is `crm_core::service::CsvExchange`, shared with the command
-//! line. Exports stream a page at a time; imports read the body whole, so they are bounded
-//! by `http.body_limit_bytes` (the command line takes files of any size).
+//! line. Exports stream a page at a time. Imports read the body whole, so they are bounded
+//! by `http.body_limit_bytes`, and by `IMPORT_MAX_ROWS` so that one finishes well within the
+//! request timeout; the command line takes files of any size.
 
 use axum::{
     Router,
@@ -25,6 +26,11 @@ use crate::{
     http::{auth::AuthUser, json::ApiJson},
     state::AppState,
 };
+
+/// Most rows one REST import takes. Rows are imported one transaction each, at a few
+/// hundred a second on SQLite in a debug build on a busy 2-core machine (measured with
+/// `switchboard import`), so this many finish within the default 30 s request timeout.
+pub const IMPORT_MAX_ROWS: usize = 5_000;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -107,8 +113,8 @@ async fn export(state: &AppState, user: &User, filter: ExportFilter) -> Result<R
 ///
 /// Imports every row it can: `{imported, updated, failed, errors: [{line, column?, code,
 /// message}]}`. A row whose `id` names a contact the caller sees updates it; other rows
-/// create contacts. A header with an unknown column or without a required one is a 422
-/// and nothing is imported; viewers get 403.
+/// create contacts. A header with an unknown column or without a required one, or more
+/// than `IMPORT_MAX_ROWS` rows, is a 422 and nothing is imported; viewers get 403.
 async fn import_contacts(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -162,7 +168,7 @@ async fn import(
         ));
     }
     let report = CsvExchange::new(state.store.clone())
-        .import(user, entity, body, &mut |_, _| {})
+        .import(user, entity, body, Some(IMPORT_MAX_ROWS), &mut |_, _| {})
         .await?;
     Ok(ApiJson(report))
 }

@@ -1,6 +1,6 @@
 //! Bad rows are reported by their line in the file, with the column and a code, and leave
 //! nothing behind; the good rows around them are imported. A header the importer cannot
-//! read refuses the whole file.
+//! read, or a file too long for one request, refuses the whole file.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -13,7 +13,7 @@ use crate::{
 
 crate::on_both_databases!(
     bad_rows_are_reported_by_line_and_the_good_ones_imported,
-    a_file_whose_header_is_unknown_or_incomplete_imports_nothing,
+    a_file_with_a_bad_header_or_too_many_rows_imports_nothing,
 );
 
 fn errors(report: &Value) -> Vec<(u64, String, String)> {
@@ -119,7 +119,7 @@ async fn bad_rows_are_reported_by_line_and_the_good_ones_imported(app: TestApp) 
     app.stop().await;
 }
 
-async fn a_file_whose_header_is_unknown_or_incomplete_imports_nothing(app: TestApp) {
+async fn a_file_with_a_bad_header_or_too_many_rows_imports_nothing(app: TestApp) {
     let admin = app.admin_token().await;
     let files = [
         ("contacts", "first_name,colour\nAnna,red\n"),
@@ -147,6 +147,11 @@ async fn a_file_whose_header_is_unknown_or_incomplete_imports_nothing(app: TestA
             .unwrap()
             .contains("colour")
     );
+    // A REST import is bounded so that it finishes within the request timeout.
+    let long = format!("first_name\n{}", "Anna\n".repeat(5_001));
+    let (status, _, body) = error_of(import(&app, "contacts", &admin, &long).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["error"]["fields"]["file"].is_string(), "{body}");
     for entity in ["contacts", "deals", "companies"] {
         let list = get_json(&app, &format!("/api/v1/{entity}"), &admin, StatusCode::OK).await;
         assert_eq!(list["total"], json!(0), "{entity}");

@@ -50,10 +50,21 @@ pub async fn run(
     actor: &User,
     entity: Entity,
     data: &[u8],
+    max_rows: Option<usize>,
     progress: &mut (dyn FnMut(usize, usize) + Send),
 ) -> Result<ImportReport> {
     require_writer(actor)?;
     let (header, rows) = read(entity, data)?;
+    if let Some(max) = max_rows.filter(|max| rows.len() > *max) {
+        return Err(Error::validation(
+            "file",
+            format!(
+                "has {} rows; at most {max} are imported at once here, so split the file \
+                 or use `switchboard import`",
+                rows.len()
+            ),
+        ));
+    }
     let context = {
         let mut conn = store.acquire().await?;
         Context {

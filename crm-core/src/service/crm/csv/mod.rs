@@ -130,17 +130,18 @@ impl CsvExchange {
     }
 
     /// Imports a file as `actor`; `progress(done, total)` is called after every row. Fails
-    /// as a whole only when the header is refused (nothing is imported), the actor may not
-    /// write, or the database fails.
+    /// as a whole only when the header is refused or the file has more than `max_rows`
+    /// rows (nothing is imported), the actor may not write, or the database fails.
     #[tracing::instrument(skip_all, fields(entity = entity.as_str()), err(level = "warn"))]
     pub async fn import(
         &self,
         actor: &User,
         entity: Entity,
         data: &[u8],
+        max_rows: Option<usize>,
         progress: &mut (dyn FnMut(usize, usize) + Send),
     ) -> Result<ImportReport> {
-        let report = import::run(&self.store, actor, entity, data, progress).await?;
+        let report = import::run(&self.store, actor, entity, data, max_rows, progress).await?;
         tracing::info!(
             imported = report.imported,
             failed = report.failed,
