@@ -10,6 +10,7 @@ use csv::StringRecord;
 use super::{
     Entity, ImportReport, Outcome, RowError, companies, contacts, deals,
     header::{Header, Row},
+    lines::Lines,
     refs::{Pipelines, Users},
 };
 use crate::{
@@ -175,47 +176,6 @@ fn read(entity: Entity, data: &[u8]) -> Result<(Header, Vec<ReadRow>)> {
         }
     }
     Ok((header, rows))
-}
-
-/// Line numbers of record starts. The reader's own count is one short for a record after
-/// a CRLF, because it records the start before stepping over the `\n`; so lines are counted
-/// here from the byte offset, past any line breaks the record starts with.
-struct Lines<'a> {
-    data: &'a [u8],
-    offset: usize,
-    line: u64,
-}
-
-impl<'a> Lines<'a> {
-    fn new(data: &'a [u8]) -> Self {
-        Self {
-            data,
-            offset: 0,
-            line: 1,
-        }
-    }
-
-    /// Positions come in increasing order, so each byte is counted once.
-    fn at(&mut self, position: Option<&csv::Position>) -> u64 {
-        let Some(position) = position else {
-            return self.line;
-        };
-        let mut start = usize::try_from(position.byte())
-            .unwrap_or(usize::MAX)
-            .min(self.data.len());
-        while start < self.data.len() && matches!(self.data[start], b'\r' | b'\n') {
-            start += 1;
-        }
-        if start > self.offset {
-            let breaks = self.data[self.offset..start]
-                .iter()
-                .filter(|byte| **byte == b'\n')
-                .count();
-            self.line += breaks as u64;
-            self.offset = start;
-        }
-        self.line
-    }
 }
 
 fn malformed(error: &csv::Error) -> String {

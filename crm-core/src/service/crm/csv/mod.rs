@@ -16,6 +16,7 @@ mod deals;
 mod export;
 mod header;
 mod import;
+mod lines;
 mod refs;
 
 use serde::Serialize;
