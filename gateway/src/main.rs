@@ -1,4 +1,7 @@
-//! The `switchboard` command: serve (the default), migrate, default-config, user create.
+//! The `switchboard` command: serve (the default), migrate, default-config, user create,
+//! export and import (CSV, in `cli_csv`).
+
+mod cli_csv;
 
 use std::{io::Read, path::PathBuf};
 
@@ -39,6 +42,10 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Export contacts, companies or deals as CSV.
+    Export(cli_csv::ExportArgs),
+    /// Import contacts, companies or deals from a CSV file.
+    Import(cli_csv::ImportArgs),
 }
 
 #[derive(Subcommand)]
@@ -82,6 +89,8 @@ fn main() -> anyhow::Result<()> {
             Command::Serve => serve(settings).await,
             Command::Migrate => migrate(&settings).await,
             Command::User { command } => user(&settings, command).await,
+            Command::Export(args) => cli_csv::export(&settings, args).await,
+            Command::Import(args) => cli_csv::import(&settings, args).await,
             Command::DefaultConfig => Ok(()),
         }
     })

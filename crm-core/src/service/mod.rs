@@ -20,6 +20,7 @@ pub use crm::{
     Analytics, Companies, Contacts, Conversion, CustomFields, Deals, Leads, Pipelines, Tasks,
     Timeline,
 };
+pub use crm::{Chunk, CsvExchange, Entity, Export, ExportFilter, ImportReport, RowError};
 pub use open_lines::{
     Assignment, ConversationChange, InboxEntry, LinePatch, NewLineRequest, OpenLines, Received,
     TimerPass, TransferOptions, TransferTarget, is_polled,

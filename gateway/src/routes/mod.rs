@@ -9,6 +9,7 @@ mod canned;
 mod companies;
 mod contacts;
 mod conversations;
+mod crm_csv;
 mod custom_fields;
 mod deals;
 mod departments;
@@ -48,6 +49,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(presence::router())
         .merge(threads::router())
         .merge(contacts::router())
+        .merge(crm_csv::router())
         .merge(companies::router())
         .merge(pipelines::router())
         .merge(custom_fields::router())

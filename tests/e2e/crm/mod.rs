@@ -3,6 +3,7 @@
 //! `crm::<module>::postgres::*`).
 
 mod contacts;
+mod csv;
 mod custom_fields;
 mod merge;
 mod sales;
