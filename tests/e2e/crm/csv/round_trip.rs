@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::{export, fresh_like, import_ok, rows};
 use crate::{
-    crm::{create_company, create_contact, get_json, id},
+    crm::{create_company, create_contact, custom_fields::define, get_json, id},
     support::app::TestApp,
 };
 
@@ -30,9 +30,38 @@ fn comparable(file: &str) -> Vec<Vec<(String, String)>> {
     rows
 }
 
+/// The custom fields the records below carry, defined alike in both databases.
+async fn define_fields(app: &TestApp, admin: &str) {
+    for (entity, body) in [
+        (
+            "company",
+            json!({"key": "inn", "label": "INN", "type": "text"}),
+        ),
+        (
+            "company",
+            json!({"key": "tier", "label": "Tier", "type": "list", "options": ["gold", "silver"]}),
+        ),
+        (
+            "contact",
+            json!({"key": "score", "label": "Score", "type": "number"}),
+        ),
+        (
+            "contact",
+            json!({"key": "code", "label": "Code", "type": "text"}),
+        ),
+        (
+            "contact",
+            json!({"key": "vip", "label": "VIP", "type": "boolean"}),
+        ),
+    ] {
+        define(app, admin, entity, body).await;
+    }
+}
+
 async fn an_export_imported_into_a_fresh_database_gives_the_same_records(app: TestApp) {
     // Arrange: records with every supported column, awkward text included.
     let admin = app.admin_token().await;
+    define_fields(&app, &admin).await;
     let (_, seller) = app.create_user(&admin, "seller", "operator").await;
     let company = create_company(
         &app,
@@ -84,6 +113,7 @@ async fn an_export_imported_into_a_fresh_database_gives_the_same_records(app: Te
     let fresh = fresh_like(&app).await;
     let fresh_admin = fresh.admin_token().await;
     fresh.create_user(&fresh_admin, "seller", "operator").await;
+    define_fields(&fresh, &fresh_admin).await;
 
     for (entity, count) in [("companies", 1), ("contacts", 2), ("deals", 2)] {
         // Act
