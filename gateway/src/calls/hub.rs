@@ -4,18 +4,49 @@
 
 use std::{collections::HashMap, sync::Mutex};
 
-use crm_core::domain::{Call, CallId, RoomId, Timestamp, UserId, now};
+use crm_core::domain::{Call, CallGuestId, CallId, RoomId, Timestamp, UserId, now};
 use media::sfu::ParticipantKey;
 use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
+/// Who a connection in a call is: a member of the room, or a guest who came by link.
+#[derive(Clone, Debug, Serialize)]
+pub struct Who {
+    pub user_id: Option<UserId>,
+    pub guest_id: Option<CallGuestId>,
+    /// Participants who are not in each other's directory (guests above all) still see who
+    /// is who.
+    pub display_name: String,
+}
+
+impl Who {
+    pub fn user(user: &crm_core::domain::User) -> Self {
+        Self {
+            user_id: Some(user.id),
+            guest_id: None,
+            display_name: user.display_name.clone(),
+        }
+    }
+
+    pub fn guest(guest: &crm_core::domain::CallGuest) -> Self {
+        Self {
+            user_id: None,
+            guest_id: Some(guest.id),
+            display_name: guest.display_name.clone(),
+        }
+    }
+}
+
 /// One connection in a call.
 #[derive(Clone, Debug, Serialize)]
 pub struct Participant {
     pub participant_id: ParticipantKey,
-    pub user_id: UserId,
-    /// Participants who are not in each other's directory still see who is who.
+    /// `user_id` for a member, `guest_id` (and `guest: true`) for a guest.
+    pub user_id: Option<UserId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guest_id: Option<CallGuestId>,
+    pub guest: bool,
     pub display_name: String,
     pub audio: bool,
     pub video: bool,
@@ -68,7 +99,7 @@ impl CallHub {
         &self,
         call: &Call,
         participant_id: ParticipantKey,
-        user: &crm_core::domain::User,
+        who: Who,
         media: MediaChange,
         signals: mpsc::UnboundedSender<Value>,
     ) -> Snapshot {
@@ -82,8 +113,10 @@ impl CallHub {
             });
             live.participants.push(Participant {
                 participant_id,
-                user_id: user.id,
-                display_name: user.display_name.clone(),
+                user_id: who.user_id,
+                guest: who.guest_id.is_some(),
+                guest_id: who.guest_id,
+                display_name: who.display_name,
                 audio: media.audio.unwrap_or(true),
                 video: media.video.unwrap_or(true),
                 screen: media.screen.unwrap_or(false),

@@ -7,6 +7,7 @@
 //! participant of a call must reach the same node (the same public address).
 
 pub mod hub;
+pub mod signaling;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -19,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{events, settings::CallSettings, state::AppState};
 
-pub use hub::{CallHub, MediaChange, Snapshot};
+pub use hub::{CallHub, MediaChange, Snapshot, Who};
 
 /// Where the SFU binds and what it advertises, from `calls.*`.
 pub fn sfu_config(settings: &CallSettings) -> media::sfu::SfuConfig {
@@ -143,7 +144,7 @@ pub async fn run_signals(
                         .participants
                         .iter()
                         .find(|p| p.participant_id == participant)
-                        .map(|p| p.user_id);
+                        .and_then(|p| p.user_id);
                     let frame = json!({"type": "call.speaker", "call_id": call, "participant_id": participant, "user_id": user});
                     publish(&state, snapshot.room_id, &frame).await;
                 }

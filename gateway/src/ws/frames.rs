@@ -166,6 +166,7 @@ impl From<crm_core::Error> for FrameError {
             E::NotFound { entity } => Self::new("not_found", format!("{entity} not found")),
             E::Forbidden(message) => Self::new("forbidden", message),
             E::Conflict { message, .. } => Self::new("conflict", message),
+            E::Refused { code, message } => Self::new(code, message),
             E::Validation { field, message } => Self {
                 field: Some(field.to_string()),
                 ..Self::new("validation_failed", format!("{field}: {message}"))

@@ -5,6 +5,7 @@
 mod bad_input;
 mod dm;
 mod signaling;
+mod timeline;
 
 use std::{
     net::SocketAddr,

@@ -1,0 +1,42 @@
+-- Calls, continued: how a call ended for the people rung, the timeline entry it left on a
+-- contact's timeline, and guests (people without an account who join one call by a link).
+
+-- the first member who declined the ringing; an ended call nobody answered that someone
+-- declined is 'declined' rather than 'missed'
+alter table calls add column declined_by text references users (id) on delete set null;
+-- the entry on the CRM timeline (open-line conversations with a contact); null for internal rooms
+alter table calls add column timeline_entry_id text;
+
+-- a link a room member hands to someone without an account: whoever opens it before it
+-- expires (and while it is not revoked) may join the room's live call as a named guest
+create table call_guest_links (
+    id text primary key,
+    room_id text not null references rooms (id) on delete cascade,
+    -- sha-256 of the token in the link; the token itself is shown once, to its creator
+    token_hash text not null unique,
+    created_by text references users (id) on delete set null,
+    expires_at integer not null,
+    revoked_at integer,
+    created_at integer not null,
+    updated_at integer not null
+);
+
+create index call_guest_links_room on call_guest_links (room_id, created_at);
+
+-- a guest session: one person who opened a link and named themself; its token reaches only
+-- this one call
+create table call_guests (
+    id text primary key,
+    link_id text not null references call_guest_links (id) on delete cascade,
+    call_id text not null references calls (id) on delete cascade,
+    display_name text not null,
+    -- sha-256 of the guest's bearer token
+    token_hash text not null unique,
+    expires_at integer not null,
+    -- the first time the guest's media joined the call; null when they never got in
+    joined_at integer,
+    created_at integer not null,
+    updated_at integer not null
+);
+
+create index call_guests_call on call_guests (call_id, created_at);
