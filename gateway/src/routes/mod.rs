@@ -11,6 +11,7 @@ mod contacts;
 mod conversations;
 mod deals;
 mod departments;
+mod guests;
 pub mod health;
 mod leads;
 mod lines;
@@ -42,6 +43,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(attachments::router())
         .merge(pins::router())
         .merge(calls::router())
+        .merge(guests::router())
         .merge(presence::router())
         .merge(threads::router())
         .merge(contacts::router())

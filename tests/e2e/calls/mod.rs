@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod dm;
+mod guests;
 mod signaling;
 mod timeline;
 
