@@ -80,6 +80,7 @@ const ASSETS: &[Asset] = assets![
     "views/chat.js",
     "views/contact-panel.js",
     "views/conversation.js",
+    "views/guest.js",
     "views/inbox-list.js",
     "views/inbox.js",
     "views/login.js",

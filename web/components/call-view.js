@@ -1,6 +1,8 @@
 // The call this page is in: a grid with one tile per participant (the page's own camera
 // first, muted), who has the microphone or camera off, and the mute / camera / screen / leave
-// buttons. Hidden when the page is in no call.
+// buttons; members also get "copy guest link" (the link is shown beside it, selectable, in
+// case the clipboard is not available). Hidden when the page is in no call. The guest page
+// (views/guest.js) uses the same view with `{ guest: true }`.
 
 import { h, icon, mount } from './dom.js';
 import { store } from '../lib/store.js';
@@ -14,7 +16,12 @@ function videoElement(stream, { muted }) {
   return video;
 }
 
-export function callView(ctx, scope) {
+/** A participant's name: a member's from the directory, a guest's as they gave it. */
+function participantName(participant) {
+  return participant.user_id ? userName(participant.user_id) : t('call.guest_name', { name: participant.display_name });
+}
+
+export function callView(ctx, scope, { guest = false } = {}) {
   const grid = h('div', { class: 'call-grid' });
   const title = h('h2', { class: 'call-title', id: 'call-title' });
   const tiles = new Map(); // participant id (or 'me') -> { el, video, stream }
@@ -25,12 +32,22 @@ export function callView(ctx, scope) {
   const camera = button(t('call.camera_off'), 'camera', () => ctx.calls.toggleVideo());
   const screen = button(t('call.share_screen'), 'screen', run(() => ctx.calls.toggleScreen()));
   const leave = button(t('call.leave'), 'phone', run(() => ctx.calls.leave()), { class: 'call-button danger' });
+  const linkField = h('input', { class: 'call-guest-link', readonly: true, hidden: true, 'aria-label': t('call.guest_link') });
+  const copyLink = async () => {
+    const url = await ctx.calls.guestLink(store.state.call.room_id);
+    linkField.value = url;
+    linkField.hidden = false;
+    linkField.select();
+    const copied = await navigator.clipboard?.writeText(url).then(() => true, () => false);
+    ctx.toast(copied ? t('call.guest_link_copied') : t('call.guest_link_ready'));
+  };
+  const invite = guest ? null : button(t('call.copy_guest_link'), 'attach', run(copyLink));
   const el = h(
     'section',
     { class: 'call-view', hidden: true, 'aria-labelledby': 'call-title' },
-    h('header', { class: 'call-header' }, title),
+    h('header', { class: 'call-header' }, title, linkField),
     grid,
-    h('div', { class: 'call-controls', role: 'toolbar', 'aria-label': t('call.controls') }, mute, camera, screen, leave),
+    h('div', { class: 'call-controls', role: 'toolbar', 'aria-label': t('call.controls') }, mute, camera, screen, invite, leave),
   );
 
   function tile(key, stream, name, state, own) {
@@ -54,15 +71,16 @@ export function callView(ctx, scope) {
     if (!call) {
       tiles.clear();
       grid.replaceChildren();
+      linkField.hidden = true;
       return;
     }
-    title.textContent = t('call.title', { room: roomName(store.state.rooms.get(call.room_id)) });
+    title.textContent = guest ? t('call.guest_title') : t('call.title', { room: roomName(store.state.rooms.get(call.room_id)) });
     const shown = [tile('me', ctx.calls.localStream(), t('call.you'), call, true)];
     const seen = new Set(['me']);
     for (const participant of call.participants || []) {
       if (participant.participant_id === call.participantId) continue;
       seen.add(participant.participant_id);
-      shown.push(tile(participant.participant_id, ctx.calls.remoteStream(participant.participant_id), userName(participant.user_id), participant, false));
+      shown.push(tile(participant.participant_id, ctx.calls.remoteStream(participant.participant_id), participantName(participant), participant, false));
     }
     for (const key of [...tiles.keys()]) if (!seen.has(key)) tiles.delete(key);
     const speaker = call.speaker === call.participantId ? 'me' : call.speaker;

@@ -256,8 +256,16 @@ export function createCalls(ctx) {
     }
   }
 
+  /** A member's link for someone without an account to join this room's calls. */
+  async function guestLink(roomId) {
+    const link = await ctx.api.createGuestLink(roomId);
+    return new URL(link.url, location.origin).href;
+  }
+
   return {
     callRoom,
+    join,
+    guestLink,
     accept,
     decline,
     leave,
