@@ -3,7 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{CallGuestId, CallId, GuestLinkId, MessageId, RoomId, Timestamp, UserId};
+use super::{
+    AttachmentId, CallGuestId, CallId, GuestLinkId, MessageId, NewAttachment, RoomId, Timestamp,
+    UserId,
+};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Call {
@@ -60,6 +63,27 @@ pub struct CallPerson {
     pub name: String,
 }
 
+/// A recorded track handed over when a call ends: whose it is and the stored file.
+#[derive(Clone, Debug)]
+pub struct NewRecording {
+    pub person: CallPerson,
+    /// `audio` (Ogg/Opus) or `video` (IVF/VP8).
+    pub kind: &'static str,
+    pub frames: i64,
+    pub file: NewAttachment,
+}
+
+/// A recorded track as the call's summary and timeline name it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallRecording {
+    pub attachment_id: AttachmentId,
+    pub kind: String,
+    #[serde(flatten)]
+    pub person: CallPerson,
+    pub frames: i64,
+    pub size_bytes: u64,
+}
+
 /// A link that lets someone without an account join a room's live call as a guest.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct GuestLink {
@@ -110,6 +134,9 @@ pub struct CallSummary {
     pub guests: Vec<String>,
     #[serde(default = "missed")]
     pub outcome: CallOutcome,
+    /// The tracks recorded with everyone's consent (attachments of the summary message).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recordings: Vec<CallRecording>,
 }
 
 fn missed() -> CallOutcome {
@@ -152,6 +179,7 @@ mod tests {
             participants: (0..participants).map(|_| UserId::new()).collect(),
             guests: Vec::new(),
             outcome: CallOutcome::of(participants, false),
+            recordings: Vec::new(),
         }
     }
 

@@ -18,7 +18,9 @@ mod widget;
 pub use attachment::{
     Attachment, AttachmentId, AttachmentRef, ContentHash, ContentType, FileName, NewAttachment,
 };
-pub use call::{Call, CallGuest, CallOutcome, CallPerson, CallSummary, GuestLink};
+pub use call::{
+    Call, CallGuest, CallOutcome, CallPerson, CallRecording, CallSummary, GuestLink, NewRecording,
+};
 pub use channel::{
     ChannelKind, ChatKind, DeliveryError, ExternalSender, InboundAttachment, InboundAttachmentKind,
     InboundMessage, OutboundFile, OutboundMessage,

@@ -65,11 +65,100 @@ pub struct Snapshot {
     pub started_by: Option<UserId>,
     pub started_at: Timestamp,
     pub participants: Vec<Participant>,
+    pub recording: Recording,
 }
 
-/// A participant left; `snapshot.participants` is who remains.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordingState {
+    #[default]
+    Off,
+    /// Someone asked; waiting for everyone's consent.
+    Asking,
+    On,
+}
+
+/// Recording with consent: nothing is written until every participant has accepted; one
+/// decline cancels the request. Someone who joins while it is on is asked too, and their
+/// media is written only once they accept (a decline stops the recording).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Recording {
+    pub state: RecordingState,
+    pub requested_by: Option<ParticipantKey>,
+    /// Who accepted (while asking) or whose media is written (while on).
+    pub consented: Vec<ParticipantKey>,
+    /// Who has not answered yet.
+    pub pending: Vec<ParticipantKey>,
+    /// Files of earlier recordings in this call, stored when the call ends.
+    #[serde(skip)]
+    pub files: Vec<media::recording::RecordedFile>,
+    /// Who each recorded participant is, for naming the files once they have left.
+    #[serde(skip)]
+    pub owners: HashMap<ParticipantKey, Who>,
+}
+
+/// Remembers who the participants whose media starts being written are.
+fn note_owners(live: &mut Snapshot, outcome: &ConsentOutcome) {
+    let keys: &[ParticipantKey] = match outcome {
+        ConsentOutcome::Start(keys) => keys,
+        ConsentOutcome::Include(key) => std::slice::from_ref(key),
+        _ => &[],
+    };
+    for key in keys {
+        if let Some(p) = live.participants.iter().find(|p| p.participant_id == *key) {
+            let who = Who {
+                user_id: p.user_id,
+                guest_id: p.guest_id,
+                display_name: p.display_name.clone(),
+            };
+            live.recording.owners.insert(*key, who);
+        }
+    }
+}
+
+/// What an answer to the consent question leads to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ConsentOutcome {
+    /// Others have yet to answer.
+    Waiting,
+    /// Everyone accepted: start writing these participants' media.
+    Start(Vec<ParticipantKey>),
+    /// A participant who joined while recording accepted: write their media too.
+    Include(ParticipantKey),
+    /// Someone declined a request: nothing was written.
+    Cancelled,
+    /// Someone who joined later declined: the recording stops.
+    Stop,
+}
+
+impl Recording {
+    /// Moves from asking to on when nobody is left to answer.
+    fn settle(&mut self) -> ConsentOutcome {
+        if self.state == RecordingState::Asking && self.pending.is_empty() {
+            if self.consented.is_empty() {
+                self.state = RecordingState::Off;
+                self.requested_by = None;
+                return ConsentOutcome::Cancelled;
+            }
+            self.state = RecordingState::On;
+            return ConsentOutcome::Start(self.consented.clone());
+        }
+        ConsentOutcome::Waiting
+    }
+
+    fn off(&mut self) {
+        self.state = RecordingState::Off;
+        self.requested_by = None;
+        self.consented.clear();
+        self.pending.clear();
+    }
+}
+
+/// A participant left; `snapshot.participants` is who remains. `started` is `Start` when
+/// their leaving completed everyone's consent.
 pub struct Left {
     pub snapshot: Snapshot,
+    pub started: ConsentOutcome,
 }
 
 /// Which media a participant has on; `None` leaves one as it is.
@@ -110,7 +199,11 @@ impl CallHub {
                 started_by: call.started_by,
                 started_at: call.started_at,
                 participants: Vec::new(),
+                recording: Recording::default(),
             });
+            if live.recording.state != RecordingState::Off {
+                live.recording.pending.push(participant_id);
+            }
             live.participants.push(Participant {
                 participant_id,
                 user_id: who.user_id,
@@ -139,20 +232,112 @@ impl CallHub {
             let id = *id;
             live.participants
                 .retain(|p| p.participant_id != participant);
+            live.recording.pending.retain(|p| *p != participant);
+            live.recording.consented.retain(|p| *p != participant);
+            let started = live.recording.settle();
+            note_owners(live, &started);
             let snapshot = live.clone();
             if snapshot.participants.is_empty() {
                 calls.remove(&id);
             }
-            Some(Left { snapshot })
+            Some(Left { snapshot, started })
         })
     }
 
-    /// Forgets a whole call; returns who was still connected.
-    pub fn remove_call(&self, call: CallId) -> Vec<ParticipantKey> {
+    /// A participant asks to record; every other participant is asked. `Err` names why not.
+    pub fn request_recording(
+        &self,
+        call: CallId,
+        participant: ParticipantKey,
+    ) -> Result<(Snapshot, ConsentOutcome), &'static str> {
+        self.with(|calls| {
+            let live = calls.get_mut(&call).ok_or("not_in_call")?;
+            if live.recording.state != RecordingState::Off {
+                return Err("recording_busy");
+            }
+            let recording = &mut live.recording;
+            recording.state = RecordingState::Asking;
+            recording.requested_by = Some(participant);
+            recording.consented = vec![participant];
+            recording.pending = live
+                .participants
+                .iter()
+                .map(|p| p.participant_id)
+                .filter(|p| *p != participant)
+                .collect();
+            let outcome = live.recording.settle();
+            note_owners(live, &outcome);
+            Ok((live.clone(), outcome))
+        })
+    }
+
+    /// A participant's answer to the consent question.
+    pub fn consent(
+        &self,
+        call: CallId,
+        participant: ParticipantKey,
+        accept: bool,
+    ) -> Result<(Snapshot, ConsentOutcome), &'static str> {
+        self.with(|calls| {
+            let live = calls.get_mut(&call).ok_or("not_in_call")?;
+            let recording = &mut live.recording;
+            if !recording.pending.contains(&participant) {
+                return Err("no_consent_asked");
+            }
+            recording.pending.retain(|p| *p != participant);
+            let outcome = match (recording.state, accept) {
+                (RecordingState::Asking, false) => {
+                    recording.off();
+                    ConsentOutcome::Cancelled
+                }
+                (_, false) => {
+                    recording.off();
+                    ConsentOutcome::Stop
+                }
+                (RecordingState::On, true) => {
+                    recording.consented.push(participant);
+                    ConsentOutcome::Include(participant)
+                }
+                (_, true) => {
+                    recording.consented.push(participant);
+                    recording.settle()
+                }
+            };
+            note_owners(live, &outcome);
+            Ok((live.clone(), outcome))
+        })
+    }
+
+    /// Turns recording off (anyone in the call may); `true` when it was on.
+    pub fn stop_recording(&self, call: CallId) -> Option<(Snapshot, bool)> {
+        self.with(|calls| {
+            let live = calls.get_mut(&call)?;
+            let was_on = live.recording.state == RecordingState::On;
+            live.recording.off();
+            Some((live.clone(), was_on))
+        })
+    }
+
+    /// Keeps the files of a stopped recording until the call ends.
+    pub fn keep_files(&self, call: CallId, files: Vec<media::recording::RecordedFile>) -> bool {
+        self.with(|calls| match calls.get_mut(&call) {
+            Some(live) => {
+                live.recording.files.extend(files);
+                true
+            }
+            None => false,
+        })
+    }
+
+    /// Forgets a whole call; returns who was still connected and its recording.
+    pub fn remove_call(&self, call: CallId) -> (Vec<ParticipantKey>, Recording) {
         self.with(|calls| {
             calls
                 .remove(&call)
-                .map(|c| c.participants.iter().map(|p| p.participant_id).collect())
+                .map(|c| {
+                    let keys = c.participants.iter().map(|p| p.participant_id).collect();
+                    (keys, c.recording)
+                })
                 .unwrap_or_default()
         })
     }

@@ -7,6 +7,7 @@
 //! participant of a call must reach the same node (the same public address).
 
 pub mod hub;
+pub mod recording;
 pub mod signaling;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -82,18 +83,27 @@ pub async fn leave(state: &AppState, participant: ParticipantKey) {
         return;
     };
     if left.snapshot.participants.is_empty() {
-        end(state, left.snapshot.id, left.snapshot.room_id).await;
+        let snapshot = left.snapshot;
+        finish(state, snapshot.id, snapshot.room_id, snapshot.recording).await;
     } else {
+        recording::started_by_leaving(state, &left.snapshot, &left.started).await;
         announce(state, &left.snapshot).await;
     }
 }
 
 /// Ends a call for everyone still in it, and records it in the room.
 pub async fn end(state: &AppState, call: CallId, room: RoomId) {
-    for participant in state.call_hub.remove_call(call) {
+    let (participants, recorded) = state.call_hub.remove_call(call);
+    for participant in participants {
         state.sfu.leave(participant);
     }
-    let message_id = match state.calls.end(call).await {
+    finish(state, call, room, recorded).await;
+}
+
+/// Stores what was recorded, writes the summary, and tells the room the call is over.
+async fn finish(state: &AppState, call: CallId, room: RoomId, recorded: hub::Recording) {
+    let recordings = recording::collect(state, call, recorded).await;
+    let message_id = match state.calls.end(call, recordings).await {
         Ok(Some(changed)) => {
             events::publish(state, &changed).await;
             changed.value.message_id

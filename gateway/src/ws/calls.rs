@@ -189,6 +189,30 @@ impl Session {
                 signaling::set_media(&state, call, participant, change).await?;
                 Ok(vec![ack(reference, json!({"call_id": call}))])
             }
+            ClientFrame::CallRecord {
+                reference,
+                call_id,
+                on,
+            } => {
+                let call: CallId = id(&call_id)?;
+                let participant = self.participant_in(call)?;
+                if on {
+                    calls::recording::request(&state, call, participant).await?;
+                } else {
+                    calls::recording::stop(&state, call, participant).await?;
+                }
+                Ok(vec![ack(reference, json!({"call_id": call}))])
+            }
+            ClientFrame::CallRecordConsent {
+                reference,
+                call_id,
+                accept,
+            } => {
+                let call: CallId = id(&call_id)?;
+                let participant = self.participant_in(call)?;
+                calls::recording::answer(&state, call, participant, accept).await?;
+                Ok(vec![ack(reference, json!({"call_id": call}))])
+            }
             _ => Err(FrameError::new("unknown_frame", "not a call frame")),
         }
     }

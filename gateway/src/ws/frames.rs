@@ -118,6 +118,20 @@ pub enum ClientFrame {
         reference: Option<String>,
         call_id: String,
     },
+    /// Asks everyone to consent to recording (`on: true`), or turns it off.
+    CallRecord {
+        #[serde(rename = "ref")]
+        reference: Option<String>,
+        call_id: String,
+        on: bool,
+    },
+    /// This participant's answer to a recording request.
+    CallRecordConsent {
+        #[serde(rename = "ref")]
+        reference: Option<String>,
+        call_id: String,
+        accept: bool,
+    },
     /// Microphone, camera, screen share switched on or off.
     CallMedia {
         #[serde(rename = "ref")]
@@ -389,7 +403,9 @@ impl Session {
             | ClientFrame::CallAnswer { .. }
             | ClientFrame::CallLeave { .. }
             | ClientFrame::CallDecline { .. }
-            | ClientFrame::CallMedia { .. }) => Box::pin(self.on_call(frame)).await,
+            | ClientFrame::CallMedia { .. }
+            | ClientFrame::CallRecord { .. }
+            | ClientFrame::CallRecordConsent { .. }) => Box::pin(self.on_call(frame)).await,
             ClientFrame::Resume { reference, rooms } => {
                 let mut parsed = Vec::with_capacity(rooms.len());
                 for (room, seq) in rooms {

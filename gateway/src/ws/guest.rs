@@ -22,7 +22,12 @@ use crate::{
 };
 
 /// Room frames a guest receives: those about calls; which call is checked per frame.
-const CALL_FRAMES: &[&str] = &["call.updated", "call.ended", "call.speaker"];
+const CALL_FRAMES: &[&str] = &[
+    "call.updated",
+    "call.ended",
+    "call.speaker",
+    "call.recording",
+];
 
 struct GuestSession {
     state: AppState,
@@ -268,6 +273,28 @@ impl GuestSession {
                 let participant = self.participant_in(&call_id)?;
                 self.in_call = None;
                 calls::leave(&state, participant).await;
+                Ok(vec![ack(reference, json!({"call_id": self.call()}))])
+            }
+            ClientFrame::CallRecord {
+                reference,
+                call_id,
+                on,
+            } => {
+                let participant = self.participant_in(&call_id)?;
+                if on {
+                    calls::recording::request(&state, self.call(), participant).await?;
+                } else {
+                    calls::recording::stop(&state, self.call(), participant).await?;
+                }
+                Ok(vec![ack(reference, json!({"call_id": self.call()}))])
+            }
+            ClientFrame::CallRecordConsent {
+                reference,
+                call_id,
+                accept,
+            } => {
+                let participant = self.participant_in(&call_id)?;
+                calls::recording::answer(&state, self.call(), participant, accept).await?;
                 Ok(vec![ack(reference, json!({"call_id": self.call()}))])
             }
             _ => Err(FrameError::new(

@@ -12,11 +12,11 @@ pub use guests::{GUEST_TOKEN_PREFIX, GuestLinkCreated, GuestSession};
 use crate::{
     Error, Result, Store,
     domain::{
-        Call, CallId, CallOutcome, CallSummary, ChatEvent, MessageBody, MessageKind, NewMessage,
-        RoomId, User, now,
+        AttachmentId, Call, CallId, CallOutcome, CallRecording, CallSummary, ChatEvent,
+        MessageBody, MessageKind, NewMessage, NewRecording, RoomId, User, now,
     },
     service::rooms::{Changed, append},
-    store::{Conn, calls as call_store, message_store, room_store},
+    store::{Conn, attachment_store, calls as call_store, message_store, room_store},
 };
 
 #[derive(Clone)]
@@ -112,13 +112,36 @@ impl Calls {
             .ok_or(Error::not_found("call"))
     }
 
-    /// Ends a call and writes its summary into the room as a `call` message. `None` when the
-    /// call had already ended.
-    pub async fn end(&self, call: CallId) -> Result<Option<Changed<Call>>> {
+    /// Ends a call and writes its summary into the room as a `call` message, with the
+    /// recorded tracks (files already in the media store) as its attachments. `None` when
+    /// the call had already ended.
+    pub async fn end(
+        &self,
+        call: CallId,
+        recorded: Vec<NewRecording>,
+    ) -> Result<Option<Changed<Call>>> {
         let now = now();
         let mut tx = self.store.begin().await?;
         if !call_store::end(&mut tx, call, now).await? {
             return Ok(None);
+        }
+        let mut files = Vec::with_capacity(recorded.len());
+        let mut recordings = Vec::with_capacity(recorded.len());
+        for track in &recorded {
+            let id = AttachmentId::new();
+            attachment_store::insert(&mut tx, id, None, &track.file, now).await?;
+            call_store::insert_recording(&mut tx, call, id, track, now).await?;
+            let stored = attachment_store::get(&mut tx, id)
+                .await?
+                .ok_or(Error::not_found("attachment"))?;
+            files.push(stored.reference());
+            recordings.push(CallRecording {
+                attachment_id: id,
+                kind: track.kind.to_owned(),
+                person: track.person.clone(),
+                frames: track.frames,
+                size_bytes: stored.size_bytes,
+            });
         }
         let ended = call_store::get(&mut tx, call)
             .await?
@@ -133,13 +156,15 @@ impl Calls {
             participants: timeline::members(&people),
             guests: timeline::guests(&people),
             outcome: CallOutcome::of(people.len(), ended.declined_by.is_some()),
+            recordings,
         };
         let new = NewMessage {
             room_id: ended.room_id,
             author_id: None,
             client_id: None,
             body: MessageBody::parse(&summary.text())?,
-            attachments: serde_json::Value::Array(Vec::new()),
+            attachments: serde_json::to_value(&files)
+                .map_err(|_| Error::Internal("attachments did not serialize".into()))?,
             thread_root_id: None,
         };
         let message = append(&mut tx, &new, now).await?;

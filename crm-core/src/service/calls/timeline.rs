@@ -49,6 +49,7 @@ pub(super) async fn record(
             "ended_at": summary.ended_at_ms,
             "duration_ms": summary.duration_ms,
             "participants": people,
+            "recordings": summary.recordings,
         }),
         links,
     };

@@ -7,7 +7,8 @@ use super::{Conn, rows::parse_id, rows::parse_opt_id};
 use crate::{
     Result,
     domain::{
-        Call, CallId, CallPerson, MessageId, MessageKind, RoomId, Timestamp, UserId,
+        AttachmentId, Call, CallId, CallPerson, MessageId, MessageKind, NewRecording, RoomId,
+        Timestamp, UserId,
         crm::{ContactId, DealId, TimelineEntryId},
     },
 };
@@ -229,4 +230,31 @@ async fn into_call(conn: &mut Conn, row: CallRow) -> Result<Call> {
         message_id: parse_opt_id(row.message_id.as_deref())?,
         declined_by: parse_opt_id(row.declined_by.as_deref())?,
     })
+}
+
+/// Records one recorded track of a call, its file already stored as `attachment`.
+pub(crate) async fn insert_recording(
+    conn: &mut Conn,
+    call: CallId,
+    attachment: AttachmentId,
+    recording: &NewRecording,
+    now: Timestamp,
+) -> Result<()> {
+    sqlx::query(
+        "insert into call_recordings (id, call_id, attachment_id, user_id, guest_id, \
+         display_name, kind, frames, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(call.to_string())
+    .bind(attachment.to_string())
+    .bind(recording.person.user_id.map(|id| id.to_string()))
+    .bind(recording.person.guest_id.map(|id| id.to_string()))
+    .bind(recording.person.name.as_str())
+    .bind(recording.kind)
+    .bind(recording.frames)
+    .bind(now.millis())
+    .execute(conn)
+    .await?;
+    Ok(())
 }

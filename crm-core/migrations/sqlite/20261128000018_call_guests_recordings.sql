@@ -1,5 +1,6 @@
 -- Calls, continued: how a call ended for the people rung, the timeline entry it left on a
--- contact's timeline, and guests (people without an account who join one call by a link).
+-- contact's timeline, guests (people without an account who join one call by a link) and
+-- recordings made with every participant's consent.
 
 -- the first member who declined the ringing; an ended call nobody answered that someone
 -- declined is 'declined' rather than 'missed'
@@ -40,3 +41,24 @@ create table call_guests (
 );
 
 create index call_guests_call on call_guests (call_id, created_at);
+
+-- a recorded track of one participant (recorded only with everyone's consent); the file is
+-- an attachment of the call's summary message, so whoever may read the room may download it
+create table call_recordings (
+    id text primary key,
+    call_id text not null references calls (id) on delete cascade,
+    attachment_id text not null references attachments (id) on delete cascade,
+    -- whose media it is: a member or a guest (both null once they are gone)
+    user_id text references users (id) on delete set null,
+    guest_id text references call_guests (id) on delete set null,
+    -- the name the others saw, kept with the file
+    display_name text not null,
+    -- 'audio' (Ogg/Opus) or 'video' (IVF/VP8)
+    kind text not null,
+    -- Opus packets or video frames in the file
+    frames integer not null,
+    created_at integer not null,
+    updated_at integer not null
+);
+
+create index call_recordings_call on call_recordings (call_id, created_at);
