@@ -42,13 +42,31 @@ export function callView(ctx, scope, { guest = false } = {}) {
     ctx.toast(copied ? t('call.guest_link_copied') : t('call.guest_link_ready'));
   };
   const invite = guest ? null : button(t('call.copy_guest_link'), 'attach', run(copyLink));
+  const recordButton = button(t('call.record'), 'dot', run(() => ctx.calls.record(store.state.call?.recording?.state === 'off')));
+  const indicator = h('span', { class: 'call-recording', role: 'status', hidden: true });
+  // Asked to consent: recording starts only when everyone accepts.
+  const consentText = h('p');
+  const consentDialog = h(
+    'div',
+    { class: 'call-consent', role: 'alertdialog', 'aria-label': t('call.recording_consent_title'), hidden: true },
+    consentText,
+    h('button', { type: 'button', class: 'button primary', text: t('call.recording_accept'), onclick: run(() => ctx.calls.consent(true)) }),
+    h('button', { type: 'button', class: 'button', text: t('call.recording_decline'), onclick: run(() => ctx.calls.consent(false)) }),
+  );
   const el = h(
     'section',
     { class: 'call-view', hidden: true, 'aria-labelledby': 'call-title' },
-    h('header', { class: 'call-header' }, title, linkField),
+    h('header', { class: 'call-header' }, title, indicator, linkField),
+    consentDialog,
     grid,
-    h('div', { class: 'call-controls', role: 'toolbar', 'aria-label': t('call.controls') }, mute, camera, screen, invite, leave),
+    h('div', { class: 'call-controls', role: 'toolbar', 'aria-label': t('call.controls') }, mute, camera, screen, recordButton, invite, leave),
   );
+
+  const label = (node, text) => {
+    node.setAttribute('aria-label', text);
+    node.title = text;
+    node.querySelector('span').textContent = text;
+  };
 
   function tile(key, stream, name, state, own) {
     let entry = tiles.get(key);
@@ -87,17 +105,28 @@ export function callView(ctx, scope, { guest = false } = {}) {
     for (const [key, entry] of tiles) entry.el.classList.toggle('speaking', key === speaker);
     mount(grid, shown);
     grid.dataset.count = String(shown.length);
-    const label = (node, text) => {
-      node.setAttribute('aria-label', text);
-      node.title = text;
-      node.querySelector('span').textContent = text;
-    };
     label(mute, call.audio ? t('call.mute') : t('call.unmute'));
     label(camera, call.video ? t('call.camera_off') : t('call.camera_on'));
     label(screen, call.screen ? t('call.stop_sharing') : t('call.share_screen'));
+    renderRecording(call);
     mute.setAttribute('aria-pressed', String(!call.audio));
     camera.setAttribute('aria-pressed', String(!call.video));
     screen.setAttribute('aria-pressed', String(Boolean(call.screen)));
+  }
+
+  function renderRecording(call) {
+    const recording = call.recording || { state: 'off', pending: [] };
+    indicator.hidden = recording.state === 'off';
+    indicator.textContent = recording.state === 'on' ? t('call.recording_on') : t('call.recording_asking');
+    indicator.classList.toggle('on', recording.state === 'on');
+    const asked = recording.state !== 'off' && (recording.pending || []).includes(call.participantId);
+    consentDialog.hidden = !asked;
+    if (asked) {
+      const requester = (call.participants || []).find((p) => p.participant_id === recording.requested_by);
+      consentText.textContent = t('call.recording_consent', { name: requester ? participantName(requester) : '' });
+    }
+    label(recordButton, recording.state === 'off' ? t('call.record') : t('call.stop_recording'));
+    recordButton.setAttribute('aria-pressed', String(recording.state === 'on'));
   }
 
   scope.on('call', render);

@@ -66,6 +66,7 @@ const PATHS = {
   mic: 'M12 3a3 3 0 0 0-3 3v6a3 3 0 0 0 6 0V6a3 3 0 0 0-3-3ZM5 11a7 7 0 0 0 14 0M12 18v3',
   camera: 'M3 7h12v10H3zM15 10l6-3v10l-6-3',
   screen: 'M3 4h18v12H3zM8 20h8M12 16v4',
+  dot: 'M12 17a5 5 0 1 0 0-10 5 5 0 0 0 0 10Z',
 };
 
 export function icon(name, label) {

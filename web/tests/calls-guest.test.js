@@ -1,8 +1,8 @@
 // Guest links in the browser: a member in a call copies a guest link; someone without an
 // account opens it in another browser context (Chromium's fake camera and microphone),
 // enters a name and joins; both pages' RTCPeerConnection stats show decoded video and
-// received audio from the other; the member sees the guest's tile; a link that is not valid
-// says so.
+// received audio from the other; the member sees the guest's tile; recording starts once the
+// guest allows it, with the indicator on both pages; a link that is not valid says so.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -88,7 +88,17 @@ test('a guest opens a copied link, joins with a name, and media flows both ways'
   await assertMediaFrom(guest, ids.anna);
   await anna.locator('.call-tile', { hasText: 'Ivan Client (guest)' }).waitFor();
   await guest.locator('.call-tile', { hasText: 'Anna Ivanova' }).waitFor();
-  await screenshot(guest, 'call-guest');
+
+  // Act: Anna asks to record; the guest is asked and allows it.
+  await anna.getByRole('button', { name: 'Record' }).click();
+  await anna.getByRole('status').filter({ hasText: 'Asking everyone to consent to recording…' }).waitFor();
+  const asked = guest.getByRole('alertdialog', { name: 'Recording request' });
+  await asked.getByText('Anna Ivanova wants to record this call.').waitFor();
+  await asked.getByRole('button', { name: 'Allow recording' }).click();
+  // Assert: both see that recording is on.
+  for (const page of [anna, guest]) await page.locator('.call-recording.on', { hasText: 'Recording' }).waitFor();
+  await asked.waitFor({ state: 'hidden' });
+  await screenshot(guest, 'call-guest-recording');
 
   // Act: the guest leaves, then Anna.
   await guest.getByRole('button', { name: 'Leave call' }).click();
