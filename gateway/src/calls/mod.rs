@@ -6,6 +6,7 @@
 //! A call lives on the node whose SFU carries its media; with several nodes, every
 //! participant of a call must reach the same node (the same public address).
 
+mod consent;
 pub mod hub;
 pub mod recording;
 pub mod signaling;
