@@ -180,6 +180,7 @@ window.addEventListener('online', () => ctx.socket.retryNow());
 let current = null; // { name, view, scope }
 
 function render() {
+  if (location.pathname.startsWith('/guest/')) return; // the guest page renders itself
   const route = store.state.route;
   let name = route.name;
   if (store.state.session && !store.state.session.user) return; // still checking the token
@@ -215,6 +216,13 @@ store.on('lang', () => {
 
 async function boot() {
   setLanguage(detectLanguage(), false);
+  // A guest link: the guest page alone, with no session and none of the app's views.
+  const guest = /^\/guest\/([\w-]+)\/?$/.exec(location.pathname);
+  if (guest) {
+    const { startGuest } = await import('./views/guest.js');
+    startGuest(root, guest[1]);
+    return;
+  }
   const route = startRouter();
   store.state.route = route;
   const token = readToken();

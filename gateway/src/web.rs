@@ -99,6 +99,7 @@ const ASSETS: &[Asset] = assets![
     "views/crm/record-parts.js",
     "views/crm/task-parts.js",
     "views/crm/tasks.js",
+    "views/guest.js",
     "views/inbox-list.js",
     "views/inbox.js",
     "views/login.js",

@@ -8,6 +8,7 @@
 
 mod blob;
 mod local;
+pub mod recording;
 pub mod sfu;
 
 pub use blob::{Blob, BlobStore, ByteStream, MediaError, Stored};

@@ -1,6 +1,8 @@
 // The call this page is in: a grid with one tile per participant (the page's own camera
 // first, muted), who has the microphone or camera off, and the mute / camera / screen / leave
-// buttons. Hidden when the page is in no call.
+// buttons; members also get "copy guest link" (the link is shown beside it, selectable, in
+// case the clipboard is not available). Hidden when the page is in no call. The guest page
+// (views/guest.js) uses the same view with `{ guest: true }`.
 
 import { h, icon, mount } from './dom.js';
 import { store } from '../lib/store.js';
@@ -14,7 +16,12 @@ function videoElement(stream, { muted }) {
   return video;
 }
 
-export function callView(ctx, scope) {
+/** A participant's name: a member's from the directory, a guest's as they gave it. */
+function participantName(participant) {
+  return participant.user_id ? userName(participant.user_id) : t('call.guest_name', { name: participant.display_name });
+}
+
+export function callView(ctx, scope, { guest = false } = {}) {
   const grid = h('div', { class: 'call-grid' });
   const title = h('h2', { class: 'call-title', id: 'call-title' });
   const tiles = new Map(); // participant id (or 'me') -> { el, video, stream }
@@ -25,13 +32,41 @@ export function callView(ctx, scope) {
   const camera = button(t('call.camera_off'), 'camera', () => ctx.calls.toggleVideo());
   const screen = button(t('call.share_screen'), 'screen', run(() => ctx.calls.toggleScreen()));
   const leave = button(t('call.leave'), 'phone', run(() => ctx.calls.leave()), { class: 'call-button danger' });
+  const linkField = h('input', { class: 'call-guest-link', readonly: true, hidden: true, 'aria-label': t('call.guest_link') });
+  const copyLink = async () => {
+    const url = await ctx.calls.guestLink(store.state.call.room_id);
+    linkField.value = url;
+    linkField.hidden = false;
+    linkField.select();
+    const copied = await navigator.clipboard?.writeText(url).then(() => true, () => false);
+    ctx.toast(copied ? t('call.guest_link_copied') : t('call.guest_link_ready'));
+  };
+  const invite = guest ? null : button(t('call.copy_guest_link'), 'attach', run(copyLink));
+  const recordButton = button(t('call.record'), 'dot', run(() => ctx.calls.record(store.state.call?.recording?.state === 'off')));
+  const indicator = h('span', { class: 'call-recording', role: 'status', hidden: true });
+  // Asked to consent: recording starts only when everyone accepts.
+  const consentText = h('p');
+  const consentDialog = h(
+    'div',
+    { class: 'call-consent', role: 'alertdialog', 'aria-label': t('call.recording_consent_title'), hidden: true },
+    consentText,
+    h('button', { type: 'button', class: 'button primary', text: t('call.recording_accept'), onclick: run(() => ctx.calls.consent(true)) }),
+    h('button', { type: 'button', class: 'button', text: t('call.recording_decline'), onclick: run(() => ctx.calls.consent(false)) }),
+  );
   const el = h(
     'section',
     { class: 'call-view', hidden: true, 'aria-labelledby': 'call-title' },
-    h('header', { class: 'call-header' }, title),
+    h('header', { class: 'call-header' }, title, indicator, linkField),
+    consentDialog,
     grid,
-    h('div', { class: 'call-controls', role: 'toolbar', 'aria-label': t('call.controls') }, mute, camera, screen, leave),
+    h('div', { class: 'call-controls', role: 'toolbar', 'aria-label': t('call.controls') }, mute, camera, screen, recordButton, invite, leave),
   );
+
+  const label = (node, text) => {
+    node.setAttribute('aria-label', text);
+    node.title = text;
+    node.querySelector('span').textContent = text;
+  };
 
   function tile(key, stream, name, state, own) {
     let entry = tiles.get(key);
@@ -54,32 +89,44 @@ export function callView(ctx, scope) {
     if (!call) {
       tiles.clear();
       grid.replaceChildren();
+      linkField.hidden = true;
       return;
     }
-    title.textContent = t('call.title', { room: roomName(store.state.rooms.get(call.room_id)) });
+    title.textContent = guest ? t('call.guest_title') : t('call.title', { room: roomName(store.state.rooms.get(call.room_id)) });
     const shown = [tile('me', ctx.calls.localStream(), t('call.you'), call, true)];
     const seen = new Set(['me']);
     for (const participant of call.participants || []) {
       if (participant.participant_id === call.participantId) continue;
       seen.add(participant.participant_id);
-      shown.push(tile(participant.participant_id, ctx.calls.remoteStream(participant.participant_id), userName(participant.user_id), participant, false));
+      shown.push(tile(participant.participant_id, ctx.calls.remoteStream(participant.participant_id), participantName(participant), participant, false));
     }
     for (const key of [...tiles.keys()]) if (!seen.has(key)) tiles.delete(key);
     const speaker = call.speaker === call.participantId ? 'me' : call.speaker;
     for (const [key, entry] of tiles) entry.el.classList.toggle('speaking', key === speaker);
     mount(grid, shown);
     grid.dataset.count = String(shown.length);
-    const label = (node, text) => {
-      node.setAttribute('aria-label', text);
-      node.title = text;
-      node.querySelector('span').textContent = text;
-    };
     label(mute, call.audio ? t('call.mute') : t('call.unmute'));
     label(camera, call.video ? t('call.camera_off') : t('call.camera_on'));
     label(screen, call.screen ? t('call.stop_sharing') : t('call.share_screen'));
+    renderRecording(call);
     mute.setAttribute('aria-pressed', String(!call.audio));
     camera.setAttribute('aria-pressed', String(!call.video));
     screen.setAttribute('aria-pressed', String(Boolean(call.screen)));
+  }
+
+  function renderRecording(call) {
+    const recording = call.recording || { state: 'off', pending: [] };
+    indicator.hidden = recording.state === 'off';
+    indicator.textContent = recording.state === 'on' ? t('call.recording_on') : t('call.recording_asking');
+    indicator.classList.toggle('on', recording.state === 'on');
+    const asked = recording.state !== 'off' && (recording.pending || []).includes(call.participantId);
+    consentDialog.hidden = !asked;
+    if (asked) {
+      const requester = (call.participants || []).find((p) => p.participant_id === recording.requested_by);
+      consentText.textContent = t('call.recording_consent', { name: requester ? participantName(requester) : '' });
+    }
+    label(recordButton, recording.state === 'off' ? t('call.record') : t('call.stop_recording'));
+    recordButton.setAttribute('aria-pressed', String(recording.state === 'on'));
   }
 
   scope.on('call', render);

@@ -228,7 +228,7 @@ function callSummary(meta) {
   const duration = seconds >= 3600
     ? `${Math.floor(seconds / 3600)}:${pad(Math.floor(seconds / 60) % 60)}:${pad(seconds % 60)}`
     : `${Math.floor(seconds / 60)}:${pad(seconds % 60)}`;
-  const count = meta.participants.length;
+  const count = meta.participants.length + (meta.guests?.length || 0);
   const text = count ? t('call.summary', { count, duration }) : t('call.missed', { duration });
   return h('span', { class: 'call-summary' }, icon('phone'), text);
 }

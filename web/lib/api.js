@@ -80,6 +80,9 @@ export function createApi({ token, onUnauthorized }) {
       get(`/api/v1/rooms/${id(roomId)}/messages`, { before, after, limit }),
     markRead: (roomId, seq) => post(`/api/v1/rooms/${id(roomId)}/read`, { seq }),
     roomCall: (roomId) => get(`/api/v1/rooms/${id(roomId)}/call`),
+    createGuestLink: (roomId) => post(`/api/v1/rooms/${id(roomId)}/guest-links`),
+    guestLink: (token) => get(`/api/v1/guest/links/${id(token)}`),
+    guestJoin: (token, displayName) => post(`/api/v1/guest/links/${id(token)}/join`, { display_name: displayName }),
     pins: (roomId) => get(`/api/v1/rooms/${id(roomId)}/pins`),
     pin: (roomId, messageId) => post(`/api/v1/rooms/${id(roomId)}/pins`, { message_id: messageId }),
     unpin: (roomId, messageId) =>

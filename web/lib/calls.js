@@ -49,7 +49,9 @@ export function createCalls(ctx) {
     learnNames((snapshot.participants || []).map((p) => ({ id: p.user_id, name: p.display_name })));
     store.update((s) => {
       s.callsByRoom.set(snapshot.room_id, snapshot);
-      if (s.call && s.call.id === snapshot.id) Object.assign(s.call, { participants: snapshot.participants });
+      if (s.call && s.call.id === snapshot.id) {
+        Object.assign(s.call, { participants: snapshot.participants, recording: snapshot.recording });
+      }
     }, 'call', `room:${snapshot.room_id}`);
   }
 
@@ -114,7 +116,12 @@ export function createCalls(ctx) {
       }
       await pc.setRemoteDescription({ type: 'answer', sdp: ack.sdp });
       store.update((s) => {
-        Object.assign(s.call, { participantId: ack.participant_id, participants: ack.call.participants, joining: false });
+        Object.assign(s.call, {
+          participantId: ack.participant_id,
+          participants: ack.call.participants,
+          recording: ack.call.recording,
+          joining: false,
+        });
         s.callsByRoom.set(call.room_id, ack.call);
       }, 'call', `room:${call.room_id}`);
     });
@@ -191,6 +198,20 @@ export function createCalls(ctx) {
     media({ screen: true });
   }
 
+  /** Asks everyone to consent to recording (`on`), or turns it off. */
+  function record(on) {
+    const call = store.state.call;
+    if (!call) return Promise.resolve();
+    return ctx.socket.request({ type: 'call_record', call_id: call.id, on });
+  }
+
+  /** This participant's answer to a recording request. */
+  function consent(accept) {
+    const call = store.state.call;
+    if (!call) return Promise.resolve();
+    return ctx.socket.request({ type: 'call_record_consent', call_id: call.id, accept });
+  }
+
   function decline(callId) {
     setRinging((ringing) => ringing.delete(callId));
     ctx.socket.request({ type: 'call_decline', call_id: callId }).catch(() => {});
@@ -244,6 +265,14 @@ export function createCalls(ctx) {
       case 'call.offer':
         onOffer(frame);
         break;
+      case 'call.recording':
+        if (store.state.call?.id === frame.call_id) {
+          store.update((s) => {
+            s.call.recording = frame.recording;
+            s.call.recordingEvent = frame.event;
+          }, 'call');
+        }
+        break;
       case 'call.speaker':
         if (store.state.call?.id === frame.call_id) {
           store.update((s) => {
@@ -256,8 +285,18 @@ export function createCalls(ctx) {
     }
   }
 
+  /** A member's link for someone without an account to join this room's calls. */
+  async function guestLink(roomId) {
+    const link = await ctx.api.createGuestLink(roomId);
+    return new URL(link.url, location.origin).href;
+  }
+
   return {
     callRoom,
+    join,
+    guestLink,
+    record,
+    consent,
     accept,
     decline,
     leave,

@@ -60,3 +60,5 @@ uuid_id!(
     "visitor"
 );
 uuid_id!(CallId, "call");
+uuid_id!(GuestLinkId, "guest link");
+uuid_id!(CallGuestId, "guest");

@@ -18,15 +18,17 @@ mod widget;
 pub use attachment::{
     Attachment, AttachmentId, AttachmentRef, ContentHash, ContentType, FileName, NewAttachment,
 };
-pub use call::{Call, CallSummary};
+pub use call::{
+    Call, CallGuest, CallOutcome, CallPerson, CallRecording, CallSummary, GuestLink, NewRecording,
+};
 pub use channel::{
     ChannelKind, ChatKind, DeliveryError, ExternalSender, InboundAttachment, InboundAttachmentKind,
     InboundMessage, OutboundFile, OutboundMessage,
 };
 pub use event::ChatEvent;
 pub use ids::{
-    AuditId, CallId, CannedResponseId, ChannelId, DepartmentId, LineId, MessageId, RoomId,
-    SessionId, UserId, VisitorId,
+    AuditId, CallGuestId, CallId, CannedResponseId, ChannelId, DepartmentId, GuestLinkId, LineId,
+    MessageId, RoomId, SessionId, UserId, VisitorId,
 };
 pub use line::{CannedResponse, Channel, Conversation, ConversationStatus, Distribution, Line};
 pub use line_policy::{RatingMode, WorkingHours};

@@ -15,7 +15,7 @@ mod widget;
 
 pub use accounts::{Accounts, ClientInfo, DepartmentPatch, LoginOutcome, UserPatch};
 pub use attachments::Attachments;
-pub use calls::Calls;
+pub use calls::{Calls, GUEST_TOKEN_PREFIX, GuestLinkCreated, GuestSession};
 pub use crm::{
     Analytics, Companies, Contacts, Conversion, CustomFields, Deals, Leads, Pipelines, Tasks,
     Timeline,

@@ -4,18 +4,52 @@
 
 use std::{collections::HashMap, sync::Mutex};
 
-use crm_core::domain::{Call, CallId, RoomId, Timestamp, UserId, now};
+use crm_core::domain::{Call, CallGuestId, CallId, RoomId, Timestamp, UserId, now};
 use media::sfu::ParticipantKey;
 use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
+use super::consent::note_owners;
+pub use super::consent::{ConsentOutcome, Recording, RecordingState};
+
+/// Who a connection in a call is: a member of the room, or a guest who came by link.
+#[derive(Clone, Debug, Serialize)]
+pub struct Who {
+    pub user_id: Option<UserId>,
+    pub guest_id: Option<CallGuestId>,
+    /// Participants who are not in each other's directory (guests above all) still see who
+    /// is who.
+    pub display_name: String,
+}
+
+impl Who {
+    pub fn user(user: &crm_core::domain::User) -> Self {
+        Self {
+            user_id: Some(user.id),
+            guest_id: None,
+            display_name: user.display_name.clone(),
+        }
+    }
+
+    pub fn guest(guest: &crm_core::domain::CallGuest) -> Self {
+        Self {
+            user_id: None,
+            guest_id: Some(guest.id),
+            display_name: guest.display_name.clone(),
+        }
+    }
+}
+
 /// One connection in a call.
 #[derive(Clone, Debug, Serialize)]
 pub struct Participant {
     pub participant_id: ParticipantKey,
-    pub user_id: UserId,
-    /// Participants who are not in each other's directory still see who is who.
+    /// `user_id` for a member, `guest_id` (and `guest: true`) for a guest.
+    pub user_id: Option<UserId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guest_id: Option<CallGuestId>,
+    pub guest: bool,
     pub display_name: String,
     pub audio: bool,
     pub video: bool,
@@ -34,11 +68,14 @@ pub struct Snapshot {
     pub started_by: Option<UserId>,
     pub started_at: Timestamp,
     pub participants: Vec<Participant>,
+    pub recording: Recording,
 }
 
-/// A participant left; `snapshot.participants` is who remains.
+/// A participant left; `snapshot.participants` is who remains. `started` is `Start` when
+/// their leaving completed everyone's consent.
 pub struct Left {
     pub snapshot: Snapshot,
+    pub started: ConsentOutcome,
 }
 
 /// Which media a participant has on; `None` leaves one as it is.
@@ -68,7 +105,7 @@ impl CallHub {
         &self,
         call: &Call,
         participant_id: ParticipantKey,
-        user: &crm_core::domain::User,
+        who: Who,
         media: MediaChange,
         signals: mpsc::UnboundedSender<Value>,
     ) -> Snapshot {
@@ -79,11 +116,17 @@ impl CallHub {
                 started_by: call.started_by,
                 started_at: call.started_at,
                 participants: Vec::new(),
+                recording: Recording::default(),
             });
+            if live.recording.state != RecordingState::Off {
+                live.recording.pending.push(participant_id);
+            }
             live.participants.push(Participant {
                 participant_id,
-                user_id: user.id,
-                display_name: user.display_name.clone(),
+                user_id: who.user_id,
+                guest: who.guest_id.is_some(),
+                guest_id: who.guest_id,
+                display_name: who.display_name,
                 audio: media.audio.unwrap_or(true),
                 video: media.video.unwrap_or(true),
                 screen: media.screen.unwrap_or(false),
@@ -106,20 +149,112 @@ impl CallHub {
             let id = *id;
             live.participants
                 .retain(|p| p.participant_id != participant);
+            live.recording.pending.retain(|p| *p != participant);
+            live.recording.consented.retain(|p| *p != participant);
+            let started = live.recording.settle();
+            note_owners(live, &started);
             let snapshot = live.clone();
             if snapshot.participants.is_empty() {
                 calls.remove(&id);
             }
-            Some(Left { snapshot })
+            Some(Left { snapshot, started })
         })
     }
 
-    /// Forgets a whole call; returns who was still connected.
-    pub fn remove_call(&self, call: CallId) -> Vec<ParticipantKey> {
+    /// A participant asks to record; every other participant is asked. `Err` names why not.
+    pub fn request_recording(
+        &self,
+        call: CallId,
+        participant: ParticipantKey,
+    ) -> Result<(Snapshot, ConsentOutcome), &'static str> {
+        self.with(|calls| {
+            let live = calls.get_mut(&call).ok_or("not_in_call")?;
+            if live.recording.state != RecordingState::Off {
+                return Err("recording_busy");
+            }
+            let recording = &mut live.recording;
+            recording.state = RecordingState::Asking;
+            recording.requested_by = Some(participant);
+            recording.consented = vec![participant];
+            recording.pending = live
+                .participants
+                .iter()
+                .map(|p| p.participant_id)
+                .filter(|p| *p != participant)
+                .collect();
+            let outcome = live.recording.settle();
+            note_owners(live, &outcome);
+            Ok((live.clone(), outcome))
+        })
+    }
+
+    /// A participant's answer to the consent question.
+    pub fn consent(
+        &self,
+        call: CallId,
+        participant: ParticipantKey,
+        accept: bool,
+    ) -> Result<(Snapshot, ConsentOutcome), &'static str> {
+        self.with(|calls| {
+            let live = calls.get_mut(&call).ok_or("not_in_call")?;
+            let recording = &mut live.recording;
+            if !recording.pending.contains(&participant) {
+                return Err("no_consent_asked");
+            }
+            recording.pending.retain(|p| *p != participant);
+            let outcome = match (recording.state, accept) {
+                (RecordingState::Asking, false) => {
+                    recording.off();
+                    ConsentOutcome::Cancelled
+                }
+                (_, false) => {
+                    recording.off();
+                    ConsentOutcome::Stop
+                }
+                (RecordingState::On, true) => {
+                    recording.consented.push(participant);
+                    ConsentOutcome::Include(participant)
+                }
+                (_, true) => {
+                    recording.consented.push(participant);
+                    recording.settle()
+                }
+            };
+            note_owners(live, &outcome);
+            Ok((live.clone(), outcome))
+        })
+    }
+
+    /// Turns recording off (anyone in the call may); `true` when it was on.
+    pub fn stop_recording(&self, call: CallId) -> Option<(Snapshot, bool)> {
+        self.with(|calls| {
+            let live = calls.get_mut(&call)?;
+            let was_on = live.recording.state == RecordingState::On;
+            live.recording.off();
+            Some((live.clone(), was_on))
+        })
+    }
+
+    /// Keeps the files of a stopped recording until the call ends.
+    pub fn keep_files(&self, call: CallId, files: Vec<media::recording::RecordedFile>) -> bool {
+        self.with(|calls| match calls.get_mut(&call) {
+            Some(live) => {
+                live.recording.files.extend(files);
+                true
+            }
+            None => false,
+        })
+    }
+
+    /// Forgets a whole call; returns who was still connected and its recording.
+    pub fn remove_call(&self, call: CallId) -> (Vec<ParticipantKey>, Recording) {
         self.with(|calls| {
             calls
                 .remove(&call)
-                .map(|c| c.participants.iter().map(|p| p.participant_id).collect())
+                .map(|c| {
+                    let keys = c.participants.iter().map(|p| p.participant_id).collect();
+                    (keys, c.recording)
+                })
                 .unwrap_or_default()
         })
     }

@@ -6,7 +6,10 @@
 //! A call lives on the node whose SFU carries its media; with several nodes, every
 //! participant of a call must reach the same node (the same public address).
 
+mod consent;
 pub mod hub;
+pub mod recording;
+pub mod signaling;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -19,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{events, settings::CallSettings, state::AppState};
 
-pub use hub::{CallHub, MediaChange, Snapshot};
+pub use hub::{CallHub, MediaChange, Snapshot, Who};
 
 /// Where the SFU binds and what it advertises, from `calls.*`.
 pub fn sfu_config(settings: &CallSettings) -> media::sfu::SfuConfig {
@@ -81,18 +84,27 @@ pub async fn leave(state: &AppState, participant: ParticipantKey) {
         return;
     };
     if left.snapshot.participants.is_empty() {
-        end(state, left.snapshot.id, left.snapshot.room_id).await;
+        let snapshot = left.snapshot;
+        finish(state, snapshot.id, snapshot.room_id, snapshot.recording).await;
     } else {
+        recording::started_by_leaving(state, &left.snapshot, &left.started).await;
         announce(state, &left.snapshot).await;
     }
 }
 
 /// Ends a call for everyone still in it, and records it in the room.
 pub async fn end(state: &AppState, call: CallId, room: RoomId) {
-    for participant in state.call_hub.remove_call(call) {
+    let (participants, recorded) = state.call_hub.remove_call(call);
+    for participant in participants {
         state.sfu.leave(participant);
     }
-    let message_id = match state.calls.end(call).await {
+    finish(state, call, room, recorded).await;
+}
+
+/// Stores what was recorded, writes the summary, and tells the room the call is over.
+async fn finish(state: &AppState, call: CallId, room: RoomId, recorded: hub::Recording) {
+    let recordings = recording::collect(state, call, recorded).await;
+    let message_id = match state.calls.end(call, recordings).await {
         Ok(Some(changed)) => {
             events::publish(state, &changed).await;
             changed.value.message_id
@@ -143,7 +155,7 @@ pub async fn run_signals(
                         .participants
                         .iter()
                         .find(|p| p.participant_id == participant)
-                        .map(|p| p.user_id);
+                        .and_then(|p| p.user_id);
                     let frame = json!({"type": "call.speaker", "call_id": call, "participant_id": participant, "user_id": user});
                     publish(&state, snapshot.room_id, &frame).await;
                 }

@@ -66,6 +66,17 @@ pub fn bearer_token(headers: &HeaderMap) -> Result<Option<SessionToken>, ApiErro
 }
 
 pub async fn authenticate(state: &AppState, token: &SessionToken) -> Result<AuthUser, ApiError> {
+    // A guest has no account: the token is valid, but only for its call's websocket.
+    if token
+        .expose()
+        .starts_with(crm_core::service::GUEST_TOKEN_PREFIX)
+    {
+        return Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "guest_token",
+            "a guest token only takes part in its call; it cannot use the API",
+        ));
+    }
     match state.accounts.authenticate(token).await {
         Ok(record) => Ok(AuthUser {
             user: record.user,

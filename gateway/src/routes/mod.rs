@@ -13,6 +13,7 @@ mod crm_csv;
 mod custom_fields;
 mod deals;
 mod departments;
+mod guests;
 pub mod health;
 mod leads;
 mod lines;
@@ -46,6 +47,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(pins::router())
         .merge(openapi::router())
         .merge(calls::router())
+        .merge(guests::router())
         .merge(presence::router())
         .merge(threads::router())
         .merge(contacts::router())

@@ -12,7 +12,7 @@ use super::{
     frames::{ClientFrame, FrameError, ack, id},
     session::Session,
 };
-use crate::calls::{self, MediaChange};
+use crate::calls::{self, MediaChange, Who, signaling};
 
 /// A live call (in the database) that nobody on this node is connected to, older than this,
 /// is left over from a restart or a client that never joined: starting a call ends it first.
@@ -118,39 +118,26 @@ impl Session {
                 if let Some((_, previous)) = self.in_call.take() {
                     calls::leave(&state, previous).await;
                 }
-                let participant = uuid::Uuid::now_v7();
                 let media = MediaChange {
                     audio,
                     video,
                     screen: Some(false),
                 };
-                // Registered before the SFU sees the offer: the SFU's first renegotiation
-                // offer (the others' tracks) must find this connection.
-                state.call_hub.add(
+                let (participant, answer) = signaling::connect(
+                    &state,
                     &found,
-                    participant,
-                    &user,
+                    Who::user(&user),
+                    &sdp,
                     media,
                     self.signal_sender.clone(),
-                );
-                let answer = match state.sfu.join(call.as_uuid(), participant, &sdp).await {
-                    Ok(answer) => answer,
-                    Err(error) => {
-                        state.call_hub.remove(participant);
-                        return Err(error.into());
-                    }
-                };
+                )
+                .await?;
                 if let Err(error) = state.calls.join(&user, call).await {
-                    state.sfu.leave(participant);
-                    state.call_hub.remove(participant);
+                    signaling::abort(&state, participant);
                     return Err(error.into());
                 }
-                let snapshot = state
-                    .call_hub
-                    .snapshot(call)
-                    .ok_or_else(|| FrameError::new("call_ended", "the call has ended"))?;
                 self.in_call = Some((call, participant));
-                calls::announce(&state, &snapshot).await;
+                let snapshot = signaling::joined(&state, call).await?;
                 Ok(vec![ack(
                     reference,
                     json!({"call": snapshot, "participant_id": participant, "sdp": answer}),
@@ -176,6 +163,7 @@ impl Session {
                 let call: CallId = id(&call_id)?;
                 let found = live_call(&state, &user, call).await?;
                 let room = state.rooms.get(&user, found.room_id).await?;
+                state.calls.decline(&user, call).await?;
                 let declined = json!({"type": "call.declined", "call_id": call, "room_id": room.id, "user_id": user.id});
                 calls::publish(&state, room.id, &declined).await;
                 // In a DM the one person rung said no: nobody is left to wait for.
@@ -198,11 +186,31 @@ impl Session {
                     video,
                     screen,
                 };
-                let snapshot = state
-                    .call_hub
-                    .set_media(call, participant, change)
-                    .ok_or_else(not_in_call)?;
-                calls::announce(&state, &snapshot).await;
+                signaling::set_media(&state, call, participant, change).await?;
+                Ok(vec![ack(reference, json!({"call_id": call}))])
+            }
+            ClientFrame::CallRecord {
+                reference,
+                call_id,
+                on,
+            } => {
+                let call: CallId = id(&call_id)?;
+                let participant = self.participant_in(call)?;
+                if on {
+                    calls::recording::request(&state, call, participant).await?;
+                } else {
+                    calls::recording::stop(&state, call, participant).await?;
+                }
+                Ok(vec![ack(reference, json!({"call_id": call}))])
+            }
+            ClientFrame::CallRecordConsent {
+                reference,
+                call_id,
+                accept,
+            } => {
+                let call: CallId = id(&call_id)?;
+                let participant = self.participant_in(call)?;
+                calls::recording::answer(&state, call, participant, accept).await?;
                 Ok(vec![ack(reference, json!({"call_id": call}))])
             }
             _ => Err(FrameError::new("unknown_frame", "not a call frame")),

@@ -120,6 +120,20 @@ pub enum ClientFrame {
         reference: Option<String>,
         call_id: String,
     },
+    /// Asks everyone to consent to recording (`on: true`), or turns it off.
+    CallRecord {
+        #[serde(rename = "ref")]
+        reference: Option<String>,
+        call_id: String,
+        on: bool,
+    },
+    /// This participant's answer to a recording request.
+    CallRecordConsent {
+        #[serde(rename = "ref")]
+        reference: Option<String>,
+        call_id: String,
+        accept: bool,
+    },
     /// Microphone, camera, screen share switched on or off.
     CallMedia {
         #[serde(rename = "ref")]
@@ -168,6 +182,7 @@ impl From<crm_core::Error> for FrameError {
             E::NotFound { entity } => Self::new("not_found", format!("{entity} not found")),
             E::Forbidden(message) => Self::new("forbidden", message),
             E::Conflict { message, .. } => Self::new("conflict", message),
+            E::Refused { code, message } => Self::new(code, message),
             E::Validation { field, message } => Self {
                 field: Some(field.to_string()),
                 ..Self::new("validation_failed", format!("{field}: {message}"))
@@ -394,7 +409,9 @@ impl Session {
             | ClientFrame::CallAnswer { .. }
             | ClientFrame::CallLeave { .. }
             | ClientFrame::CallDecline { .. }
-            | ClientFrame::CallMedia { .. }) => Box::pin(self.on_call(frame)).await,
+            | ClientFrame::CallMedia { .. }
+            | ClientFrame::CallRecord { .. }
+            | ClientFrame::CallRecordConsent { .. }) => Box::pin(self.on_call(frame)).await,
             ClientFrame::Resume { reference, rooms } => {
                 let mut parsed = Vec::with_capacity(rooms.len());
                 for (room, seq) in rooms {

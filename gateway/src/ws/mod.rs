@@ -11,6 +11,7 @@
 mod calls;
 pub mod envelope;
 pub(crate) mod frames;
+mod guest;
 mod session;
 
 use std::time::Duration;
@@ -72,7 +73,11 @@ async fn connection(state: AppState, mut socket: WebSocket, caller: Option<AuthU
     let caller = match caller {
         Some(caller) => caller,
         None => match await_auth_frame(&state, &mut socket).await {
-            Some(caller) => caller,
+            Some(Caller::User(caller)) => caller,
+            Some(Caller::Guest(token)) => {
+                Box::pin(guest::run(state, socket, token)).await;
+                return;
+            }
             None => {
                 let _ = socket
                     .send(close(CLOSE_UNAUTHORIZED, "authentication failed"))
@@ -84,7 +89,13 @@ async fn connection(state: AppState, mut socket: WebSocket, caller: Option<AuthU
     Box::pin(session::run(state, socket, caller)).await;
 }
 
-async fn await_auth_frame(state: &AppState, socket: &mut WebSocket) -> Option<AuthUser> {
+/// Who the `auth` frame names: a user's session, or a guest token (checked by `guest::run`).
+enum Caller {
+    User(AuthUser),
+    Guest(String),
+}
+
+async fn await_auth_frame(state: &AppState, socket: &mut WebSocket) -> Option<Caller> {
     let first = tokio::time::timeout(AUTH_FRAME_TIMEOUT, socket.recv())
         .await
         .ok()??
@@ -95,9 +106,13 @@ async fn await_auth_frame(state: &AppState, socket: &mut WebSocket) -> Option<Au
     let frames::ClientFrame::Auth { token } = frames::parse(&frame).ok()? else {
         return None;
     };
+    if token.starts_with(crm_core::service::GUEST_TOKEN_PREFIX) {
+        return Some(Caller::Guest(token));
+    }
     authenticate(state, &crm_core::service::SessionToken::from_bearer(&token))
         .await
         .ok()
+        .map(Caller::User)
 }
 
 fn close(code: u16, reason: &'static str) -> Message {

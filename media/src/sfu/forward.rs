@@ -17,6 +17,8 @@ use str0m::{
     net::{Protocol, Receive},
 };
 
+use crate::recording::{ParticipantRecorder, RecordedFile};
+
 use super::{
     CallKey, ParticipantKey, SfuError, SfuEvent,
     participant::{Outcome, Participant, TrackIn},
@@ -58,6 +60,10 @@ pub(super) struct Participants {
     by_address: HashMap<SocketAddr, ParticipantKey>,
     queue: VecDeque<Propagated>,
     speakers: Speakers,
+    /// Participants whose media is being written, by call.
+    recorders: HashMap<ParticipantKey, (CallKey, ParticipantRecorder)>,
+    /// Files of participants who left while their call was recorded, until it stops.
+    recorded: HashMap<CallKey, Vec<RecordedFile>>,
 }
 
 impl Participants {
@@ -100,7 +106,38 @@ impl Participants {
         Ok(())
     }
 
+    /// Starts recording a participant of `call` (again: keeps the running recording).
+    pub fn record(&mut self, call: CallKey, key: ParticipantKey, dir: &std::path::Path) {
+        if self.all.get(&key).is_some_and(|p| p.call == call) {
+            self.recorders
+                .entry(key)
+                .or_insert_with(|| (call, ParticipantRecorder::new(key, dir)));
+        }
+    }
+
+    pub fn stop_recording(&mut self, call: CallKey) -> Vec<RecordedFile> {
+        let mut files = self.recorded.remove(&call).unwrap_or_default();
+        let keys: Vec<ParticipantKey> = self
+            .recorders
+            .iter()
+            .filter(|(_, (of, _))| *of == call)
+            .map(|(key, _)| *key)
+            .collect();
+        for key in keys {
+            if let Some((_, recorder)) = self.recorders.remove(&key) {
+                files.extend(recorder.finish());
+            }
+        }
+        files
+    }
+
     pub fn leave(&mut self, key: ParticipantKey) -> bool {
+        if let Some((call, recorder)) = self.recorders.remove(&key) {
+            self.recorded
+                .entry(call)
+                .or_default()
+                .extend(recorder.finish());
+        }
         self.by_address.retain(|_, owner| *owner != key);
         self.speakers.forget(key);
         self.all.remove(&key).is_some()
@@ -202,6 +239,9 @@ impl Participants {
                 }
             }
             Propagated::Media { call, origin, data } => {
+                if let Some((_, recorder)) = self.recorders.get_mut(&origin) {
+                    recorder.write(&data);
+                }
                 for other in self.others(call, origin) {
                     other.forward(origin, &data);
                 }

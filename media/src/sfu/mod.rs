@@ -92,6 +92,17 @@ pub(crate) enum Command {
     Leave {
         participant: ParticipantKey,
     },
+    /// Starts writing a participant's media into `dir` (`recording`).
+    Record {
+        call: CallKey,
+        participant: ParticipantKey,
+        dir: std::path::PathBuf,
+    },
+    /// Stops every recording of a call (including those of participants who left).
+    StopRecording {
+        call: CallKey,
+        reply: oneshot::Sender<Vec<crate::recording::RecordedFile>>,
+    },
 }
 
 /// Socket buffers for bursts: one video frame is several datagrams, sent to every
@@ -126,6 +137,8 @@ impl std::fmt::Debug for Command {
             Command::Join { participant, .. } => write!(f, "Join({participant})"),
             Command::Answer { participant, .. } => write!(f, "Answer({participant})"),
             Command::Leave { participant } => write!(f, "Leave({participant})"),
+            Command::Record { participant, .. } => write!(f, "Record({participant})"),
+            Command::StopRecording { call, .. } => write!(f, "StopRecording({call})"),
         }
     }
 }
@@ -198,6 +211,31 @@ impl Sfu {
     /// Removes a participant; the others stop receiving its media (after renegotiation).
     pub fn leave(&self, participant: ParticipantKey) {
         let _ = self.send(Command::Leave { participant });
+    }
+
+    /// Writes a participant's audio (Ogg/Opus) and video (IVF/VP8) into `dir` from now on,
+    /// until `stop_recording` for its call. Nothing is written for a participant not asked.
+    pub fn record(
+        &self,
+        call: CallKey,
+        participant: ParticipantKey,
+        dir: std::path::PathBuf,
+    ) -> Result<(), SfuError> {
+        self.send(Command::Record {
+            call,
+            participant,
+            dir,
+        })
+    }
+
+    /// Finishes every recording of a call and returns the files that hold media.
+    pub async fn stop_recording(
+        &self,
+        call: CallKey,
+    ) -> Result<Vec<crate::recording::RecordedFile>, SfuError> {
+        let (reply, files) = oneshot::channel();
+        self.send(Command::StopRecording { call, reply })?;
+        files.await.map_err(|_| SfuError::Stopped)
     }
 
     fn send(&self, command: Command) -> Result<(), SfuError> {

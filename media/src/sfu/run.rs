@@ -92,5 +92,13 @@ fn handle(participants: &mut Participants, address: SocketAddr, command: Command
         Command::Leave { participant } => {
             participants.leave(participant);
         }
+        Command::Record {
+            call,
+            participant,
+            dir,
+        } => participants.record(call, participant, &dir),
+        Command::StopRecording { call, reply } => {
+            let _ = reply.send(participants.stop_recording(call));
+        }
     }
 }

@@ -3,7 +3,7 @@
 mod actions;
 mod distribution;
 mod files;
-mod fixture;
+pub(crate) mod fixture;
 mod inbox;
 mod policies;
 mod polling;

@@ -44,6 +44,26 @@ impl ChatClient {
         client
     }
 
+    /// Connects as browsers do (an `auth` frame, no header) and waits for `hello`.
+    pub async fn connect_by_frame(app: &TestApp, token: &str) -> Self {
+        let (mut socket, _) = connect_async(app.ws_url())
+            .await
+            .expect("websocket handshake");
+        socket
+            .send(Message::text(
+                json!({"type": "auth", "token": token}).to_string(),
+            ))
+            .await
+            .expect("send auth");
+        let mut client = Self {
+            socket,
+            pending: VecDeque::new(),
+            hello: Value::Null,
+        };
+        client.hello = client.next_of("hello").await;
+        client
+    }
+
     /// Connects and starts the live stream with nothing to catch up on.
     pub async fn live(app: &TestApp, token: &str) -> Self {
         let mut client = Self::connect(app, token).await;

@@ -1,15 +1,22 @@
 //! Calls in rooms: who may start and join one (the room's members), at most one live call per
 //! room, and the summary message an ended call leaves in the room's history. Live media and
 //! connections are not here: the gateway runs them and calls `join`/`end` at the edges.
+//! An ended call in an open-line conversation also lands on the contact's timeline
+//! (`timeline`); guests join by link (`guests`).
+
+mod guests;
+mod timeline;
+
+pub use guests::{GUEST_TOKEN_PREFIX, GuestLinkCreated, GuestSession};
 
 use crate::{
     Error, Result, Store,
     domain::{
-        Call, CallId, CallSummary, ChatEvent, MessageBody, MessageKind, NewMessage, RoomId, User,
-        now,
+        AttachmentId, Call, CallId, CallOutcome, CallRecording, CallSummary, ChatEvent,
+        MessageBody, MessageKind, NewMessage, NewRecording, RoomId, User, now,
     },
     service::rooms::{Changed, append},
-    store::{Conn, calls as call_store, message_store, room_store},
+    store::{Conn, attachment_store, calls as call_store, message_store, room_store},
 };
 
 #[derive(Clone)]
@@ -78,6 +85,25 @@ impl Calls {
         Ok(joined)
     }
 
+    /// A member declines the ringing of a live call; the first decline is kept, so a call
+    /// nobody answered ends as `declined` rather than `missed`.
+    pub async fn decline(&self, actor: &User, call: CallId) -> Result<Call> {
+        let mut tx = self.store.begin().await?;
+        let found = call_store::get(&mut tx, call)
+            .await?
+            .ok_or(Error::not_found("call"))?;
+        require_member(&mut tx, found.room_id, actor).await?;
+        if found.ended_at.is_some() {
+            return Err(Error::Conflict {
+                constraint: "call_ended".into(),
+                message: "the call has ended".into(),
+            });
+        }
+        call_store::set_declined(&mut tx, call, actor.id, now()).await?;
+        tx.commit().await?;
+        Ok(found)
+    }
+
     /// A call as stored, without access checks: for the node that runs it.
     pub async fn get(&self, call: CallId) -> Result<Call> {
         let mut conn = self.store.acquire().await?;
@@ -86,31 +112,59 @@ impl Calls {
             .ok_or(Error::not_found("call"))
     }
 
-    /// Ends a call and writes its summary into the room as a `call` message. `None` when the
-    /// call had already ended.
-    pub async fn end(&self, call: CallId) -> Result<Option<Changed<Call>>> {
+    /// Ends a call and writes its summary into the room as a `call` message, with the
+    /// recorded tracks (files already in the media store) as its attachments. `None` when
+    /// the call had already ended.
+    pub async fn end(
+        &self,
+        call: CallId,
+        recorded: Vec<NewRecording>,
+    ) -> Result<Option<Changed<Call>>> {
         let now = now();
         let mut tx = self.store.begin().await?;
         if !call_store::end(&mut tx, call, now).await? {
             return Ok(None);
         }
+        let mut files = Vec::with_capacity(recorded.len());
+        let mut recordings = Vec::with_capacity(recorded.len());
+        for track in &recorded {
+            let id = AttachmentId::new();
+            attachment_store::insert(&mut tx, id, None, &track.file, now).await?;
+            call_store::insert_recording(&mut tx, call, id, track, now).await?;
+            let stored = attachment_store::get(&mut tx, id)
+                .await?
+                .ok_or(Error::not_found("attachment"))?;
+            files.push(stored.reference());
+            recordings.push(CallRecording {
+                attachment_id: id,
+                kind: track.kind.to_owned(),
+                person: track.person.clone(),
+                frames: track.frames,
+                size_bytes: stored.size_bytes,
+            });
+        }
         let ended = call_store::get(&mut tx, call)
             .await?
             .ok_or(Error::not_found("call"))?;
+        let people = call_store::people(&mut tx, call).await?;
         let summary = CallSummary {
             call_id: ended.id,
             started_by: ended.started_by,
             started_at_ms: ended.started_at.millis(),
             ended_at_ms: now.millis(),
             duration_ms: now.millis() - ended.started_at.millis(),
-            participants: ended.participants.clone(),
+            participants: timeline::members(&people),
+            guests: timeline::guests(&people),
+            outcome: CallOutcome::of(people.len(), ended.declined_by.is_some()),
+            recordings,
         };
         let new = NewMessage {
             room_id: ended.room_id,
             author_id: None,
             client_id: None,
             body: MessageBody::parse(&summary.text())?,
-            attachments: serde_json::Value::Array(Vec::new()),
+            attachments: serde_json::to_value(&files)
+                .map_err(|_| Error::Internal("attachments did not serialize".into()))?,
             thread_root_id: None,
             reply_to_id: None,
         };
@@ -119,6 +173,11 @@ impl Calls {
             .map_err(|_| Error::Internal("call summary did not serialize".into()))?;
         call_store::mark_system_message(&mut tx, message.id, MessageKind::Call, &meta).await?;
         call_store::set_message(&mut tx, call, message.id, now).await?;
+        if let Some(entry) =
+            timeline::record(&mut tx, ended.room_id, &summary, &people, message.id, now).await?
+        {
+            call_store::set_timeline_entry(&mut tx, call, entry).await?;
+        }
         let message = message_store::get(&mut tx, message.id)
             .await?
             .ok_or(Error::not_found("message"))?;
