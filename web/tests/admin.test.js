@@ -9,8 +9,7 @@ import assert from 'node:assert/strict';
 import { launch, openPage, signIn, chromiumAvailable, screenshot } from './support/browser.js';
 import { startServer } from './support/server.js';
 import { startTelegram } from './support/telegram.js';
-import en from '../i18n/en.js';
-import ru from '../i18n/ru.js';
+import { visibleEnglish } from './support/i18n.js';
 
 const skip = !chromiumAvailable() && process.env.CI !== 'true' && 'chromium is not installed';
 const BOT = '222:admin-screens';
@@ -301,40 +300,10 @@ test('an admin sets up departments, users, a line with channels, canned response
   await context.close();
 });
 
-/** Every English text of the app, as patterns (placeholders match anything). */
-function englishPatterns() {
-  const texts = [];
-  for (const [key, value] of Object.entries(en)) {
-    const variants = typeof value === 'object' ? Object.values(value) : [value];
-    const russian = typeof ru[key] === 'object' ? Object.values(ru[key]) : [ru[key]];
-    for (const text of variants) {
-      if (russian.includes(text) || !/[A-Za-z]{2}/.test(text.replace(/\{\w+\}/g, ''))) continue;
-      const pattern = text.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{\w+\\?\}/g, '.+');
-      texts.push(new RegExp(`^${pattern}$`));
-    }
-  }
-  return texts;
-}
-
-async function visibleEnglish(page) {
-  const visible = await page.evaluate(() => {
-    const texts = [];
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-    while (walker.nextNode()) {
-      const node = walker.currentNode;
-      const text = node.textContent.trim();
-      if (text && node.parentElement.checkVisibility()) texts.push(text);
-    }
-    // Labels that are not text: accessible names and placeholders.
-    for (const el of document.querySelectorAll('[aria-label], [placeholder], [title]')) {
-      if (!el.checkVisibility()) continue;
-      for (const name of ['aria-label', 'placeholder', 'title']) if (el.getAttribute(name)) texts.push(el.getAttribute(name));
-    }
-    return texts;
-  });
-  const patterns = englishPatterns();
-  // The first admin's name is "Administrator", the same word as the English role: data.
-  return visible.filter((text) => text !== 'Administrator' && patterns.some((pattern) => pattern.test(text)));
+/** English of the app on the page, texts and labels; the first admin's name "Administrator"
+ * is the same word as the English role, but it is data. */
+async function englishOnPage(page) {
+  return (await visibleEnglish(page, { attributes: true })).filter((text) => text !== 'Administrator');
 }
 
 test('in Russian, the admin pages show no English', { skip }, async () => {
@@ -343,7 +312,7 @@ test('in Russian, the admin pages show no English', { skip }, async () => {
   const menu = page.getByRole('navigation', { name: 'Разделы администрирования' });
   const english = [];
   const check = async (where) => {
-    for (const text of await visibleEnglish(page)) english.push(`${where}: ${text}`);
+    for (const text of await englishOnPage(page)) english.push(`${where}: ${text}`);
   };
   await page.locator('tr[data-login="olga"]').waitFor();
   await check('users');
