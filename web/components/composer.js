@@ -12,6 +12,19 @@ import { MAX_BODY } from '../lib/actions.js';
 /** `files: false` leaves out attaching (replies to clients go out as text only). */
 /** With `scope` (the view's subscriptions) the composer shows and sends the quote that a
  * message's reply button set for the room. */
+/** Emoji the palette offers, the everyday ones of a work chat. */
+const EMOJI = ['👍', '👌', '🙏', '😊', '😂', '😉', '🙂', '😅', '🤔', '😮', '😢', '😡', '❤️', '🎉', '🔥', '✅', '❌', '⚠️', '👀', '💡', '📎', '📞', '⏰', '🚀'];
+
+let directoryRequest = null;
+/** Every active colleague (id, login, name), fetched once per page. */
+function directory(ctx) {
+  directoryRequest ||= ctx.api.directory().catch((error) => {
+    directoryRequest = null;
+    throw error;
+  });
+  return directoryRequest;
+}
+
 /** `canned: true` offers the user's canned responses when the text starts with `/`. */
 export function composer(ctx, { roomId, threadRootId = null, label, placeholder, draftKey, readOnly = false, files = true, scope = null, canned = false }) {
   const uploads = []; // { id, file, status: uploading | done | failed, attachment }
@@ -36,74 +49,148 @@ export function composer(ctx, { roomId, threadRootId = null, label, placeholder,
     icon('attach'),
   );
 
-  // Canned responses: "/ship" lists those whose shortcut starts with "ship"; arrows pick,
-  // Enter or Tab puts the text in the field for a last edit before sending.
-  const cannedMenu = h('ul', { class: 'canned-menu', role: 'listbox', id: `${fieldId}-canned`, hidden: true, 'aria-label': t('canned.menu') });
-  let cannedItems = [];
-  let cannedIndex = 0;
-  let cannedAsked = null;
-  let cannedTimer = null;
-  if (canned) {
-    field.setAttribute('aria-controls', cannedMenu.id);
-    field.setAttribute('aria-autocomplete', 'list');
-    field.setAttribute('aria-expanded', 'false');
+  // Suggestions under the caret: canned responses for "/ship" at the start (the text replaces
+  // the field), colleagues for "@an" anywhere (their @login replaces the word). Arrows pick,
+  // Enter or Tab takes one, Esc closes; a late answer for an older prefix is dropped.
+  const suggestMenu = h('ul', { class: 'canned-menu', role: 'listbox', id: `${fieldId}-suggest`, hidden: true });
+  let suggestions = []; // { label, detail, apply }
+  let suggestIndex = 0;
+  let suggestAsked = null;
+  let suggestTimer = null;
+  field.setAttribute('aria-controls', suggestMenu.id);
+  field.setAttribute('aria-autocomplete', 'list');
+  field.setAttribute('aria-expanded', 'false');
+
+  /** What the text before the caret asks for: `{ kind, prefix, start }` or null. */
+  function suggestionQuery() {
+    if (canned && /^\/\S*$/.test(field.value)) return { kind: 'canned', prefix: field.value.slice(1), start: 0 };
+    const before = field.value.slice(0, field.selectionStart ?? field.value.length);
+    const mention = /(^|\s)@([\p{L}\p{N}._-]*)$/u.exec(before);
+    if (mention) return { kind: 'mention', prefix: mention[2], start: before.length - mention[2].length - 1 };
+    return null;
   }
-  function cannedPrefix() {
-    return canned && /^\/\S*$/.test(field.value) ? field.value.slice(1) : null;
+
+  async function cannedItems(prefix) {
+    const items = await ctx.api.canned(prefix);
+    return items.map((item) => ({ label: `/${item.shortcut}`, detail: item.body, apply: () => replaceWith(item.body) }));
   }
-  async function lookupCanned() {
-    const prefix = cannedPrefix();
-    if (prefix === null) return closeCanned();
-    cannedAsked = prefix;
+
+  async function mentionItems(prefix, start) {
+    const people = await directory(ctx);
+    const members = store.state.members.get(roomId);
+    const me = store.state.session.user.id;
+    const wanted = prefix.toLowerCase();
+    return people
+      .filter((person) => person.id !== me && (!members || members.includes(person.id)))
+      .filter((person) => person.login.toLowerCase().startsWith(wanted) || person.display_name.toLowerCase().split(/\s+/).some((word) => word.startsWith(wanted)))
+      .slice(0, 8)
+      .map((person) => ({ label: person.display_name, detail: `@${person.login}`, apply: () => insertMention(start, person.login) }));
+  }
+
+  async function lookupSuggestions() {
+    const query = suggestionQuery();
+    if (!query) return closeSuggestions();
+    const asked = `${query.kind}:${query.start}:${query.prefix}`;
+    suggestAsked = asked;
     try {
-      const items = await ctx.api.canned(prefix);
-      if (cannedAsked !== prefix) return;
-      cannedItems = items;
-      cannedIndex = 0;
-      renderCanned();
+      const items = query.kind === 'canned' ? await cannedItems(query.prefix) : await mentionItems(query.prefix, query.start);
+      if (suggestAsked !== asked) return;
+      suggestions = items;
+      suggestIndex = 0;
+      suggestMenu.setAttribute('aria-label', t(query.kind === 'canned' ? 'canned.menu' : 'mention.menu'));
+      renderSuggestions();
     } catch (error) {
       ctx.toast(errorText(error), { kind: 'error' });
-      closeCanned();
+      closeSuggestions();
     }
   }
-  function renderCanned() {
-    cannedMenu.hidden = !cannedItems.length;
-    if (canned) field.setAttribute('aria-expanded', String(!cannedMenu.hidden));
-    cannedMenu.replaceChildren(
-      ...cannedItems.map((item, index) =>
+
+  function renderSuggestions() {
+    suggestMenu.hidden = !suggestions.length;
+    field.setAttribute('aria-expanded', String(!suggestMenu.hidden));
+    suggestMenu.replaceChildren(
+      ...suggestions.map((item, index) =>
         h(
           'li',
           {
             role: 'option',
-            id: `${fieldId}-canned-${index}`,
+            id: `${fieldId}-suggest-${index}`,
             class: 'canned-option',
-            'aria-selected': String(index === cannedIndex),
+            'aria-selected': String(index === suggestIndex),
             onmousedown: (event) => {
               event.preventDefault();
-              insertCanned(item);
+              take(item);
             },
           },
-          h('strong', { text: `/${item.shortcut}` }),
-          h('span', { text: item.body }),
+          h('strong', { text: item.label }),
+          h('span', { text: item.detail }),
         ),
       ),
     );
-    if (cannedItems.length) field.setAttribute('aria-activedescendant', `${fieldId}-canned-${cannedIndex}`);
+    if (suggestions.length) field.setAttribute('aria-activedescendant', `${fieldId}-suggest-${suggestIndex}`);
     else field.removeAttribute('aria-activedescendant');
   }
-  function closeCanned() {
-    cannedItems = [];
-    cannedAsked = null;
-    renderCanned();
+
+  function closeSuggestions() {
+    suggestions = [];
+    suggestAsked = null;
+    renderSuggestions();
   }
-  function insertCanned(item) {
-    field.value = item.body;
+
+  function take(item) {
+    item.apply();
     store.state.drafts.set(draftKey, field.value);
-    closeCanned();
+    closeSuggestions();
     resize();
     refresh();
     field.focus();
   }
+
+  function replaceWith(text) {
+    field.value = text;
+  }
+
+  function insertMention(start, login) {
+    const end = field.selectionStart ?? field.value.length;
+    const inserted = `@${login} `;
+    field.value = field.value.slice(0, start) + inserted + field.value.slice(end);
+    field.setSelectionRange(start + inserted.length, start + inserted.length);
+  }
+
+  // An emoji at the caret, from a small palette.
+  const emojiButton = h(
+    'button',
+    { type: 'button', class: 'icon-button', 'aria-label': t('composer.emoji'), title: t('composer.emoji'), 'aria-haspopup': 'true', disabled: readOnly, onclick: () => toggleEmoji() },
+    icon('smile'),
+  );
+  const emojiPalette = h(
+    'div',
+    { class: 'emoji-palette', role: 'group', 'aria-label': t('composer.emoji'), hidden: true },
+    EMOJI.map((emoji) => h('button', { type: 'button', class: 'emoji-choice', text: emoji, 'aria-label': emoji, onclick: () => insertEmoji(emoji) })),
+  );
+  function toggleEmoji(open = emojiPalette.hidden) {
+    emojiPalette.hidden = !open;
+    emojiButton.setAttribute('aria-expanded', String(open));
+    if (open) emojiPalette.querySelector('button')?.focus();
+  }
+  function insertEmoji(emoji) {
+    const start = field.selectionStart ?? field.value.length;
+    const end = field.selectionEnd ?? start;
+    field.value = field.value.slice(0, start) + emoji + field.value.slice(end);
+    field.setSelectionRange(start + emoji.length, start + emoji.length);
+    store.state.drafts.set(draftKey, field.value);
+    toggleEmoji(false);
+    resize();
+    refresh();
+    field.focus();
+  }
+  emojiPalette.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') {
+      event.stopPropagation();
+      toggleEmoji(false);
+      field.focus();
+    }
+  });
 
   const quoteBar = h('div', { class: 'composer-quote', hidden: true });
   function renderQuote() {
@@ -209,22 +296,22 @@ export function composer(ctx, { roomId, threadRootId = null, label, placeholder,
   }
 
   field.addEventListener('keydown', (event) => {
-    if (cannedItems.length) {
+    if (suggestions.length) {
       const moves = { ArrowDown: 1, ArrowUp: -1 };
       if (event.key in moves) {
         event.preventDefault();
-        cannedIndex = (cannedIndex + moves[event.key] + cannedItems.length) % cannedItems.length;
-        renderCanned();
+        suggestIndex = (suggestIndex + moves[event.key] + suggestions.length) % suggestions.length;
+        renderSuggestions();
         return;
       }
       if ((event.key === 'Enter' && !event.shiftKey) || event.key === 'Tab') {
         event.preventDefault();
-        insertCanned(cannedItems[cannedIndex]);
+        take(suggestions[suggestIndex]);
         return;
       }
       if (event.key === 'Escape') {
         event.stopPropagation();
-        closeCanned();
+        closeSuggestions();
         return;
       }
     }
@@ -243,11 +330,9 @@ export function composer(ctx, { roomId, threadRootId = null, label, placeholder,
     resize();
     refresh();
     if (field.value.trim()) ctx.actions.typing(roomId);
-    if (canned) {
-      clearTimeout(cannedTimer);
-      if (cannedPrefix() === null) closeCanned();
-      else cannedTimer = setTimeout(lookupCanned, 120);
-    }
+    clearTimeout(suggestTimer);
+    if (suggestionQuery()) suggestTimer = setTimeout(lookupSuggestions, 120);
+    else closeSuggestions();
   });
   field.addEventListener('paste', (event) => {
     const files = [...(event.clipboardData?.files || [])];
@@ -271,10 +356,11 @@ export function composer(ctx, { roomId, threadRootId = null, label, placeholder,
         submit();
       },
     },
-    cannedMenu,
+    suggestMenu,
+    emojiPalette,
     quoteBar,
     chips,
-    h('div', { class: 'composer-row' }, files ? attachButton : null, field, sendButton),
+    h('div', { class: 'composer-row' }, files ? attachButton : null, field, emojiButton, sendButton),
     fileInput,
   );
   form.addEventListener('dragover', (event) => {

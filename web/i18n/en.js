@@ -283,6 +283,8 @@ export default {
   'sla.left': 'answer within {time}',
   'sla.overdue': 'overdue {time}',
   'sla.hint': 'Time left to answer before the line offers the conversation to another operator',
+  'mention.menu': 'Colleagues to mention',
+  'composer.emoji': 'Insert an emoji',
   'canned.menu': 'Canned responses',
   'message.note': 'Private note',
   'message.note_hint': 'Seen by operators only, never sent to the client',

@@ -70,6 +70,7 @@ export function createApi({ token, onUnauthorized }) {
     changePassword: (current_password, new_password) =>
       post('/api/v1/auth/password', { current_password, new_password }),
     users: () => get('/api/v1/users'),
+    directory: () => get('/api/v1/directory'),
     rooms: () => get('/api/v1/rooms'),
     room: (roomId) => get(`/api/v1/rooms/${id(roomId)}`),
     createRoom: (room) => post('/api/v1/rooms', room),

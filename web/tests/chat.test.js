@@ -150,6 +150,27 @@ test('an image is uploaded, sent and previewed; search and the quick switcher fi
   await anna.page.getByRole('heading', { name: 'Boris Petrov', level: 1 }).waitFor();
 });
 
+test('a colleague is mentioned from the suggestions and an emoji comes from the palette', { skip }, async () => {
+  // Arrange: both in the channel.
+  await roomLink(anna.page, 'general').click();
+  await roomLink(boris.page, 'general').click();
+  const field = anna.page.locator('.room .composer-field');
+  // Act: "@bo" offers Boris; Enter puts his login in the text.
+  await field.pressSequentially('Thanks @bo');
+  const suggestions = anna.page.getByRole('listbox', { name: 'Colleagues to mention' });
+  await suggestions.getByRole('option', { name: /Boris Petrov/ }).waitFor();
+  await field.press('Enter');
+  assert.equal(await field.inputValue(), 'Thanks @boris ');
+  // Act: an emoji at the caret, then send.
+  await anna.page.locator('.room').getByRole('button', { name: 'Insert an emoji' }).click();
+  await anna.page.getByRole('group', { name: 'Insert an emoji' }).getByRole('button', { name: '🎉' }).click();
+  assert.equal(await field.inputValue(), 'Thanks @boris 🎉');
+  await field.press('Enter');
+  // Assert: Boris gets it with the mention marked.
+  const received = boris.page.locator('.room .message', { hasText: 'Thanks @boris 🎉' });
+  await received.locator('.mention', { hasText: '@boris' }).waitFor();
+});
+
 test('the chat looks right and the console stayed clean', { skip }, async () => {
   // Arrange: a little more conversation for the picture.
   await roomLink(anna.page, 'general').click();

@@ -3,6 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { visibleEnglish } from './support/i18n.js';
 import { launch, openPage, signIn, chromiumAvailable, screenshot } from './support/browser.js';
 import { twoColleagues, roomLink, send } from './support/chat.js';
 
@@ -65,6 +66,8 @@ test('a Russian browser gets the Russian UI, errors included', { skip }, async (
   await screenshot(page, 'chat-ru-help');
   await page.keyboard.press('Escape');
   assert.deepEqual(await rawKeys(page), []);
+  // ... and no English string of the app, in texts or in labels.
+  assert.deepEqual(await visibleEnglish(page, { attributes: true }), []);
   assert.deepEqual(missing, []);
   await screenshot(page, 'chat-ru');
   assert.deepEqual(page.consoleErrors.filter((e) => !e.includes('401')), []);
