@@ -62,9 +62,8 @@ impl OpenLines {
             // Another delivery from the same person created it a moment ago.
             Err(Error::Conflict { .. }) => self
                 .contacts
-                .find_by_identity(channel, &sender.id)
+                .contact_id_by_identity(channel, &sender.id)
                 .await?
-                .map(|contact| contact.id)
                 .ok_or(Error::not_found("contact")),
             Err(error) => Err(error),
         }
