@@ -17,6 +17,7 @@ import { chatView } from './views/chat.js';
 import { inboxView } from './views/inbox.js';
 import { createInbox } from './lib/inbox.js';
 import { crmView } from './views/crm/index.js';
+import { createCrmLive } from './lib/crm-live.js';
 import { adminView } from './views/admin/index.js';
 
 const TOKEN_KEY = 'sb.token';
@@ -69,6 +70,7 @@ ctx.socket = createSocket({
   onFrame: (frame) => {
     handleFrame(ctx, frame);
     ctx.inbox.handleFrame(frame);
+    ctx.crmLive.handleFrame(frame);
   },
   onState: (connection, { retryAt = 0 } = {}) => {
     if (connection === 'online') onlineOnce = true;
@@ -82,6 +84,7 @@ ctx.socket = createSocket({
 ctx.actions = createActions(ctx);
 ctx.inbox = createInbox(ctx);
 ctx.calls = createCalls(ctx);
+ctx.crmLive = createCrmLive(ctx);
 // A read-only handle for diagnostics and the browser tests (web/tests/calls.test.js): the
 // call's RTCPeerConnection and which participant each received track belongs to.
 window.__switchboard = Object.freeze({ calls: Object.freeze({ inspect: ctx.calls.inspect }) });

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod calls;
+mod crm_events;
 mod delivery;
 pub mod error;
 mod events;

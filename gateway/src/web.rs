@@ -68,6 +68,7 @@ const ASSETS: &[Asset] = assets![
     "lib/api.js",
     "lib/calls.js",
     "lib/crm.js",
+    "lib/crm-live.js",
     "lib/files.js",
     "lib/format.js",
     "lib/i18n.js",

@@ -1,6 +1,7 @@
 //! Typed, validated bus topics. This module owns the topic naming scheme (`room:{id}`,
-//! `user:{id}`, `visitor:{id}`, `presence:{tenant}`) and the rules every topic obeys; it does not know which
-//! bus carries them or who may subscribe to what (authorisation is the gateway's job).
+//! `user:{id}`, `visitor:{id}`, `presence:{tenant}`, `crm:{tenant}`) and the rules every
+//! topic obeys; it does not know which bus carries them or who may subscribe to what
+//! (authorisation is the gateway's job).
 
 use std::borrow::Borrow;
 use std::fmt;
@@ -75,6 +76,15 @@ impl Topic {
         Self::new(format!("presence:{tenant}"))
     }
 
+    /// The topic telling CRM screens that a record changed: `crm:{tenant}`. It carries ids
+    /// only; whoever receives one reads the record again, under their own visibility.
+    ///
+    /// # Errors
+    /// [`BusError::InvalidTopic`] when `tenant` is not valid inside a topic.
+    pub fn crm(tenant: &str) -> Result<Self, BusError> {
+        Self::new(format!("crm:{tenant}"))
+    }
+
     /// The topic as a string slice (also its Redis channel name).
     pub fn as_str(&self) -> &str {
         &self.0
@@ -121,6 +131,10 @@ mod tests {
         assert_eq!(
             Topic::presence("acme").map(|t| t.to_string()).ok(),
             Some("presence:acme".into())
+        );
+        assert_eq!(
+            Topic::crm("acme").map(|t| t.to_string()).ok(),
+            Some("crm:acme".into())
         );
     }
 

@@ -112,12 +112,10 @@ test('a deal dragged to the next stage moves on the server, the totals follow, a
   await page.waitForFunction((id) => document.querySelector(`.kanban-column[data-stage-id="${id}"] .kanban-count`)?.textContent === '1', contract.id);
   assert.deepEqual(await totals(page, offer), { count: '1', sum: '12000050' });
 
-  // Act: someone deletes "Printer cartridges" meanwhile; dragging it is refused.
+  // Act: someone deletes "Printer cartridges" meanwhile.
   await server.request('DELETE', `/api/v1/deals/${cartridges.id}`, { token });
-  await page.locator('.deal-card', { hasText: 'Printer cartridges' }).dragTo(column(page, offer).locator('.kanban-cards'));
 
-  // Assert: a notice says so, and the card leaves the board with its amount.
-  await page.locator('.toast-error', { hasText: /“Printer cartridges” could not be moved to “Offer sent”: It no longer exists/ }).waitFor();
+  // Assert: the card leaves the board by itself, with its amount.
   await page.locator('.deal-card', { hasText: 'Printer cartridges' }).waitFor({ state: 'detached' });
   await page.waitForFunction((id) => document.querySelector(`.kanban-column[data-stage-id="${id}"] .kanban-count`)?.textContent === '0', incoming.id);
   assert.deepEqual(await totals(page, incoming), { count: '0', sum: '0' });
@@ -188,10 +186,7 @@ test('a deal dragged to the next stage moves on the server, the totals follow, a
   const saved = await server.request('GET', `/api/v1/deals/${paper.id}`, { token });
   assert.deepEqual([saved.amount, saved.probability, saved.stage_id], ['125000.00', 55, offer.id]);
 
-  // Only the refused move reached the console: its 404.
-  const refused = `/api/v1/deals/${cartridges.id}`;
-  assert.deepEqual(page.consoleErrors.filter((e) => !e.includes('404') || !e.includes(refused)), []);
-  assert.equal(page.consoleErrors.length, 1);
+  assert.deepEqual(page.consoleErrors, []);
   await context.close();
 });
 
@@ -247,6 +242,54 @@ test('a move the server refuses goes back to its column with a notice; a viewer�
   assert.equal(await viewer.page.getByRole('button', { name: 'Add comment' }).count(), 0);
   assert.deepEqual(viewer.page.consoleErrors, []);
   await viewer.context.close();
+});
+
+test('what colleagues change reaches an open board live, within what each user may see', { skip }, async () => {
+  const service = await pipeline('Service', ['Request', 'Visit', 'Invoice', 'Won', 'Lost']);
+  const [request, visit, invoice] = service.stages;
+  const boiler = await deal({ title: 'Boiler repair', amount: '8000', pipeline_id: service.id, stage_id: request.id });
+  const oleg = await server.createUser({ login: 'oleg', name: 'Oleg Petrov', role: 'operator' });
+  const olegToken = await server.token('oleg', oleg.password);
+  const { page, context } = await openPage(browser);
+  await openBoard(page, 'Service');
+  await column(page, request).locator('.deal-card', { hasText: 'Boiler repair' }).waitFor();
+  const colleague = await openPage(browser);
+  await signIn(colleague.page, server.url, 'oleg', oleg.password);
+  await colleague.page.locator('.crm-link').click();
+  await colleague.page.locator('#pipeline-picker option', { hasText: 'Service' }).waitFor({ state: 'attached' });
+  await colleague.page.locator('#pipeline-picker').selectOption({ label: 'Service' });
+  await colleague.page.locator('.kanban-column').first().waitFor();
+
+  // Act: a colleague creates a deal of their own and moves it; someone moves the boiler.
+  const pump = await server.request('POST', '/api/v1/deals', { token: olegToken, body: { title: 'Pump replacement', amount: '12000', currency: 'RUB', pipeline_id: service.id, stage_id: request.id } });
+  await column(page, request).locator('.deal-card', { hasText: 'Pump replacement' }).waitFor();
+  await column(colleague.page, request).locator('.deal-card', { hasText: 'Pump replacement' }).waitFor();
+  await server.request('PATCH', `/api/v1/deals/${pump.id}`, { token: olegToken, body: { stage_id: visit.id, amount: '15000' } });
+  await server.request('PATCH', `/api/v1/deals/${boiler.id}`, { token, body: { stage_id: invoice.id } });
+
+  // Assert: both boards follow without a reload, cards and totals; the operator's board
+  // never shows the boiler, which is not theirs to see.
+  await column(page, visit).locator('.deal-card', { hasText: 'Pump replacement' }).waitFor();
+  await column(page, invoice).locator('.deal-card', { hasText: 'Boiler repair' }).waitFor();
+  assert.equal(await column(page, request).locator('.deal-card').count(), 0);
+  await page.waitForFunction((id) => document.querySelector(`.kanban-column[data-stage-id="${id}"] .kanban-count`)?.textContent === '1', visit.id);
+  assert.deepEqual(await totals(page, visit), { count: '1', sum: '1500000' });
+  assert.deepEqual(await totals(page, request), { count: '0', sum: '0' });
+  await column(colleague.page, visit).locator('.deal-card', { hasText: '15,000.00' }).waitFor();
+  assert.equal(await colleague.page.locator('.deal-card', { hasText: 'Boiler repair' }).count(), 0);
+
+  // Act: the colleague's deal is given to Irina, then deleted.
+  await server.request('PATCH', `/api/v1/deals/${pump.id}`, { token, body: { responsible_id: irina.id } });
+  // Assert: it leaves the operator's board (no longer theirs), stays on Irina's.
+  await colleague.page.locator('.deal-card', { hasText: 'Pump replacement' }).waitFor({ state: 'detached' });
+  await server.request('DELETE', `/api/v1/deals/${pump.id}`, { token });
+  await page.locator('.deal-card', { hasText: 'Pump replacement' }).waitFor({ state: 'detached' });
+  await page.waitForFunction((id) => document.querySelector(`.kanban-column[data-stage-id="${id}"] .kanban-count`)?.textContent === '0', visit.id);
+
+  assert.deepEqual(page.consoleErrors, []);
+  assert.deepEqual(colleague.page.consoleErrors, []);
+  await colleague.context.close();
+  await context.close();
 });
 
 test('in Russian, the board and a deal card show no English', { skip }, async () => {

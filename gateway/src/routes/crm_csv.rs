@@ -170,5 +170,8 @@ async fn import(
     let report = CsvExchange::new(state.store.clone())
         .import(user, entity, body, Some(IMPORT_MAX_ROWS), &mut |_, _| {})
         .await?;
+    if matches!(entity, Entity::Deals) {
+        crate::crm_events::deals_imported(state).await;
+    }
     Ok(ApiJson(report))
 }

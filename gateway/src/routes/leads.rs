@@ -304,5 +304,6 @@ async fn convert(
     let id = path_id::<LeadId>(&id, "lead")?;
     let how = request.try_into()?;
     let conversion = leads(&state).convert(&caller.user, id, how).await?;
+    crate::crm_events::deal(&state, crate::crm_events::Change::Created, &conversion.deal).await;
     Ok((StatusCode::CREATED, ApiJson(conversion)))
 }

@@ -75,6 +75,15 @@ pub enum ClientFrame {
         reference: Option<String>,
         room_id: String,
     },
+    /// A CRM screen (the deal board) wants `crm.changed` frames while it is open.
+    CrmSubscribe {
+        #[serde(rename = "ref")]
+        reference: Option<String>,
+    },
+    CrmUnsubscribe {
+        #[serde(rename = "ref")]
+        reference: Option<String>,
+    },
     /// The client's own activity: `away` when idle, `online` when back.
     Presence {
         status: String,
@@ -384,6 +393,16 @@ impl Session {
                 }
                 self.unwatch(room);
                 Ok(vec![ack(reference, json!({"room_id": room}))])
+            }
+            ClientFrame::CrmSubscribe { reference } => {
+                self.watch_crm()
+                    .await
+                    .map_err(|_| FrameError::new("unavailable", "the event bus is unavailable"))?;
+                Ok(vec![ack(reference, json!({"crm": true}))])
+            }
+            ClientFrame::CrmUnsubscribe { reference } => {
+                self.unwatch_crm();
+                Ok(vec![ack(reference, json!({"crm": false}))])
             }
             ClientFrame::Presence { status } => {
                 let away = match status.as_str() {

@@ -36,6 +36,8 @@ pub(super) enum Source {
     User,
     Room(RoomId),
     Presence,
+    /// CRM record changes, only while a CRM screen asks for them (`crm_subscribe`).
+    Crm,
 }
 
 pub(super) struct Session {
@@ -225,6 +227,20 @@ impl Session {
         Ok(())
     }
 
+    /// Starts receiving CRM record changes (once per connection, however often asked).
+    pub(super) async fn watch_crm(&mut self) -> Result<(), BusError> {
+        if !self.topics.contains_key(&Source::Crm) {
+            let topic = crate::crm_events::topic()?;
+            self.topics
+                .insert(Source::Crm, self.state.bus.subscribe(&topic).await?);
+        }
+        Ok(())
+    }
+
+    pub(super) fn unwatch_crm(&mut self) {
+        self.topics.remove(&Source::Crm);
+    }
+
     pub(super) fn unwatch(&mut self, room: RoomId) {
         self.topics.remove(&Source::Room(room));
         self.delivered.remove(&room);
@@ -243,11 +259,14 @@ impl Session {
                     Source::Presence => {
                         text(&json!({"type": "resync", "presence": true, "skipped": skipped}))
                     }
+                    Source::Crm => {
+                        text(&json!({"type": "resync", "crm": true, "skipped": skipped}))
+                    }
                 }];
             }
         };
-        // Presence events are plain JSON frames, published by the presence registry.
-        if source == Source::Presence {
+        // Presence and CRM events are plain JSON frames, not chat event envelopes.
+        if matches!(source, Source::Presence | Source::Crm) {
             return forward(payload);
         }
         let Some((header, json)) = envelope::decode(&payload) else {

@@ -2,7 +2,9 @@
 // are and what they add up to (the server's funnel: every deal, not only the loaded ones).
 // A card moves to another stage by dragging it or with its stage menu; the move shows at
 // once and is undone, with a notice, when the server refuses it (a deal deleted meanwhile
-// leaves the board instead).
+// leaves the board instead). What colleagues change shows live: each `crm.changed` frame
+// names a deal, which is read again and put where it now belongs (or taken off the board
+// when it is gone, in another pipeline, or no longer the user's to see).
 
 import { h, icon, mount } from '../../components/dom.js';
 import { store } from '../../lib/store.js';
@@ -15,6 +17,8 @@ import { openNewDeal } from './new-deal.js';
 
 const PIPELINE_KEY = 'sb.crm.pipeline';
 const PAGE = 50;
+/** Most deals one read of changed deals asks for (the server's limit for `ids`). */
+const PAGE_OF_IDS = 200;
 
 function rememberPipeline(id) {
   try {
@@ -54,6 +58,21 @@ export function kanbanView(ctx, scope) {
   /** stage id -> { stage, deals, cursor, loading, error, count, amounts, el } */
   const columns = new Map();
   let dragged = null; // the id of the deal being dragged
+  let totalsTimer = null;
+
+  scope.cleanup(() => clearTimeout(totalsTimer));
+  scope.cleanup(
+    ctx.crmLive.watch((frame) => {
+      if (!alive || !pipeline) return;
+      if (frame.type === 'reload' || frame.change === 'bulk') {
+        showPipeline(pipeline.id);
+      } else if (frame.entity === 'deal' && frame.change === 'deleted') {
+        place(frame.id, null);
+      } else if (frame.entity === 'deal' && (frame.pipeline_id === pipeline.id || columnOf(frame.id))) {
+        reread(frame.id);
+      }
+    }),
+  );
 
   async function start() {
     mount(board, notice(t('room.loading')));
@@ -107,6 +126,62 @@ export function kanbanView(ctx, scope) {
     }
     column.loading = false;
     if (alive && pipeline.id === forPipeline) renderColumn(column);
+  }
+
+  // Deals named by live frames, read again together: a burst (a bulk change) is one request.
+  const toRead = new Set();
+  let readTimer = null;
+  scope.cleanup(() => clearTimeout(readTimer));
+
+  function reread(dealId) {
+    toRead.add(dealId);
+    if (!readTimer) readTimer = setTimeout(readChanged, 100);
+  }
+
+  async function readChanged() {
+    readTimer = null;
+    const ids = [...toRead].slice(0, PAGE_OF_IDS);
+    for (const id of ids) toRead.delete(id);
+    if (toRead.size) readTimer = setTimeout(readChanged, 0);
+    const forPipeline = pipeline.id;
+    let page;
+    try {
+      page = await ctx.crm.deals({ ids: ids.join(','), limit: PAGE_OF_IDS });
+    } catch {
+      // Left as shown; the next change or a reload puts them right.
+      return;
+    }
+    if (!alive || pipeline.id !== forPipeline) return;
+    const found = new Map(page.items.map((deal) => [deal.id, deal]));
+    // A deal not in the answer is deleted or no longer this user's to see.
+    for (const id of ids) {
+      const deal = found.get(id);
+      place(id, deal?.pipeline_id === forPipeline ? deal : null);
+    }
+  }
+
+  /** Puts a deal where the server has it now (`null`: off the board); totals follow. */
+  function place(dealId, deal) {
+    const found = columnOf(dealId);
+    // This tab's own move is on its way; the server's answer to it settles the card.
+    if (found?.column.deals[found.index].pending) return;
+    const target = deal && columns.get(deal.stage_id);
+    if (found && found.column === target) {
+      found.column.deals[found.index] = deal;
+      renderColumn(target);
+    } else {
+      if (found) {
+        found.column.deals.splice(found.index, 1);
+        renderColumn(found.column);
+      }
+      if (target) {
+        target.deals.unshift(deal);
+        renderColumn(target);
+      }
+    }
+    // A burst of changes asks for the totals once.
+    clearTimeout(totalsTimer);
+    totalsTimer = setTimeout(refreshTotals, 150);
   }
 
   /** Counts and sums from the server's funnel of the pipeline. */
@@ -312,7 +387,8 @@ export function kanbanView(ctx, scope) {
   function createDeal() {
     openNewDeal(ctx, pipeline, (deal) => {
       const column = columns.get(deal.stage_id);
-      if (!column || !alive) return;
+      // The live frame about it may have placed it already.
+      if (!column || !alive || columnOf(deal.id)) return;
       column.deals.unshift(deal);
       shift(column, deal, 1);
       renderColumn(column);

@@ -296,6 +296,8 @@ pub const NO_CLOSE_DATE: i64 = 99_999_999;
 /// Which deals to list. Filters combine with AND, always within what the caller may see.
 #[derive(Clone, Debug, Default)]
 pub struct DealFilter {
+    /// Only these deals (a screen reading again the deals it was told changed); empty: any.
+    pub ids: Vec<DealId>,
     /// Part of the title, any letter case.
     pub q: Option<String>,
     pub pipeline_id: Option<PipelineId>,

@@ -229,6 +229,16 @@ pub(crate) fn like_pattern(text: &str) -> String {
 fn filtered(sql: &mut Sql, scope: &Scope, filter: &DealFilter) {
     sql.push(" where c.deleted_at is null");
     scope.restrict(sql);
+    if !filter.ids.is_empty() {
+        sql.push(" and c.id in (");
+        for (n, id) in filter.ids.iter().enumerate() {
+            if n > 0 {
+                sql.push(", ");
+            }
+            sql.text(id);
+        }
+        sql.push(")");
+    }
     if let Some(pipeline) = filter.pipeline_id {
         sql.push(" and c.pipeline_id = ").text(pipeline);
     }

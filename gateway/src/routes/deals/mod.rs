@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use self::requests::{BulkRequest, CreateDealRequest, ListDealsQuery, UpdateDealRequest};
 use super::contacts::wire::path_id;
 use crate::{
+    crm_events::{self, Change},
     error::Result,
     http::{auth::AuthUser, client::Client, json::ApiJson},
     state::AppState,
@@ -36,10 +37,11 @@ fn deals(state: &AppState) -> Deals {
     Deals::new(state.store.clone())
 }
 
-/// # GET /api/v1/deals?q=…&pipeline_id=…&stage_id=…&status=…&responsible_id=…&source=…&contact_id=…&company_id=…&amount_min=…&amount_max=…&currency=…&sort=…&cursor=…&limit=…
+/// # GET /api/v1/deals?ids=…&q=…&pipeline_id=…&stage_id=…&status=…&responsible_id=…&source=…&contact_id=…&company_id=…&amount_min=…&amount_max=…&currency=…&sort=…&cursor=…&limit=…
 ///
-/// The deals the caller may see: `{items, next_cursor, total}`. `q` matches part of the
-/// title; `status` is the stage's meaning (open, won, lost); an amount range needs its
+/// The deals the caller may see: `{items, next_cursor, total}`. `ids` (comma-separated,
+/// at most 200) keeps only those deals — a deal missing from the answer is gone or not the
+/// caller's to see. `q` matches part of the title; `status` is the stage's meaning (open, won, lost); an amount range needs its
 /// `currency`. `sort` is `created`, `amount`, `close_date` or `updated`, `-` for
 /// descending (default `-created`). At most 200 per page (default 50); `total` on the
 /// first page only.
@@ -65,6 +67,7 @@ async fn create(
     let deal = deals(&state)
         .create(Some(&caller.user), request.try_into()?)
         .await?;
+    crm_events::deal(&state, Change::Created, &deal).await;
     Ok((StatusCode::CREATED, ApiJson(deal)))
 }
 
@@ -91,9 +94,9 @@ async fn update(
 ) -> Result<ApiJson<Deal>> {
     let id = path_id::<DealId>(&id, "deal")?;
     let patch = request.try_into()?;
-    Ok(ApiJson(
-        deals(&state).update(&caller.user, id, patch).await?,
-    ))
+    let deal = deals(&state).update(&caller.user, id, patch).await?;
+    crm_events::deal(&state, Change::Updated, &deal).await;
+    Ok(ApiJson(deal))
 }
 
 /// # DELETE /api/v1/deals/{id}
@@ -105,6 +108,7 @@ async fn remove(
 ) -> Result<StatusCode> {
     let id = path_id::<DealId>(&id, "deal")?;
     deals(&state).delete(&caller.user, id, &client).await?;
+    crm_events::deal_deleted(&state, id).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -133,5 +137,8 @@ async fn bulk(
 ) -> Result<ApiJson<Value>> {
     let update = request.try_into()?;
     let changed = deals(&state).bulk_update(&caller.user, update).await?;
+    for deal in &changed {
+        crm_events::deal(&state, Change::Updated, deal).await;
+    }
     Ok(ApiJson(json!({"updated": changed.len(), "items": changed})))
 }

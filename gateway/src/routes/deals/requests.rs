@@ -181,6 +181,8 @@ pub struct ListDealsQuery {
     status: Option<String>,
     responsible_id: Option<String>,
     source: Option<String>,
+    /// Comma-separated deal ids, at most [`MAX_IDS`].
+    ids: Option<String>,
     contact_id: Option<String>,
     company_id: Option<String>,
     amount_min: Option<String>,
@@ -190,6 +192,27 @@ pub struct ListDealsQuery {
     sort: Option<String>,
     cursor: Option<String>,
     limit: Option<String>,
+}
+
+/// Most deals one `ids` filter names: a screen's burst of changes, one page.
+pub const MAX_IDS: usize = 200;
+
+fn deal_ids(raw: Option<&str>) -> Result<Vec<DealId>> {
+    let ids: Vec<DealId> = raw
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(|id| {
+            id.parse().map_err(|_| {
+                ApiError::invalid_field("ids", "holds something that is not a deal id")
+            })
+        })
+        .collect::<Result<_>>()?;
+    if ids.len() > MAX_IDS {
+        return Err(ApiError::invalid_field("ids", "names more than 200 deals"));
+    }
+    Ok(ids)
 }
 
 impl TryFrom<ListDealsQuery> for DealFilter {
@@ -224,6 +247,7 @@ impl TryFrom<ListDealsQuery> for DealFilter {
             }
         };
         Ok(DealFilter {
+            ids: deal_ids(query.ids.as_deref())?,
             q: search(query.q.as_deref())?,
             pipeline_id: pipeline_id(query.pipeline_id.as_deref())?,
             stage_id: stage_id(query.stage_id.as_deref())?,
