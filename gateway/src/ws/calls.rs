@@ -129,7 +129,7 @@ impl Session {
                     Who::user(&user),
                     &sdp,
                     media,
-                    self.signal_sender.clone(),
+                    self.signal_sender(),
                 )
                 .await?;
                 if let Err(error) = state.calls.join(&user, call).await {

@@ -53,18 +53,30 @@ pub(super) struct Session {
     /// Room events flow only after the client's first `resume`, so that what it missed is
     /// delivered before anything newer and every room's messages arrive in order.
     pub streaming: bool,
-    /// Frames for this connection alone (the SFU's offers), and the sender a call keeps.
-    signals: tokio::sync::mpsc::UnboundedReceiver<serde_json::Value>,
-    pub signal_sender: tokio::sync::mpsc::UnboundedSender<serde_json::Value>,
+    /// Frames for this connection alone (the SFU's offers), made when it joins a call: a
+    /// channel allocates its first block of slots up front (about 1 KiB), which tens of
+    /// thousands of idle connections would each carry for nothing.
+    signals: Option<Signals>,
     /// The call this connection takes part in, and its participant key there.
     pub in_call: Option<(crm_core::domain::CallId, media::sfu::ParticipantKey)>,
 }
 
+struct Signals {
+    receiver: tokio::sync::mpsc::UnboundedReceiver<serde_json::Value>,
+    sender: tokio::sync::mpsc::UnboundedSender<serde_json::Value>,
+}
+
+/// The next frame a call sent this connection; never ready before it joined one.
+async fn next_signal(signals: &mut Option<Signals>) -> Option<serde_json::Value> {
+    match signals {
+        Some(signals) => signals.receiver.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 pub(super) async fn run(state: AppState, socket: WebSocket, caller: AuthUser) {
-    let (signal_sender, signals) = tokio::sync::mpsc::unbounded_channel();
     let mut session = Session {
-        signals,
-        signal_sender,
+        signals: None,
         in_call: None,
         state: state.clone(),
         connection_id: uuid::Uuid::now_v7().to_string(),
@@ -116,7 +128,7 @@ async fn serve(session: &mut Session, socket: WebSocket) {
                 let _ = sink.send(close(close_code::AWAY, "server shutting down")).await;
                 break;
             }
-            Some(frame) = session.signals.recv() => vec![text(&frame)],
+            Some(frame) = next_signal(&mut session.signals) => vec![text(&frame)],
             Some((source, item)) = session.topics.next(), if session.streaming => {
                 Box::pin(session.on_bus(source, item)).await
             }
@@ -197,6 +209,15 @@ impl Session {
             "session_id": self.caller.session_id,
             "rooms": positions,
         })))
+    }
+
+    /// The sender a call keeps to reach this connection; the channel is made on first use.
+    pub(super) fn signal_sender(&mut self) -> tokio::sync::mpsc::UnboundedSender<serde_json::Value> {
+        let signals = self.signals.get_or_insert_with(|| {
+            let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+            Signals { receiver, sender }
+        });
+        signals.sender.clone()
     }
 
     pub(super) fn is_member(&self, room: RoomId) -> bool {
