@@ -98,7 +98,7 @@ impl Application {
                 })?;
         let session_ttl_seconds =
             i64::try_from(settings.auth.session_ttl_hours.saturating_mul(3600)).unwrap_or(i64::MAX);
-        let state = AppState {
+        let state = AppState::new(state::Services {
             accounts: Accounts::new(store.clone(), session_ttl_seconds),
             rooms: Rooms::new(store.clone()),
             open_lines: OpenLines::new(store.clone()),
@@ -117,7 +117,7 @@ impl Application {
             bus,
             presence,
             shutdown,
-        };
+        });
         Ok(Self { state, sfu_events })
     }
 

@@ -1,7 +1,9 @@
 //! What every handler can reach: the services, the bus, metrics, the login throttle and the
-//! shutdown signal. Cheap to clone.
+//! shutdown signal. Cheap to clone: one shared allocation, so that each request (axum clones
+//! the state per request) and each open websocket (which keeps a copy for its whole life)
+//! costs one reference count and one pointer, not a copy of every service handle.
 
-use std::sync::Arc;
+use std::{ops::Deref, sync::Arc};
 
 use crm_core::{
     Store,
@@ -14,7 +16,23 @@ use tokio_util::sync::CancellationToken;
 use crate::{calls::CallHub, http::metrics::Metrics, settings::Settings, throttle::LoginThrottle};
 
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl AppState {
+    pub fn new(services: Services) -> Self {
+        Self(Arc::new(services))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+pub struct Services {
     pub settings: Arc<Settings>,
     pub store: Store,
     pub accounts: Accounts,

@@ -53,8 +53,9 @@ pub(super) async fn run(state: AppState, mut socket: WebSocket, token: String) {
         in_call: None,
     };
     serve(&mut session, socket, signals).await;
+    // Boxed so that its ~5 KB future does not size the connection's state (see `session`).
     if let Some(participant) = session.in_call.take() {
-        calls::leave(&state, participant).await;
+        Box::pin(calls::leave(&state, participant)).await;
     }
 }
 

@@ -72,7 +72,9 @@ async fn connection(state: AppState, mut socket: WebSocket, caller: Option<AuthU
     let _open = metrics.websocket_opened();
     let caller = match caller {
         Some(caller) => caller,
-        None => match await_auth_frame(&state, &mut socket).await {
+        // Boxed, like the session below: the connection's own future then holds little
+        // more than its arguments for as long as the socket is open.
+        None => match Box::pin(await_auth_frame(&state, &mut socket)).await {
             Some(Caller::User(caller)) => caller,
             Some(Caller::Guest(token)) => {
                 Box::pin(guest::run(state, socket, token)).await;

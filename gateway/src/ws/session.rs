@@ -88,16 +88,14 @@ pub(super) async fn run(state: AppState, socket: WebSocket, caller: AuthUser) {
         streaming: false,
     };
     serve(&mut session, socket).await;
+    // What runs once at the end is boxed: inline, its futures (leaving a call is ~5 KB)
+    // would size the state of every connection for its whole life.
     if let Some((_, participant)) = session.in_call.take() {
-        crate::calls::leave(&state, participant).await;
+        Box::pin(crate::calls::leave(&state, participant)).await;
     }
     // A connection that ends without reaching here (the process dies) expires by itself.
     let user = session.caller.user.id.to_string();
-    if let Err(error) = state
-        .presence
-        .disconnect(&user, &session.connection_id)
-        .await
-    {
+    if let Err(error) = Box::pin(state.presence.disconnect(&user, &session.connection_id)).await {
         tracing::warn!(error.message = %error, "presence not updated on disconnect");
     }
 }
@@ -212,7 +210,9 @@ impl Session {
     }
 
     /// The sender a call keeps to reach this connection; the channel is made on first use.
-    pub(super) fn signal_sender(&mut self) -> tokio::sync::mpsc::UnboundedSender<serde_json::Value> {
+    pub(super) fn signal_sender(
+        &mut self,
+    ) -> tokio::sync::mpsc::UnboundedSender<serde_json::Value> {
         let signals = self.signals.get_or_insert_with(|| {
             let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
             Signals { receiver, sender }
