@@ -66,16 +66,34 @@ async fn page_of(
         }
         .to_string()
     });
-    let mut items = Vec::with_capacity(page.items.len());
-    for (reason, shared) in page.items {
-        let ids =
-            shared::sharing(conn, owner, scope, reason, &shared.value, GROUP_RECORDS_MAX).await?;
-        items.push(Found {
+    let mut members: HashMap<(MatchReason, String), Vec<String>> = HashMap::new();
+    for reason in MatchReason::ALL {
+        let values: Vec<String> = page
+            .items
+            .iter()
+            .filter(|(of, _)| *of == reason)
+            .map(|(_, shared)| shared.value.clone())
+            .collect();
+        for member in
+            shared::sharing(conn, owner, scope, reason, &values, GROUP_RECORDS_MAX).await?
+        {
+            members
+                .entry((reason, member.value))
+                .or_default()
+                .push(member.id);
+        }
+    }
+    let items = page
+        .items
+        .into_iter()
+        .map(|(reason, shared)| Found {
+            ids: members
+                .remove(&(reason, shared.value.clone()))
+                .unwrap_or_default(),
             reason,
             shared,
-            ids,
-        });
-    }
+        })
+        .collect();
     Ok(Page {
         items,
         next_cursor: page.next_cursor,
