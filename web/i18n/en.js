@@ -743,6 +743,7 @@ export default {
   'crm.merge.pick_hint': 'The values differ: choose which to keep.',
   'crm.merge.moves': 'Phones, e-mails, messengers, deals and the timeline of all of them move to the contact that stays; the others are deleted.',
   'crm.merge.submit': 'Merge',
+  'crm.merge.more': { one: '{count} more contact shares the value: merge it afterwards.', other: '{count} more contacts share the value: merge them afterwards.' },
   'crm.merge.field.last_name': 'Last name',
   'crm.merge.field.first_name': 'First name',
   'crm.merge.field.middle_name': 'Middle name',

@@ -12,6 +12,8 @@ import { pageHeader, notice, emptyState } from './parts.js';
 import { openMergeDialog } from './merge-dialog.js';
 
 const REASONS = ['phone', 'email', 'name'];
+/** A merge takes a survivor and at most ten others (`MERGE_MAX_SOURCES` on the server). */
+const MERGE_MAX = 11;
 
 function reasonLabel(reason) {
   return REASONS.includes(reason) ? t(`crm.duplicates.reason.${reason}`) : reason;
@@ -47,7 +49,7 @@ export function duplicatesView(ctx, scope) {
     );
     const merge =
       canMerge && group.records.length > 1
-        ? h('button', { type: 'button', class: 'button', text: t('crm.duplicates.merge_group'), onclick: () => openMergeDialog(ctx, group.records, () => reload()) })
+        ? h('button', { type: 'button', class: 'button', text: t('crm.duplicates.merge_group'), onclick: () => openMergeDialog(ctx, group.records.slice(0, MERGE_MAX), () => reload(), group.size) })
         : null;
     return h('li', { class: 'crm-section duplicate-group', dataset: { reason: group.reason } }, heading, h('ul', { class: 'linked-list' }, rows), merge);
   }

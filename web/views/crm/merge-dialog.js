@@ -40,8 +40,11 @@ function shown(ctx, field, value) {
   return value;
 }
 
-/** Opens the dialog for `contacts` (two or more); `onMerged(contact)` after the merge. */
-export function openMergeDialog(ctx, contacts, onMerged) {
+/**
+ * Opens the dialog for `contacts` (two or more); `onMerged(contact)` after the merge. `size`
+ * is how many share the value, when the group holds more than can be merged at once.
+ */
+export function openMergeDialog(ctx, contacts, onMerged, size = contacts.length) {
   const survivors = h('fieldset', { class: 'merge-choice' }, h('legend', { text: t('crm.merge.survivor') }));
   const choices = h('div', { class: 'merge-fields' });
   const error = h('p', { class: 'form-error', role: 'alert' });
@@ -103,6 +106,7 @@ export function openMergeDialog(ctx, contacts, onMerged) {
       },
     },
     survivors,
+    size > contacts.length ? h('p', { class: 'muted', text: t('crm.merge.more', { count: size - contacts.length }) }) : null,
     fields.length ? h('p', { class: 'muted', text: t('crm.merge.pick_hint') }) : null,
     choices,
     h('p', { class: 'muted', text: t('crm.merge.moves') }),
