@@ -21,10 +21,16 @@ export function crmApi(api) {
     contacts: (query) => get('/api/v1/contacts', query),
     contact: (contactId) => get(`/api/v1/contacts/${id(contactId)}`),
     contactDuplicates: (contactId) => get('/api/v1/contacts/duplicates', { contact_id: contactId }),
-    mergeContacts: (targetId, sourceIds) => post('/api/v1/contacts/merge', { target_id: targetId, source_ids: sourceIds }),
+    /** `pick` (optional): `{field: contact id}`, whose value each field keeps. */
+    mergeContacts: (targetId, sourceIds, pick) => post('/api/v1/contacts/merge', { target_id: targetId, source_ids: sourceIds, ...(pick ? { pick } : {}) }),
+    duplicateGroups: (query) => get('/api/v1/contacts/duplicate-groups', query),
     companies: (query) => get('/api/v1/companies', query),
     company: (companyId) => get(`/api/v1/companies/${id(companyId)}`),
     leads: (query) => get('/api/v1/leads', query),
+    lead: (leadId) => get(`/api/v1/leads/${id(leadId)}`),
+    createLead: (lead) => post('/api/v1/leads', lead),
+    updateLead: (leadId, changes) => patch(`/api/v1/leads/${id(leadId)}`, changes),
+    convertLead: (leadId, how) => post(`/api/v1/leads/${id(leadId)}/convert`, how),
     tasks: (query) => get('/api/v1/tasks', query),
     updateTask: (taskId, changes) => patch(`/api/v1/tasks/${id(taskId)}`, changes),
     /** `kind` is contacts, companies, deals or leads. */

@@ -16,6 +16,8 @@ const ROUTES = [
   { name: 'crm-companies', pattern: /^\/crm\/companies\/?$/ },
   { name: 'crm-company', pattern: /^\/crm\/companies\/([0-9a-fA-F-]{8,64})\/?$/, keys: ['id'] },
   { name: 'crm-leads', pattern: /^\/crm\/leads\/?$/ },
+  { name: 'crm-lead', pattern: /^\/crm\/leads\/([0-9a-fA-F-]{8,64})\/?$/, keys: ['id'] },
+  { name: 'crm-duplicates', pattern: /^\/crm\/duplicates\/?$/ },
   { name: 'crm-tasks', pattern: /^\/crm\/tasks\/?$/ },
   // Admin screens: /admin/users, /admin/departments, /admin/lines[/:id], /admin/canned, /admin/pipelines.
   { name: 'admin', pattern: /^\/admin(?:\/(users|departments|lines|canned|pipelines)(?:\/([0-9a-fA-F-]{8,64}))?)?\/?$/, keys: ['page', 'id'] },
@@ -30,6 +32,8 @@ const CRM_PATHS = {
   'crm-companies': 'companies',
   'crm-company': 'companies',
   'crm-leads': 'leads',
+  'crm-lead': 'leads',
+  'crm-duplicates': 'duplicates',
   'crm-tasks': 'tasks',
 };
 

@@ -9,7 +9,7 @@ use axum::{
 };
 use crm_core::{
     domain::crm::{
-        Company, CompanyId, CompanyMatch, CompanyPatch, Likeness, NewCompany, Page,
+        Company, CompanyId, CompanyMatch, CompanyPatch, DuplicateGroup, Likeness, NewCompany, Page,
         text::{ADDRESS_MAX, COMPANY_NAME_MAX, optional_text, required_text},
     },
     service::Companies,
@@ -19,8 +19,8 @@ use serde_json::{json, value::RawValue};
 
 use super::{
     contacts::wire::{
-        DuplicatesQuery, EmailRequest, ListCompaniesQuery, PhoneRequest, double_option, emails,
-        parse_opt, patch_text, path_id, phones, user_id,
+        DuplicatesQuery, EmailRequest, GroupsQuery, ListCompaniesQuery, PhoneRequest,
+        double_option, emails, parse_opt, patch_text, path_id, phones, user_id,
     },
     custom_fields::custom_values,
 };
@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/companies", get(list).post(create))
         .route("/api/v1/companies/duplicates", get(duplicates))
+        .route("/api/v1/companies/duplicate-groups", get(duplicate_groups))
         .route(
             "/api/v1/companies/{id}",
             get(show).patch(update).delete(remove),
@@ -187,4 +188,21 @@ async fn duplicates(
         }
     };
     Ok(ApiJson(matches))
+}
+
+/// # GET /api/v1/companies/duplicate-groups?cursor=…&limit=…
+///
+/// Every group of companies the caller may see that share a phone, an e-mail or a similar
+/// name («ООО Рога и Копыта» and «Рога и Копыта»): `{items, next_cursor}`, each item
+/// `{reason, value, size, records}` as for `GET /api/v1/contacts/duplicate-groups`.
+async fn duplicate_groups(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Query(query): Query<GroupsQuery>,
+) -> Result<ApiJson<Page<DuplicateGroup<Company>>>> {
+    let (cursor, limit) = query.page()?;
+    let groups = companies(&state)
+        .duplicate_groups(&caller.user, cursor, limit)
+        .await?;
+    Ok(ApiJson(groups))
 }

@@ -12,13 +12,15 @@ use axum::{
     routing::{delete, get, post},
 };
 use crm_core::{
-    domain::crm::{Contact, ContactId, ContactMatch, Identity, IdentityId, Likeness, Page},
+    domain::crm::{
+        Contact, ContactId, ContactMatch, DuplicateGroup, Identity, IdentityId, Likeness, Page,
+    },
     service::Contacts,
 };
 
 use self::{
     requests::{CreateContactRequest, MergeRequest, UpdateContactRequest},
-    wire::{DuplicatesQuery, IdentityRequest, ListContactsQuery, path_id},
+    wire::{DuplicatesQuery, GroupsQuery, IdentityRequest, ListContactsQuery, path_id},
 };
 use crate::{
     error::Result,
@@ -30,6 +32,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/contacts", get(list).post(create))
         .route("/api/v1/contacts/duplicates", get(duplicates))
+        .route("/api/v1/contacts/duplicate-groups", get(duplicate_groups))
         .route("/api/v1/contacts/merge", post(merge))
         .route(
             "/api/v1/contacts/{id}",
@@ -182,6 +185,27 @@ async fn duplicates(
         }
     };
     Ok(ApiJson(matches))
+}
+
+/// # GET /api/v1/contacts/duplicate-groups?cursor=…&limit=…
+///
+/// Every group of contacts the caller may see that share a phone or an e-mail (normalized)
+/// or a similar name (as for `duplicates`): `{items, next_cursor}`, each item `{reason,
+/// value, size, records}` where `reason` is `phone`, `email` or `name`, `value` the shared
+/// value as stored (E.164, lowercased e-mail, name key), `size` how many contacts share it
+/// and `records` the 20 newest of them. Phone groups come first, then e-mail, then name,
+/// each by value. At most 200 groups per page (default 50); pass `next_cursor` as `cursor`
+/// for the next page.
+async fn duplicate_groups(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Query(query): Query<GroupsQuery>,
+) -> Result<ApiJson<Page<DuplicateGroup<Contact>>>> {
+    let (cursor, limit) = query.page()?;
+    let groups = contacts(&state)
+        .duplicate_groups(&caller.user, cursor, limit)
+        .await?;
+    Ok(ApiJson(groups))
 }
 
 /// # POST /api/v1/contacts/merge

@@ -5,6 +5,7 @@
 mod contacts;
 mod csv;
 mod custom_fields;
+mod duplicate_groups;
 mod live;
 mod merge;
 mod sales;

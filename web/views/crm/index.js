@@ -20,14 +20,17 @@ import { contactView } from './contact.js';
 import { companiesView } from './companies.js';
 import { companyView } from './company.js';
 import { leadsView } from './leads.js';
+import { leadView } from './lead.js';
+import { duplicatesView } from './duplicates.js';
 import { tasksView } from './tasks.js';
 
 const TABS = [
   { route: 'crm-deals', also: 'crm-deal', label: 'crm.tab.deals', icon: 'deals' },
   { route: 'crm-contacts', also: 'crm-contact', label: 'crm.tab.contacts', icon: 'user' },
   { route: 'crm-companies', also: 'crm-company', label: 'crm.tab.companies', icon: 'building' },
-  { route: 'crm-leads', label: 'crm.tab.leads', icon: 'target' },
+  { route: 'crm-leads', also: 'crm-lead', label: 'crm.tab.leads', icon: 'target' },
   { route: 'crm-tasks', label: 'crm.tab.tasks', icon: 'tasks' },
+  { route: 'crm-duplicates', label: 'crm.tab.duplicates', icon: 'group' },
 ];
 
 const PAGES = {
@@ -38,6 +41,8 @@ const PAGES = {
   'crm-companies': companiesView,
   'crm-company': companyView,
   'crm-leads': leadsView,
+  'crm-lead': leadView,
+  'crm-duplicates': duplicatesView,
   'crm-tasks': tasksView,
 };
 

@@ -1,12 +1,15 @@
-// Leads: search, a status menu, each with its status; a converted lead links to its deal.
+// Leads: search, a status menu, each with its status and a link to its card; a converted
+// lead links to its deal. "New lead" opens a dialog.
 
-import { h } from '../../components/dom.js';
+import { h, icon } from '../../components/dom.js';
+import { store } from '../../lib/store.js';
 import { t } from '../../lib/i18n.js';
 import { userName } from '../../lib/format.js';
 import { followLink } from '../../lib/router.js';
 import { leadLabel, shortDateTime } from '../../lib/crm.js';
 import { pageHeader, pagedTable, emptyState } from './parts.js';
 import { filterBar, menu } from './filters.js';
+import { openNewLead } from './new-lead.js';
 
 const STATUSES = ['new', 'in_work', 'converted', 'junk'];
 
@@ -20,7 +23,7 @@ export function leadsView(ctx) {
   const table = pagedTable({
     caption: t('crm.leads.title'),
     columns: [
-      { label: t('crm.lead.title'), cell: (l) => h('strong', { text: leadLabel(l) }) },
+      { label: t('crm.lead.title'), cell: (l) => h('a', { href: `/crm/leads/${l.id}`, class: 'record-link strong', onclick: followLink('crm-lead', { id: l.id }), text: leadLabel(l) || t('crm.lead.title') }) },
       { label: t('crm.field.name'), cell: (l) => l.name || '' },
       { label: t('crm.lead.contacts'), cell: (l) => [l.phone, l.email].filter(Boolean).join(', ') },
       { label: t('crm.field.company'), cell: (l) => l.company_name || '' },
@@ -38,5 +41,7 @@ export function leadsView(ctx) {
     empty: () => (filters.query() || status.value ? emptyState('search', t('crm.leads.none_found')) : emptyState('target', t('crm.leads.empty'), t('crm.leads.empty_body'))),
   });
   table.reload();
-  return { el: h('div', { class: 'crm-list-page' }, pageHeader(t('crm.leads.title')), filters.el, table.el) };
+  // Viewers read only.
+  const create = store.state.session.user.role === 'viewer' ? null : h('button', { type: 'button', class: 'button primary', onclick: () => openNewLead(ctx) }, icon('plus'), t('crm.lead.new'));
+  return { el: h('div', { class: 'crm-list-page' }, pageHeader(t('crm.leads.title'), create), filters.el, table.el) };
 }

@@ -55,7 +55,7 @@ pub struct Page<T> {
 }
 
 /// Why two records look like the same person or organisation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MatchReason {
     Phone,

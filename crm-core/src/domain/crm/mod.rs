@@ -8,6 +8,7 @@ mod company;
 mod contact;
 pub mod custom_fields;
 mod deal;
+mod groups;
 mod ids;
 mod lead;
 mod list;
@@ -28,6 +29,7 @@ pub use deal::{
     BULK_MAX, BulkDealUpdate, CalendarDate, Deal, DealFilter, DealPatch, DealSort, DealSortKey,
     NO_CLOSE_DATE, NewDeal, StageChange, TITLE_MAX, month_text,
 };
+pub use groups::{DuplicateGroup, GROUP_RECORDS_MAX, GroupCursor};
 pub use ids::{
     CompanyId, ContactId, CustomFieldId, DealId, IdentityId, LeadId, PipelineId, ReminderId,
     StageChangeId, StageId, TaskId, TimelineEntryId,

@@ -16,6 +16,7 @@ mod contacts;
 mod csv;
 pub(crate) mod custom_fields;
 mod deals;
+mod duplicate_groups;
 mod duplicates;
 mod identities;
 mod leads;

@@ -20,6 +20,7 @@ mod postgres;
 pub(crate) mod reach;
 pub(crate) mod reminders;
 pub(crate) mod search;
+pub(crate) mod shared;
 mod sql;
 pub(crate) mod stage_history;
 pub(crate) mod tasks;

@@ -7,8 +7,8 @@ use std::str::FromStr;
 use crm_core::domain::{
     UserId,
     crm::{
-        CompanyFilter, CompanyId, ContactFilter, ContactId, Email, Likeness, NewIdentity, Phone,
-        names, person_key,
+        CompanyFilter, CompanyId, ContactFilter, ContactId, Email, GroupCursor, Likeness,
+        NewIdentity, Phone, names, person_key,
         text::{nested, optional_text},
     },
 };
@@ -161,6 +161,26 @@ impl TryFrom<ListContactsQuery> for ContactFilter {
             )?,
             limit: limit(query.limit.as_deref())?,
         })
+    }
+}
+
+/// A page of duplicate groups (contacts or companies).
+#[derive(Deserialize)]
+pub struct GroupsQuery {
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
+    limit: Option<String>,
+}
+
+impl GroupsQuery {
+    /// Where the page starts and how many groups it holds.
+    pub fn page(&self) -> Result<(Option<GroupCursor>, i64)> {
+        let cursor = parse_opt(
+            "cursor",
+            self.cursor.as_deref(),
+            "is not a cursor this server returned",
+        )?;
+        Ok((cursor, limit(self.limit.as_deref())?))
     }
 }
 
