@@ -20,12 +20,14 @@ export function crmApi(api) {
     updateDeal: (dealId, changes) => patch(`/api/v1/deals/${id(dealId)}`, changes),
     contacts: (query) => get('/api/v1/contacts', query),
     contact: (contactId) => get(`/api/v1/contacts/${id(contactId)}`),
+    updateContact: (contactId, changes) => patch(`/api/v1/contacts/${id(contactId)}`, changes),
     contactDuplicates: (contactId) => get('/api/v1/contacts/duplicates', { contact_id: contactId }),
     mergeContacts: (targetId, sourceIds) => post('/api/v1/contacts/merge', { target_id: targetId, source_ids: sourceIds }),
     companies: (query) => get('/api/v1/companies', query),
     company: (companyId) => get(`/api/v1/companies/${id(companyId)}`),
     leads: (query) => get('/api/v1/leads', query),
     tasks: (query) => get('/api/v1/tasks', query),
+    createTask: (task) => post('/api/v1/tasks', task),
     updateTask: (taskId, changes) => patch(`/api/v1/tasks/${id(taskId)}`, changes),
     /** `kind` is contacts, companies, deals or leads. */
     timeline: (kind, recordId, query) => get(`/api/v1/${kind}/${id(recordId)}/timeline`, query),
@@ -82,6 +84,12 @@ export function calendarDate(text) {
 
 export function shortDateTime(iso) {
   return new Intl.DateTimeFormat(lang(), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+}
+
+/** The stage a deal stands in, from the pipelines (`GET /api/v1/pipelines`); null if gone. */
+export function dealStage(pipelines, deal) {
+  const pipeline = pipelines.find((p) => p.id === deal.pipeline_id);
+  return pipeline?.stages.find((s) => s.id === deal.stage_id) || null;
 }
 
 export function contactName(contact) {

@@ -245,7 +245,16 @@ export function timelineSection(ctx, scope, kind, recordId) {
   return h('section', { class: 'crm-section crm-timeline-section', 'aria-labelledby': `timeline-${recordId}` }, h('h2', { id: `timeline-${recordId}`, class: 'crm-section-title', text: t('timeline.title') }), form, list, more);
 }
 
-/** A short list of linked records in a card (deals, tasks, contacts), or a line saying none. */
-export function linkedList(title, items, draw, emptyText) {
-  return h('section', { class: 'crm-section' }, h('h2', { class: 'crm-section-title', text: title }), items.length ? h('ul', { class: 'linked-list' }, items.map((item) => h('li', null, draw(item)))) : h('p', { class: 'section-empty', text: emptyText }));
+/**
+ * A short list of linked records in a card (deals, tasks, contacts), or a line saying none;
+ * `tools` (buttons) sit beside the title.
+ */
+export function linkedList(title, items, draw, emptyText, tools = []) {
+  const heading = h('h2', { class: 'crm-section-title', text: title });
+  return h(
+    'section',
+    { class: 'crm-section' },
+    tools.length ? h('div', { class: 'section-head' }, heading, tools) : heading,
+    items.length ? h('ul', { class: 'linked-list' }, items.map((item) => h('li', null, draw(item)))) : h('p', { class: 'section-empty', text: emptyText }),
+  );
 }
