@@ -7,6 +7,7 @@ mod actions;
 mod admin;
 mod arrival;
 mod canned;
+mod crm_link;
 mod handover;
 mod inbound;
 mod inbox;
