@@ -767,4 +767,12 @@ export default {
   'panel.deal.unlink_named': 'Unlink the conversation from “{title}”',
   'panel.deal.unlinked': 'The conversation is no longer linked to “{title}”.',
   'panel.deal.hidden': 'Linked to a deal you cannot open.',
+  'crm.conversation_event.opened': 'Conversation opened',
+  'crm.conversation_event.assigned': 'Conversation assigned',
+  'crm.conversation_event.transferred': 'Conversation transferred',
+  'crm.conversation_event.closed': 'Conversation closed',
+  'crm.conversation_event.reopened': 'Conversation reopened',
+  'crm.conversation_event.rated': 'Conversation rated',
+  'crm.conversation_event.deal_linked': 'Conversation linked to the deal',
+  'crm.conversation_event.deal_unlinked': 'Conversation unlinked from the deal',
 };

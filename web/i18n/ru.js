@@ -767,4 +767,12 @@ export default {
   'panel.deal.unlink_named': 'Отвязать разговор от сделки «{title}»',
   'panel.deal.unlinked': 'Разговор больше не привязан к сделке «{title}».',
   'panel.deal.hidden': 'Привязан к сделке, которую вам нельзя открыть.',
+  'crm.conversation_event.opened': 'Разговор начат',
+  'crm.conversation_event.assigned': 'Разговор назначен',
+  'crm.conversation_event.transferred': 'Разговор передан',
+  'crm.conversation_event.closed': 'Разговор закрыт',
+  'crm.conversation_event.reopened': 'Разговор возобновлён',
+  'crm.conversation_event.rated': 'Разговор оценён',
+  'crm.conversation_event.deal_linked': 'Разговор привязан к сделке',
+  'crm.conversation_event.deal_unlinked': 'Разговор отвязан от сделки',
 };

@@ -160,14 +160,24 @@ test('from the panel the operator edits the contact, adds a task and a deal and 
   assert.equal(conversation.deal_id, deal.id);
   await screenshot(page, 'contact-panel');
 
-  // Act: the client writes again; the operator opens the deal from the panel.
+  // Act: the client writes again while linked; then the operator unlinks the deal.
   await telegram.clientSays(BOT, 701, 'Maria', 'Can you deliver them to the Kazan warehouse?');
   await page.locator('.conversation .message.from-client', { hasText: 'Kazan warehouse' }).waitFor();
-  await linkSection.getByRole('link', { name: '40 pallets for Maria' }).click();
+  await linkSection.getByRole('button', { name: 'Unlink the conversation from “40 pallets for Maria”' }).click();
 
-  // Assert: the deal's timeline carries the client's message.
+  // Assert: the panel offers linking again; the server's conversation has no deal.
+  await linkSection.getByLabel('Deal to link').waitFor();
+  const [unlinked] = await server.request('GET', '/api/v1/conversations?status=assigned', { token: olgaToken });
+  assert.equal(unlinked.deal_id, null);
+
+  // Act: open the deal from the panel's deals.
+  await dealRow.getByRole('link', { name: '40 pallets for Maria' }).click();
+
+  // Assert: the deal's timeline carries the client's messages: the one from before the link
+  // and the one while linked.
   await page.getByRole('heading', { name: '40 pallets for Maria', level: 1 }).waitFor();
   await page.locator('.crm-timeline .timeline-message', { hasText: 'Kazan warehouse' }).waitFor();
+  await page.locator('.crm-timeline .timeline-message', { hasText: 'I need 40 pallets by Friday' }).waitFor();
   await screenshot(page, 'contact-panel-deal');
   assert.deepEqual(unexpectedErrors(page, 1), []);
   await context.close();
@@ -184,6 +194,12 @@ test('the panel, its edit form and its dialogs show no English in Russian', { sk
   await panel.getByRole('heading', { name: 'Maria Kuznetsova' }).waitFor();
   await panel.locator('.deal-row .stage-chip').first().waitFor();
   await panel.locator('.task-row').first().waitFor();
+  assert.deepEqual(await visibleEnglish(page, { attributes: true }), []);
+
+  // Linked again, the deal and the timeline's entries on the link read in Russian.
+  await panel.getByRole('button', { name: 'Привязать к сделке' }).click();
+  await panel.getByRole('button', { name: 'Отвязать разговор от сделки «40 pallets for Maria»' }).waitFor();
+  await panel.locator('.timeline-conversation_event', { hasText: 'Разговор привязан к сделке' }).first().waitFor();
   assert.deepEqual(await visibleEnglish(page, { attributes: true }), []);
 
   // The edit form, with a refused phone.

@@ -145,9 +145,19 @@ function fieldChanges(ctx, entry) {
   ]);
 }
 
-function entryItem(ctx, entry) {
+const CONVERSATION_EVENTS = ['opened', 'assigned', 'transferred', 'closed', 'reopened', 'rated', 'deal_linked', 'deal_unlinked'];
+
+/** What an entry says, in the reader's language where its payload tells (the server's summary is English). */
+function entryText(ctx, entry) {
   // A comment's whole text is in its payload; the summary is cut to one line.
-  const text = entry.kind === 'comment' && entry.payload?.text ? entry.payload.text : entry.kind === 'field_change' ? fieldChanges(ctx, entry) || entry.summary : entry.summary;
+  if (entry.kind === 'comment' && entry.payload?.text) return entry.payload.text;
+  if (entry.kind === 'field_change') return fieldChanges(ctx, entry) || entry.summary;
+  if (entry.kind === 'conversation_event' && CONVERSATION_EVENTS.includes(entry.payload?.event)) return t(`crm.conversation_event.${entry.payload.event}`);
+  return entry.summary;
+}
+
+function entryItem(ctx, entry) {
+  const text = entryText(ctx, entry);
   return h(
     'li',
     { class: `timeline-entry timeline-${entry.kind}`, dataset: { kind: entry.kind } },
