@@ -12,6 +12,7 @@ mod handover;
 mod inbound;
 mod inbox;
 pub(crate) mod journal;
+mod new_client;
 mod polling;
 mod routing;
 mod timers;
