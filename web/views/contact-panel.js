@@ -65,7 +65,8 @@ function contactFields(contact) {
 }
 
 export function contactPanel(ctx, scope, roomId) {
-  const crm = { ...ctx, crm: crmApi(ctx.api), names: createNames(crmApi(ctx.api)) };
+  const calls = crmApi(ctx.api);
+  const crm = { ...ctx, crm: calls, names: createNames(calls) };
   const body = h('div', { class: 'contact-panel-body' });
   const el = h('aside', { class: 'contact-panel', 'aria-label': t('contact.panel') }, h('h2', { class: 'panel-title', text: t('contact.title') }), body);
   const canWrite = store.state.session.user.role !== 'viewer';
