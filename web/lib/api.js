@@ -107,10 +107,9 @@ export function createApi({ token, onUnauthorized }) {
     addLabel: (roomId, label) => post(`/api/v1/conversations/${id(roomId)}/labels`, { label }),
     removeLabel: (roomId, label) => request('DELETE', `/api/v1/conversations/${id(roomId)}/labels/${id(label)}`),
     snooze: (roomId, until) => post(`/api/v1/conversations/${id(roomId)}/snooze`, { until }),
+    linkDeal: (roomId, dealId) => request('PUT', `/api/v1/conversations/${id(roomId)}/deal`, { body: { deal_id: dealId } }),
+    unlinkDeal: (roomId) => request('DELETE', `/api/v1/conversations/${id(roomId)}/deal`),
     canned: (prefix) => get('/api/v1/canned', { prefix }),
-    contact: (contactId) => get(`/api/v1/contacts/${id(contactId)}`),
-    contactTimeline: (contactId, { cursor, limit } = {}) =>
-      get(`/api/v1/contacts/${id(contactId)}/timeline`, { cursor, limit }),
     attachment: (attachmentId) => request('GET', `/api/v1/attachments/${id(attachmentId)}`),
   };
 }

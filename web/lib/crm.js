@@ -20,6 +20,7 @@ export function crmApi(api) {
     updateDeal: (dealId, changes) => patch(`/api/v1/deals/${id(dealId)}`, changes),
     contacts: (query) => get('/api/v1/contacts', query),
     contact: (contactId) => get(`/api/v1/contacts/${id(contactId)}`),
+    updateContact: (contactId, changes) => patch(`/api/v1/contacts/${id(contactId)}`, changes),
     contactDuplicates: (contactId) => get('/api/v1/contacts/duplicates', { contact_id: contactId }),
     /** `pick` (optional): `{field: contact id}`, whose value each field keeps. */
     mergeContacts: (targetId, sourceIds, pick) => post('/api/v1/contacts/merge', { target_id: targetId, source_ids: sourceIds, ...(pick ? { pick } : {}) }),
@@ -32,6 +33,7 @@ export function crmApi(api) {
     updateLead: (leadId, changes) => patch(`/api/v1/leads/${id(leadId)}`, changes),
     convertLead: (leadId, how) => post(`/api/v1/leads/${id(leadId)}/convert`, how),
     tasks: (query) => get('/api/v1/tasks', query),
+    createTask: (task) => post('/api/v1/tasks', task),
     updateTask: (taskId, changes) => patch(`/api/v1/tasks/${id(taskId)}`, changes),
     /** `kind` is contacts, companies, deals or leads. */
     timeline: (kind, recordId, query) => get(`/api/v1/${kind}/${id(recordId)}/timeline`, query),
@@ -88,6 +90,12 @@ export function calendarDate(text) {
 
 export function shortDateTime(iso) {
   return new Intl.DateTimeFormat(lang(), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+}
+
+/** The stage a deal stands in, from the pipelines (`GET /api/v1/pipelines`); null if gone. */
+export function dealStage(pipelines, deal) {
+  const pipeline = pipelines.find((p) => p.id === deal.pipeline_id);
+  return pipeline?.stages.find((s) => s.id === deal.stage_id) || null;
 }
 
 export function contactName(contact) {

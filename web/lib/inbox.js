@@ -227,6 +227,15 @@ export function createInbox(ctx) {
       keep(await ctx.api.snooze(row.room_id, until));
     },
 
+    /** Links the conversation to a deal of its contact: its messages reach the deal's timeline. */
+    async linkDeal(row, dealId) {
+      keep(await ctx.api.linkDeal(row.room_id, dealId));
+    },
+
+    async unlinkDeal(row) {
+      keep(await ctx.api.unlinkDeal(row.room_id));
+    },
+
     setFilter(change) {
       store.update((s) => Object.assign(s.inbox.filter, change), 'inbox');
     },

@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     CannedResponseId, ChannelId, ChannelKind, LineId, RatingMode, RoomId, Timestamp, UserId,
-    WorkingHours, crm::ContactId,
+    WorkingHours,
+    crm::{ContactId, Currency, DealId, LeadId, PipelineId},
 };
 use crate::Error;
 
@@ -41,6 +42,37 @@ impl Distribution {
     }
 }
 
+/// What the first conversation of a new client creates in the CRM besides the contact.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NewClientCreates {
+    Contact,
+    Lead,
+    Deal,
+}
+
+impl NewClientCreates {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NewClientCreates::Contact => "contact",
+            NewClientCreates::Lead => "lead",
+            NewClientCreates::Deal => "deal",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, Error> {
+        match raw {
+            "contact" => Ok(NewClientCreates::Contact),
+            "lead" => Ok(NewClientCreates::Lead),
+            "deal" => Ok(NewClientCreates::Deal),
+            _ => Err(Error::validation(
+                "new_client_creates",
+                "must be one of contact, lead, deal",
+            )),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Line {
     pub id: LineId,
@@ -62,6 +94,14 @@ pub struct Line {
     pub rating_mode: RatingMode,
     /// A client message this soon after closing reopens the conversation; 0 turns it off.
     pub reopen_minutes: i64,
+    /// What a new client's first conversation creates besides the contact; the
+    /// conversation is linked to the lead or deal.
+    pub new_client_creates: NewClientCreates,
+    /// The pipeline of the line's new deals (its first open stage); `None`: the default
+    /// pipeline.
+    pub deal_pipeline_id: Option<PipelineId>,
+    /// The currency of the line's new deals, whose amount starts at zero.
+    pub deal_currency: Currency,
     pub operators: Vec<UserId>,
     /// Watch the line and hear of SLA breaches; never routed conversations.
     pub supervisors: Vec<UserId>,
@@ -144,6 +184,10 @@ pub struct Conversation {
     /// When an unanswered conversation is re-offered (the line's SLA); None once answered.
     pub sla_due_at: Option<Timestamp>,
     pub labels: Vec<String>,
+    /// The deal and the lead the conversation is linked to: its timeline entries are
+    /// linked to them too while the link lasts.
+    pub deal_id: Option<DealId>,
+    pub lead_id: Option<LeadId>,
 }
 
 /// A prepared answer an operator inserts by typing `/shortcut`: shared on a line, or one

@@ -30,7 +30,9 @@ pub use ids::{
     AuditId, CallGuestId, CallId, CannedResponseId, ChannelId, DepartmentId, GuestLinkId, LineId,
     MessageId, RoomId, SessionId, UserId, VisitorId,
 };
-pub use line::{CannedResponse, Channel, Conversation, ConversationStatus, Distribution, Line};
+pub use line::{
+    CannedResponse, Channel, Conversation, ConversationStatus, Distribution, Line, NewClientCreates,
+};
 pub use line_policy::{RatingMode, WorkingHours};
 pub use message::{
     Message, MessageBody, MessageKind, MessageLinks, NewMessage, ReactionGroup, parse_emoji,

@@ -1,6 +1,12 @@
 //! The `conversations` and `inbound_receipts` tables.
 
-use super::{Conn, conversation_timers::labels_of, rows::parse_id, rows::parse_opt_id};
+use super::{
+    Conn,
+    conversation_links::{self, Linked},
+    conversation_timers::labels_of,
+    rows::parse_id,
+    rows::parse_opt_id,
+};
 use crate::{
     Result,
     domain::{
@@ -26,10 +32,13 @@ struct ConversationRow {
     rating: Option<i64>,
     snoozed_until: Option<i64>,
     sla_due_at: Option<i64>,
+    deal_id: Option<String>,
+    lead_id: Option<String>,
 }
 
 const COLUMNS: &str = "room_id, line_id, channel_id, external_chat_id, client_name, status, assignee_id, queued_at, \
-                       assigned_at, closed_at, contact_id, first_response_ms, resolution_ms, rating, snoozed_until, sla_due_at";
+                       assigned_at, closed_at, contact_id, first_response_ms, resolution_ms, rating, snoozed_until, sla_due_at, \
+                       deal_id, lead_id";
 
 impl TryFrom<ConversationRow> for Conversation {
     type Error = crate::Error;
@@ -53,6 +62,8 @@ impl TryFrom<ConversationRow> for Conversation {
             snoozed_until: row.snoozed_until.map(Timestamp::from_millis),
             sla_due_at: row.sla_due_at.map(Timestamp::from_millis),
             labels: Vec::new(),
+            deal_id: parse_opt_id(row.deal_id.as_deref())?,
+            lead_id: parse_opt_id(row.lead_id.as_deref())?,
         })
     }
 }
@@ -161,38 +172,40 @@ pub(crate) async fn queued(conn: &mut Conn, line: LineId) -> Result<Vec<(RoomId,
 }
 
 /// The client wrote: auto-close waits for the operator's next answer, and a snoozed
-/// conversation wakes up.
-pub(crate) async fn client_wrote(conn: &mut Conn, room: RoomId, now: Timestamp) -> Result<()> {
-    sqlx::query(
+/// conversation wakes up. Returns what the conversation is linked to, read under the row
+/// lock this takes (`conversation_links`).
+pub(crate) async fn client_wrote(conn: &mut Conn, room: RoomId, now: Timestamp) -> Result<Linked> {
+    let row = sqlx::query_as(
         "update conversations set last_client_message_at = $2, auto_close_at = null, snoozed_until = null, \
-         updated_at = $2 where room_id = $1",
+         updated_at = $2 where room_id = $1 returning deal_id, lead_id",
     )
     .bind(room.to_string())
     .bind(now.millis())
-    .execute(conn)
+    .fetch_optional(conn)
     .await?;
-    Ok(())
+    conversation_links::from_row(row)
 }
 
 /// An operator answered: the first answer fixes the first response time and stops the
 /// SLA; each answer restarts the auto-close timer (`auto_close_at`, when the line has one).
+/// Returns what the conversation is linked to, as `client_wrote` does.
 pub(crate) async fn operator_answered(
     conn: &mut Conn,
     room: RoomId,
     auto_close_at: Option<Timestamp>,
     now: Timestamp,
-) -> Result<()> {
-    sqlx::query(
+) -> Result<Linked> {
+    let row = sqlx::query_as(
         "update conversations set first_response_ms = coalesce(first_response_ms, $2 - created_at), \
          first_response_at = coalesce(first_response_at, $2), sla_due_at = null, auto_close_at = $3, \
-         updated_at = $2 where room_id = $1",
+         updated_at = $2 where room_id = $1 returning deal_id, lead_id",
     )
     .bind(room.to_string())
     .bind(now.millis())
     .bind(auto_close_at.map(Timestamp::millis))
-    .execute(conn)
+    .fetch_optional(conn)
     .await?;
-    Ok(())
+    conversation_links::from_row(row)
 }
 
 /// Closes an open conversation, stopping its timers; `rating_requested` records that the

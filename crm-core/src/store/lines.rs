@@ -4,13 +4,14 @@ use super::{Conn, rows::parse_id, rows::parse_opt_id};
 use crate::{
     Result,
     domain::{
-        Channel, ChannelId, ChannelKind, Distribution, Line, LineId, RatingMode, Timestamp, UserId,
-        WorkingHours,
+        Channel, ChannelId, ChannelKind, Distribution, Line, LineId, NewClientCreates, RatingMode,
+        Timestamp, UserId, WorkingHours, crm::Currency,
     },
 };
 
 const LINE_COLUMNS: &str = "id, name, distribution, max_open_per_operator, greeting, off_hours_message, \
-                            working_hours, sla_seconds, auto_close_minutes, rating_mode, reopen_minutes, created_at";
+                            working_hours, sla_seconds, auto_close_minutes, rating_mode, reopen_minutes, \
+                            new_client_creates, deal_pipeline_id, deal_currency, created_at";
 
 /// Inserts a line, or (`exists`) replaces its settings.
 pub(crate) async fn save_line(
@@ -22,11 +23,13 @@ pub(crate) async fn save_line(
     let sql = if exists {
         "update lines set name = $2, distribution = $3, max_open_per_operator = $4, greeting = $5, \
          off_hours_message = $6, working_hours = $7, sla_seconds = $8, auto_close_minutes = $9, \
-         rating_mode = $10, reopen_minutes = $11, updated_at = $12 where id = $1"
+         rating_mode = $10, reopen_minutes = $11, updated_at = $12, new_client_creates = $13, \
+         deal_pipeline_id = $14, deal_currency = $15 where id = $1"
     } else {
         "insert into lines (id, name, distribution, max_open_per_operator, greeting, off_hours_message, \
-         working_hours, sla_seconds, auto_close_minutes, rating_mode, reopen_minutes, created_at, updated_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)"
+         working_hours, sla_seconds, auto_close_minutes, rating_mode, reopen_minutes, created_at, updated_at, \
+         new_client_creates, deal_pipeline_id, deal_currency) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15)"
     };
     sqlx::query(sql)
         .bind(line.id.to_string())
@@ -45,6 +48,9 @@ pub(crate) async fn save_line(
         .bind(line.rating_mode.as_str())
         .bind(line.reopen_minutes)
         .bind(now.millis())
+        .bind(line.new_client_creates.as_str())
+        .bind(line.deal_pipeline_id.map(|id| id.to_string()))
+        .bind(line.deal_currency.code())
         .execute(conn)
         .await?;
     Ok(())
@@ -94,6 +100,9 @@ struct LineRow {
     auto_close_minutes: i64,
     rating_mode: String,
     reopen_minutes: i64,
+    new_client_creates: String,
+    deal_pipeline_id: Option<String>,
+    deal_currency: String,
     created_at: i64,
 }
 
@@ -125,6 +134,9 @@ pub(crate) async fn get_line(conn: &mut Conn, id: LineId) -> Result<Option<Line>
         auto_close_minutes: row.auto_close_minutes,
         rating_mode: RatingMode::parse(&row.rating_mode)?,
         reopen_minutes: row.reopen_minutes,
+        new_client_creates: NewClientCreates::parse(&row.new_client_creates)?,
+        deal_pipeline_id: parse_opt_id(row.deal_pipeline_id.as_deref())?,
+        deal_currency: Currency::parse(&row.deal_currency)?,
         operators: people(conn, id, false).await?,
         supervisors: people(conn, id, true).await?,
         created_at: Timestamp::from_millis(row.created_at),

@@ -10,6 +10,7 @@ pub(crate) mod attachments;
 pub(crate) mod audit;
 pub(crate) mod calls;
 pub(crate) mod canned;
+pub(crate) mod conversation_links;
 pub(crate) mod conversation_timers;
 pub(crate) mod conversations;
 pub(crate) mod crm;

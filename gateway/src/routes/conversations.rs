@@ -6,11 +6,12 @@ use axum::{
     Router,
     extract::{Path, Query, State},
     http::StatusCode,
-    routing::{delete, get, post},
+    routing::{delete, get, post, put},
 };
 use crm_core::{
     domain::{
         ChatEvent, Conversation, ConversationStatus, LineId, Message, RoomId, Timestamp, UserId,
+        crm::DealId,
     },
     service::{ConversationChange, InboxEntry, TransferOptions, TransferTarget},
 };
@@ -42,6 +43,10 @@ pub fn router() -> Router<AppState> {
             delete(remove_label),
         )
         .route("/api/v1/conversations/{room_id}/snooze", post(snooze))
+        .route(
+            "/api/v1/conversations/{room_id}/deal",
+            put(link_deal).delete(unlink_deal),
+        )
 }
 
 #[derive(Deserialize)]
@@ -55,8 +60,8 @@ pub struct ListQuery {
 /// The inbox lists: the queue of the caller's lines, what is assigned to them (without the
 /// snoozed, which `snoozed` lists), what they closed (admins and supervisors: everything),
 /// optionally with one label. Newest first, at most 200. Each row also carries
-/// `channel_kind`, `channel_name`, `line_name` and `last_message`; `contact_id` only when the
-/// caller may see that contact.
+/// `channel_kind`, `channel_name`, `line_name` and `last_message`; `contact_id`, `deal_id` and
+/// `lead_id` only when the caller may see that record.
 async fn list(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -304,6 +309,48 @@ async fn snooze(
         .open_lines
         .snooze(&caller.user, room, Timestamp::from_millis(millis))
         .await?;
+    Ok(ApiJson(finish(&state, change).await?))
+}
+
+#[derive(Deserialize)]
+pub struct LinkDealRequest {
+    deal_id: String,
+}
+
+/// # PUT /api/v1/conversations/{room_id}/deal
+///
+/// Links the conversation to a deal (the conversation's operator or a lead of its line,
+/// who must see the deal; an unseen deal is a 404). The deal's timeline gets the
+/// conversation's earlier entries and, while linked, every new one.
+async fn link_deal(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(room): Path<String>,
+    ApiJson(request): ApiJson<LinkDealRequest>,
+) -> Result<ApiJson<Conversation>> {
+    let room: RoomId = room.parse()?;
+    let deal: DealId = request
+        .deal_id
+        .parse()
+        .map_err(|_| ApiError::invalid_field("deal_id", "not a valid deal id"))?;
+    let change = state
+        .open_lines
+        .link_deal(&caller.user, room, Some(deal))
+        .await?;
+    Ok(ApiJson(finish(&state, change).await?))
+}
+
+/// # DELETE /api/v1/conversations/{room_id}/deal
+///
+/// Unlinks the conversation from its deal: new entries no longer go to the deal, the ones
+/// already there stay.
+async fn unlink_deal(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(room): Path<String>,
+) -> Result<ApiJson<Conversation>> {
+    let room: RoomId = room.parse()?;
+    let change = state.open_lines.link_deal(&caller.user, room, None).await?;
     Ok(ApiJson(finish(&state, change).await?))
 }
 

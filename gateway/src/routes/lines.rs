@@ -11,7 +11,11 @@ use axum::{
 };
 use connectors::telegram::TelegramClient;
 use crm_core::{
-    domain::{Channel, ChannelKind, Distribution, Line, LineId, RatingMode, UserId, WorkingHours},
+    domain::{
+        Channel, ChannelKind, Distribution, Line, LineId, NewClientCreates, RatingMode, UserId,
+        WorkingHours,
+        crm::{Currency, PipelineId},
+    },
     service::LinePatch,
 };
 use crm_core::{service::is_polled, store::PollerState};
@@ -51,8 +55,21 @@ pub struct LineRequest {
     auto_close_minutes: Option<i64>,
     rating_mode: Option<String>,
     reopen_minutes: Option<i64>,
+    /// What a new client's first conversation creates besides the contact: `contact`
+    /// (nothing more), `lead` or `deal`; the conversation is linked to it.
+    new_client_creates: Option<String>,
+    /// The pipeline of the line's new deals (its first open stage); `null`: the default one.
+    #[serde(default, deserialize_with = "double_option")]
+    deal_pipeline_id: Option<Option<String>>,
+    /// ISO 4217 currency of the line's new deals (amount zero); default `RUB`.
+    deal_currency: Option<String>,
     operators: Option<Vec<String>>,
     supervisors: Option<Vec<String>>,
+}
+
+fn pipeline_id(raw: &str) -> Result<PipelineId> {
+    raw.parse()
+        .map_err(|_| ApiError::invalid_field("deal_pipeline_id", "not a valid pipeline id"))
 }
 
 fn user_ids(field: &'static str, raw: Option<Vec<String>>) -> Result<Option<Vec<UserId>>> {
@@ -94,6 +111,20 @@ impl TryFrom<LineRequest> for LinePatch {
                 .map(RatingMode::parse)
                 .transpose()?,
             reopen_minutes: request.reopen_minutes,
+            new_client_creates: request
+                .new_client_creates
+                .as_deref()
+                .map(NewClientCreates::parse)
+                .transpose()?,
+            deal_pipeline_id: request
+                .deal_pipeline_id
+                .map(|id| id.as_deref().map(pipeline_id).transpose())
+                .transpose()?,
+            deal_currency: request
+                .deal_currency
+                .as_deref()
+                .map(Currency::parse)
+                .transpose()?,
             operators: user_ids("operators", request.operators)?,
             supervisors: user_ids("supervisors", request.supervisors)?,
         })

@@ -1,6 +1,7 @@
 //! Open lines end to end: a client on a messenger, an operator in the browser protocol.
 
 mod actions;
+mod crm;
 mod distribution;
 mod files;
 pub(crate) mod fixture;

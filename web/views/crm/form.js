@@ -1,5 +1,5 @@
-// Form helpers of the CRM pages: marking the fields the server named in a 422, and the
-// menu of people a record can be given to.
+// Form helpers of the CRM pages: marking the fields the server named in a 422 (and saying
+// what is wrong next to each), and the menu of people a record can be given to.
 
 import { h } from '../../components/dom.js';
 import { store } from '../../lib/store.js';
@@ -15,7 +15,32 @@ export function markInvalid(form, fields) {
 }
 
 export function clearInvalid(form) {
-  for (const field of form.querySelectorAll('[aria-invalid]')) field.removeAttribute('aria-invalid');
+  for (const field of form.querySelectorAll('[aria-invalid]')) {
+    field.removeAttribute('aria-invalid');
+    field.removeAttribute('aria-describedby');
+  }
+  for (const note of form.querySelectorAll('.field-error')) note.remove();
+}
+
+/**
+ * Marks the fields the server named and says under each what is wrong, tied to the field
+ * with `aria-describedby`; `message(name)` words it in the reader's language (the server's
+ * text is English). Returns the names no field of the form carries.
+ */
+export function showFieldErrors(form, fields, message) {
+  markInvalid(form, fields);
+  const unplaced = [];
+  for (const name of Object.keys(fields || {})) {
+    const field = form.querySelector(`[name="${CSS.escape(name)}"]`);
+    if (!field) {
+      unplaced.push(name);
+      continue;
+    }
+    const note = h('p', { class: 'field-error', id: `${field.id}-error`, text: message(name) });
+    field.setAttribute('aria-describedby', note.id);
+    (field.closest('.field-line') || field).after(note);
+  }
+  return unplaced;
 }
 
 /**

@@ -145,9 +145,19 @@ function fieldChanges(ctx, entry) {
   ]);
 }
 
-function entryItem(ctx, entry) {
+const CONVERSATION_EVENTS = ['opened', 'assigned', 'transferred', 'closed', 'reopened', 'rated', 'deal_linked', 'deal_unlinked'];
+
+/** What an entry says, in the reader's language where its payload tells (the server's summary is English). */
+function entryText(ctx, entry) {
   // A comment's whole text is in its payload; the summary is cut to one line.
-  const text = entry.kind === 'comment' && entry.payload?.text ? entry.payload.text : entry.kind === 'field_change' ? fieldChanges(ctx, entry) || entry.summary : entry.summary;
+  if (entry.kind === 'comment' && entry.payload?.text) return entry.payload.text;
+  if (entry.kind === 'field_change') return fieldChanges(ctx, entry) || entry.summary;
+  if (entry.kind === 'conversation_event' && CONVERSATION_EVENTS.includes(entry.payload?.event)) return t(`crm.conversation_event.${entry.payload.event}`);
+  return entry.summary;
+}
+
+function entryItem(ctx, entry) {
+  const text = entryText(ctx, entry);
   return h(
     'li',
     { class: `timeline-entry timeline-${entry.kind}`, dataset: { kind: entry.kind } },
@@ -245,7 +255,16 @@ export function timelineSection(ctx, scope, kind, recordId) {
   return h('section', { class: 'crm-section crm-timeline-section', 'aria-labelledby': `timeline-${recordId}` }, h('h2', { id: `timeline-${recordId}`, class: 'crm-section-title', text: t('timeline.title') }), form, list, more);
 }
 
-/** A short list of linked records in a card (deals, tasks, contacts), or a line saying none. */
-export function linkedList(title, items, draw, emptyText) {
-  return h('section', { class: 'crm-section' }, h('h2', { class: 'crm-section-title', text: title }), items.length ? h('ul', { class: 'linked-list' }, items.map((item) => h('li', null, draw(item)))) : h('p', { class: 'section-empty', text: emptyText }));
+/**
+ * A short list of linked records in a card (deals, tasks, contacts), or a line saying none;
+ * `tools` (buttons) sit beside the title.
+ */
+export function linkedList(title, items, draw, emptyText, tools = []) {
+  const heading = h('h2', { class: 'crm-section-title', text: title });
+  return h(
+    'section',
+    { class: 'crm-section' },
+    tools.length ? h('div', { class: 'section-head' }, heading, tools) : heading,
+    items.length ? h('ul', { class: 'linked-list' }, items.map((item) => h('li', null, draw(item)))) : h('p', { class: 'section-empty', text: emptyText }),
+  );
 }

@@ -1,10 +1,12 @@
-// Sections shared by the contact and company cards: their deals and their open tasks.
+// Sections shared by the contact and company cards (and the contact panel of the inbox):
+// their deals with stage and amount, and their open tasks with deadline, each linking to its
+// CRM page.
 
 import { h, mount } from '../../components/dom.js';
 import { t } from '../../lib/i18n.js';
 import { errorText } from '../../lib/format.js';
 import { followLink } from '../../lib/router.js';
-import { money, OPEN_TASK_STATUSES } from '../../lib/crm.js';
+import { money, dealStage, OPEN_TASK_STATUSES } from '../../lib/crm.js';
 import { notice, linkedList } from './parts.js';
 import { doneBox, deadlineCell } from './tasks.js';
 
@@ -18,29 +20,30 @@ function loadingSection(title, load, draw) {
   return el;
 }
 
-/** `filter` is `{contact_id}` or `{company_id}`. */
-export function dealsSection(ctx, filter) {
-  return loadingSection(
-    t('crm.deals.title'),
-    () => ctx.crm.deals({ ...filter, limit: 50 }).then((page) => page.items),
-    (deals) =>
-      linkedList(
-        t('crm.deals.title'),
-        deals,
-        (deal) =>
-          h(
-            'div',
-            { class: 'linked-row' },
-            h('a', { href: `/crm/deals/${deal.id}`, class: 'record-link', onclick: followLink('crm-deal', { id: deal.id }), text: deal.title }),
-            h('span', { class: 'muted', text: money(deal.amount, deal.currency) }),
-          ),
-        t('crm.deals.none'),
-      ),
+/** A deal as one line: its title linking to its page, its stage and its amount. */
+export function dealRow(deal, pipelines, ...tools) {
+  const stage = dealStage(pipelines, deal);
+  return h(
+    'div',
+    { class: 'linked-row deal-row' },
+    h('a', { href: `/crm/deals/${deal.id}`, class: 'record-link', onclick: followLink('crm-deal', { id: deal.id }), text: deal.title }),
+    stage ? h('span', { class: ['stage-chip', `stage-${stage.meaning || 'open'}`], text: stage.name }) : null,
+    h('span', { class: 'muted', text: money(deal.amount, deal.currency) }),
+    tools,
   );
 }
 
-/** `kind` is contacts or companies. */
-export function openTasksSection(ctx, kind, recordId) {
+/** `filter` is `{contact_id}` or `{company_id}`; `tools` go into the section's heading. */
+export function dealsSection(ctx, filter, ...tools) {
+  return loadingSection(
+    t('crm.deals.title'),
+    () => Promise.all([ctx.crm.deals({ ...filter, limit: 50 }).then((page) => page.items), ctx.crm.pipelines()]),
+    ([deals, pipelines]) => linkedList(t('crm.deals.title'), deals, (deal) => dealRow(deal, pipelines), t('crm.deals.none'), tools),
+  );
+}
+
+/** `kind` is contacts or companies; `tools` go into the section's heading. */
+export function openTasksSection(ctx, kind, recordId, ...tools) {
   return loadingSection(
     t('crm.tasks.open'),
     () => ctx.api.request('GET', `/api/v1/${kind}/${encodeURIComponent(recordId)}/tasks`, { query: { status: OPEN_TASK_STATUSES, sort: 'deadline', limit: 50 } }).then((page) => page.items),
@@ -49,11 +52,14 @@ export function openTasksSection(ctx, kind, recordId) {
         t('crm.tasks.open'),
         tasks,
         (task) => {
-          const row = h('label', { class: 'linked-row task-row' }, null, h('span', { class: 'task-title', text: task.title }), deadlineCell(task));
+          // Tasks have no page of their own: the title leads to the task list.
+          const title = h('a', { href: '/crm/tasks', class: 'record-link task-title', onclick: followLink('crm-tasks'), text: task.title });
+          const row = h('div', { class: 'linked-row task-row' }, title, deadlineCell(task));
           row.prepend(doneBox(ctx, task, (updated) => row.classList.toggle('task-is-done', updated.status === 'done')));
           return row;
         },
         t('crm.tasks.none_open'),
+        tools,
       ),
   );
 }

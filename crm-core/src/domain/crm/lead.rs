@@ -36,7 +36,8 @@ pub struct Lead {
     pub source: Option<String>,
     pub responsible_id: Option<UserId>,
     pub department_id: Option<DepartmentId>,
-    /// What converting it produced or reused.
+    /// The client's contact (a lead from the open lines), or what converting it produced
+    /// or reused.
     pub contact_id: Option<ContactId>,
     pub deal_id: Option<DealId>,
     pub converted_at: Option<Timestamp>,

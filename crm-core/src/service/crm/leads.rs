@@ -13,16 +13,16 @@ use crate::{
     domain::{
         User,
         crm::{
-            Contact, ConvertLead, Deal, Email, EntityKind, EntityRef, Lead, LeadFilter, LeadId,
-            LeadPatch, LeadStatus, NewContact, NewDeal, NewLead, NewTimelineEntry, Page, Phone,
-            TimelineEntryId, TimelineKind, check_status, summarize,
+            Contact, ContactId, ConvertLead, Deal, Email, EntityKind, EntityRef, Lead, LeadFilter,
+            LeadId, LeadPatch, LeadStatus, NewContact, NewDeal, NewLead, NewTimelineEntry, Page,
+            Phone, TimelineEntryId, TimelineKind, check_status, summarize,
         },
         now,
     },
     service::ClientInfo,
     store::{
-        NewAuditEntry,
-        crm::{self as crm_store, contacts as contact_store, leads as lead_store},
+        Conn, NewAuditEntry,
+        crm::{self as crm_store, Scope, contacts as contact_store, leads as lead_store},
         insert_audit,
     },
 };
@@ -51,37 +51,9 @@ impl Leads {
     /// (the open lines), which is not asked for required custom values.
     #[tracing::instrument(skip_all, err(level = "warn"))]
     pub async fn create(&self, actor: Option<&User>, new: NewLead) -> Result<Lead> {
-        new.check()?;
         let mut tx = self.store.begin().await?;
         let scope = creator_scope(&mut tx, actor).await?;
-        let fields = Fields::load(&mut tx, EntityKind::Lead).await?;
-        let custom = fields
-            .for_new(&mut tx, &scope, actor, actor.is_some(), &new.custom)
-            .await?;
-        let (responsible_id, department_id) =
-            owner_of_new(&mut tx, actor, new.responsible_id).await?;
-        let now = now();
-        let status = new.status.unwrap_or(LeadStatus::New);
-        let mut lead = Lead {
-            id: LeadId::new(),
-            title: new.title,
-            name: new.name,
-            phone: new.phone,
-            email: new.email,
-            company_name: new.company_name,
-            junk_reason: new.junk_reason.filter(|_| status == LeadStatus::Junk),
-            status,
-            source: new.source,
-            responsible_id,
-            department_id,
-            contact_id: None,
-            deal_id: None,
-            converted_at: None,
-            custom,
-            created_at: now,
-            updated_at: now,
-        };
-        lead_store::insert(&mut tx, &lead, actor.map(|a| a.id)).await?;
+        let (mut lead, fields) = insert_new(&mut tx, &scope, actor, new, None).await?;
         tx.commit().await?;
         if let Some(actor) = actor {
             fields.hide(actor.role, &mut lead);
@@ -217,8 +189,9 @@ impl Leads {
         Ok(())
     }
 
-    /// Converts a lead in one transaction: a deal (for `how.contact_id`, or for a contact
-    /// made from the lead's name, phone and e-mail), the lead marked converted and linked
+    /// Converts a lead in one transaction: a deal (for `how.contact_id`, else the lead's own
+    /// contact when the caller sees it, else a contact made from the lead's name, phone and
+    /// e-mail), the lead marked converted and linked
     /// to both, and a timeline entry on the lead, the deal and the contact. A converted
     /// lead is refused with `already_converted`, a junk one with `lead_is_junk`.
     #[tracing::instrument(skip_all, fields(lead.id = %id), err(level = "warn"))]
@@ -245,13 +218,19 @@ impl Leads {
             }
             LeadStatus::New | LeadStatus::InWork => {}
         }
-        let (contact, contact_created) = match how.contact_id {
-            Some(contact_id) => {
-                let contact = contact_store::get(&mut tx, &scope, contact_id)
+        // A lead from the open lines knows its client's contact; it is reused when the
+        // caller sees it and names no other.
+        let known = match (how.contact_id, lead.contact_id) {
+            (Some(contact_id), _) => Some(
+                contact_store::get(&mut tx, &scope, contact_id)
                     .await?
-                    .ok_or_else(|| Error::validation("contact_id", "no such contact"))?;
-                (contact, false)
-            }
+                    .ok_or_else(|| Error::validation("contact_id", "no such contact"))?,
+            ),
+            (None, Some(contact_id)) => contact_store::get(&mut tx, &scope, contact_id).await?,
+            (None, None) => None,
+        };
+        let (contact, contact_created) = match known {
+            Some(contact) => (contact, false),
             None => {
                 let new = contact_from(&lead)?;
                 (
@@ -311,6 +290,58 @@ impl Leads {
             contact_created,
         })
     }
+}
+
+/// Creates a lead inside the caller's transaction (`Leads::create`), about `contact` when
+/// one is known; returns it with the custom field definitions that hide its values.
+async fn insert_new(
+    conn: &mut Conn,
+    scope: &Scope,
+    actor: Option<&User>,
+    new: NewLead,
+    contact: Option<ContactId>,
+) -> Result<(Lead, Fields)> {
+    new.check()?;
+    let fields = Fields::load(conn, EntityKind::Lead).await?;
+    let custom = fields
+        .for_new(conn, scope, actor, actor.is_some(), &new.custom)
+        .await?;
+    let (responsible_id, department_id) = owner_of_new(conn, actor, new.responsible_id).await?;
+    let now = now();
+    let status = new.status.unwrap_or(LeadStatus::New);
+    let lead = Lead {
+        id: LeadId::new(),
+        title: new.title,
+        name: new.name,
+        phone: new.phone,
+        email: new.email,
+        company_name: new.company_name,
+        junk_reason: new.junk_reason.filter(|_| status == LeadStatus::Junk),
+        status,
+        source: new.source,
+        responsible_id,
+        department_id,
+        contact_id: contact,
+        deal_id: None,
+        converted_at: None,
+        custom,
+        created_at: now,
+        updated_at: now,
+    };
+    lead_store::insert(conn, &lead, actor.map(|a| a.id)).await?;
+    Ok((lead, fields))
+}
+
+/// A lead the system (the open lines) creates inside its transaction, about the client's
+/// `contact`, which converting it reuses.
+pub(crate) async fn insert_by_system(
+    conn: &mut Conn,
+    new: NewLead,
+    contact: ContactId,
+) -> Result<Lead> {
+    Ok(insert_new(conn, &Scope::All, None, new, Some(contact))
+        .await?
+        .0)
 }
 
 /// The contact a lead becomes: its name (or what it is called), phone and e-mail, its

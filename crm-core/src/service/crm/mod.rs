@@ -38,6 +38,9 @@ pub use leads::{Conversion, Leads};
 pub use pipelines::Pipelines;
 pub use tasks::Tasks;
 pub use timeline::Timeline;
+pub(crate) use {
+    deals::insert_by_system as insert_system_deal, leads::insert_by_system as insert_system_lead,
+};
 
 use crate::{
     Error, Result,

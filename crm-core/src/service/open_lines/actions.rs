@@ -277,7 +277,7 @@ impl OpenLines {
     }
 }
 
-fn updated(conversation: Conversation, line: &Line) -> ConversationChange {
+pub(super) fn updated(conversation: Conversation, line: &Line) -> ConversationChange {
     ConversationChange {
         events: vec![ChatEvent::ConversationUpdated { conversation }],
         notify_users: Vec::new(),

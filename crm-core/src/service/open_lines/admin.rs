@@ -4,10 +4,12 @@ use super::{OpenLines, require_admin};
 use crate::{
     Error, Result,
     domain::{
-        Channel, ChannelId, ChannelKind, Distribution, Line, LineId, RatingMode, Role, Timestamp,
-        User, UserId, WorkingHours, now,
+        Channel, ChannelId, ChannelKind, Distribution, Line, LineId, NewClientCreates, RatingMode,
+        Role, Timestamp, User, UserId, WorkingHours,
+        crm::{Currency, PipelineId},
+        now,
     },
-    store::{lines, user_store},
+    store::{crm::pipelines as pipeline_store, lines, user_store},
 };
 
 /// A line's settings as an admin sends them: `None` keeps what is there (the defaults when
@@ -24,6 +26,9 @@ pub struct LinePatch {
     pub auto_close_minutes: Option<i64>,
     pub rating_mode: Option<RatingMode>,
     pub reopen_minutes: Option<i64>,
+    pub new_client_creates: Option<NewClientCreates>,
+    pub deal_pipeline_id: Option<Option<PipelineId>>,
+    pub deal_currency: Option<Currency>,
     pub operators: Option<Vec<UserId>>,
     pub supervisors: Option<Vec<UserId>>,
 }
@@ -54,6 +59,11 @@ impl LinePatch {
         line.auto_close_minutes = self.auto_close_minutes.unwrap_or(line.auto_close_minutes);
         line.rating_mode = self.rating_mode.unwrap_or(line.rating_mode);
         line.reopen_minutes = self.reopen_minutes.unwrap_or(line.reopen_minutes);
+        line.new_client_creates = self.new_client_creates.unwrap_or(line.new_client_creates);
+        if let Some(pipeline) = self.deal_pipeline_id {
+            line.deal_pipeline_id = pipeline;
+        }
+        line.deal_currency = self.deal_currency.unwrap_or(line.deal_currency);
         if let Some(operators) = self.operators {
             line.operators = operators;
         }
@@ -129,6 +139,9 @@ impl OpenLines {
             auto_close_minutes: 0,
             rating_mode: RatingMode::Off,
             reopen_minutes: 0,
+            new_client_creates: NewClientCreates::Contact,
+            deal_pipeline_id: None,
+            deal_currency: Currency::parse("RUB")?,
             operators: Vec::new(),
             supervisors: Vec::new(),
             created_at: now,
@@ -157,6 +170,11 @@ impl OpenLines {
                     .await?
                     .ok_or_else(|| Error::validation(field, format!("no such user: {person}")))?;
             }
+        }
+        if let Some(pipeline) = line.deal_pipeline_id {
+            pipeline_store::get(&mut tx, pipeline)
+                .await?
+                .ok_or_else(|| Error::validation("deal_pipeline_id", "no such pipeline"))?;
         }
         lines::save_line(&mut tx, &line, exists, now).await?;
         lines::set_operators(&mut tx, line.id, &line.operators, &line.supervisors, now).await?;

@@ -1,10 +1,12 @@
 //! Where a client's message lands when the chat has no open conversation: a rating of the
 //! conversation that just closed, a reopening within the line's window, or a new queued
-//! conversation with the line's greeting (or off-hours message). Also the client's contact.
+//! conversation with the line's greeting (or off-hours message). Also the client's contact,
+//! and the lead or deal the line creates for a new client (`new_client`).
 
 use super::{
     OpenLines,
     journal::{self, Happened},
+    new_client,
 };
 use crate::{
     Error, Result,
@@ -195,5 +197,6 @@ async fn open_conversation(
     };
     conversations::insert(tx, &new, now).await?;
     conversation_timers::set_contact(tx, room_id, contact).await?;
+    new_client::start_record(tx, channel, line, inbound, contact, room_id, now).await?;
     Ok(room_id)
 }

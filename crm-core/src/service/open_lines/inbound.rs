@@ -95,10 +95,10 @@ impl OpenLines {
             append_client_message(&mut tx, room_id, inbound, files, body, &mut events, now).await?
         };
         conversations::record_receipt(&mut tx, &inbound.dedup_key, message.id, now).await?;
-        conversations::client_wrote(&mut tx, room_id, now).await?;
+        let linked = conversations::client_wrote(&mut tx, room_id, now).await?;
         // What `client_wrote` changed of an open conversation is only its snooze; a new one
         // is read back as landing made it.
-        let (conversation, was_snoozed) = match existing {
+        let (mut conversation, was_snoozed) = match existing {
             Some(mut conversation) => {
                 let was_snoozed = conversation.snoozed_until.take().is_some();
                 (conversation, was_snoozed)
@@ -110,8 +110,11 @@ impl OpenLines {
                 false,
             ),
         };
+        conversation.deal_id = linked.deal_id;
+        conversation.lead_id = linked.lead_id;
         if !inbound.edited {
-            journal::message_of(&mut tx, Some(contact), &conversation, &message, now).await?;
+            journal::message_of(&mut tx, Some(contact), linked, &conversation, &message, now)
+                .await?;
         }
         if was_snoozed {
             // The client wrote: the snoozed conversation is back in the operator's list.

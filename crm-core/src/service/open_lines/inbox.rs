@@ -1,7 +1,8 @@
 //! The operator inbox: conversations with what a list row shows beside the conversation's own
 //! state — the channel (for its icon and the filters), the line's name, the newest message (a
 //! queued conversation's preview, before the operator may read its room) and the CRM contact
-//! holding the client's channel identity, when the caller may see that contact.
+//! holding the client's channel identity, when the caller may see that contact (likewise
+//! the deal and lead the conversation is linked to).
 
 use std::collections::HashMap;
 
@@ -12,7 +13,10 @@ use crate::{
     Result,
     domain::{ChannelId, ChannelKind, Conversation, ConversationStatus, LineId, Message, User},
     service::crm::scope_of,
-    store::{crm::contacts as contact_store, lines, message_store},
+    store::{
+        crm::{contacts as contact_store, deals as deal_store, leads as lead_store},
+        lines, message_store,
+    },
 };
 
 /// One row of the inbox.
@@ -28,7 +32,8 @@ pub struct InboxEntry {
 
 impl OpenLines {
     /// The conversations the caller may see (see `conversations`), as inbox rows; a row's
-    /// `contact_id` is cleared when the caller may not see that contact.
+    /// `contact_id`, `deal_id` and `lead_id` are cleared when the caller may not see that
+    /// record.
     #[tracing::instrument(skip_all, err(level = "warn"))]
     pub async fn inbox(
         &self,
@@ -66,6 +71,18 @@ impl OpenLines {
                 Some(id) => contact_store::get(&mut conn, &scope, id)
                     .await?
                     .map(|contact| contact.id),
+                None => None,
+            };
+            conversation.deal_id = match conversation.deal_id {
+                Some(id) => deal_store::get(&mut conn, &scope, id)
+                    .await?
+                    .map(|deal| deal.id),
+                None => None,
+            };
+            conversation.lead_id = match conversation.lead_id {
+                Some(id) => lead_store::get(&mut conn, &scope, id)
+                    .await?
+                    .map(|lead| lead.id),
                 None => None,
             };
             let last_message = message_store::page(&mut conn, conversation.room_id, None, None, 1)

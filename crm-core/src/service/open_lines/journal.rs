@@ -1,6 +1,8 @@
 //! What a conversation leaves behind in the CRM and for the client, written inside the
-//! caller's transaction: timeline entries of the contact (messages and conversation events)
-//! and automatic messages to the client (queued in the outbox, so each is sent once).
+//! caller's transaction: timeline entries (messages and conversation events) of the contact
+//! and of the deal and lead the conversation is linked to, each marked with its room so a
+//! later link finds them, and automatic messages to the client (queued in the outbox, so
+//! each is sent once).
 
 use serde_json::json;
 
@@ -11,7 +13,7 @@ use crate::{
         crm::{ContactId, EntityRef, NewTimelineEntry, TimelineEntryId, TimelineKind, summarize},
     },
     service::rooms::{append_unsent, queue_for_client},
-    store::{Conn, crm::timeline as timeline_store, message_store},
+    store::{Conn, conversation_links::Linked, crm::timeline as timeline_store, message_store},
 };
 
 /// A conversation event as the contact's timeline names it.
@@ -23,6 +25,8 @@ pub(crate) enum Happened {
     Closed,
     Reopened,
     Rated,
+    DealLinked,
+    DealUnlinked,
 }
 
 impl Happened {
@@ -34,6 +38,8 @@ impl Happened {
             Happened::Closed => "closed",
             Happened::Reopened => "reopened",
             Happened::Rated => "rated",
+            Happened::DealLinked => "deal_linked",
+            Happened::DealUnlinked => "deal_unlinked",
         }
     }
 
@@ -45,14 +51,40 @@ impl Happened {
             Happened::Closed => "Conversation closed",
             Happened::Reopened => "Conversation reopened",
             Happened::Rated => "Conversation rated",
+            Happened::DealLinked => "Conversation linked to deal",
+            Happened::DealUnlinked => "Conversation unlinked from deal",
         }
     }
 }
 
-/// Records a conversation event on its contact's timeline; `details` join the payload.
+/// Records a conversation event on the timelines of its contact and of what it is linked
+/// to (`conversation` read after the change); `details` join the payload.
 pub(crate) async fn event(
     tx: &mut Conn,
     conversation: &Conversation,
+    happened: Happened,
+    author: Option<UserId>,
+    details: serde_json::Value,
+    now: Timestamp,
+) -> Result<()> {
+    event_on(
+        tx,
+        conversation,
+        Linked::of(conversation),
+        happened,
+        author,
+        details,
+        now,
+    )
+    .await
+}
+
+/// `event` linked to `linked` rather than to what the conversation is linked to now (an
+/// unlinking is recorded on the deal it leaves).
+pub(crate) async fn event_on(
+    tx: &mut Conn,
+    conversation: &Conversation,
+    linked: Linked,
     happened: Happened,
     author: Option<UserId>,
     details: serde_json::Value,
@@ -69,32 +101,43 @@ pub(crate) async fn event(
     if let (Some(into), serde_json::Value::Object(extra)) = (payload.as_object_mut(), details) {
         into.extend(extra);
     }
-    insert(
-        tx,
-        contact,
-        TimelineKind::ConversationEvent,
-        author,
-        happened.summary().to_owned(),
+    let entry = NewTimelineEntry {
+        kind: TimelineKind::ConversationEvent,
+        author_id: author,
+        occurred_at: now,
+        summary: happened.summary().to_owned(),
         payload,
-        now,
-    )
-    .await
+        links: links(contact, linked),
+    };
+    insert(tx, conversation, &entry, now).await
 }
 
-/// Records a message to or from the client on the contact's timeline (`contact` overrides
-/// the conversation's for a group chat's other members).
+/// Records a message to or from the client on the timelines of the conversation's contact
+/// and of what it is linked to.
 pub(crate) async fn message(
     tx: &mut Conn,
     conversation: &Conversation,
     message: &Message,
     now: Timestamp,
 ) -> Result<()> {
-    message_of(tx, conversation.contact_id, conversation, message, now).await
+    let linked = Linked::of(conversation);
+    message_of(
+        tx,
+        conversation.contact_id,
+        linked,
+        conversation,
+        message,
+        now,
+    )
+    .await
 }
 
+/// `message` with the contact (a group chat's other members are contacts of their own) and
+/// the links read under the conversation's row lock by the caller.
 pub(crate) async fn message_of(
     tx: &mut Conn,
     contact: Option<ContactId>,
+    linked: Linked,
     conversation: &Conversation,
     message: &Message,
     now: Timestamp,
@@ -113,36 +156,31 @@ pub(crate) async fn message_of(
         "message_id": message.id,
         "text": message.body,
     });
-    insert(
-        tx,
-        contact,
-        TimelineKind::Message,
-        message.author_id,
-        summarize(&message.body),
+    let entry = NewTimelineEntry {
+        kind: TimelineKind::Message,
+        author_id: message.author_id,
+        occurred_at: now,
+        summary: summarize(&message.body),
         payload,
-        now,
-    )
-    .await
+        links: links(contact, linked),
+    };
+    insert(tx, conversation, &entry, now).await
+}
+
+fn links(contact: ContactId, linked: Linked) -> Vec<EntityRef> {
+    std::iter::once(EntityRef::contact(contact))
+        .chain(linked.refs())
+        .collect()
 }
 
 async fn insert(
     tx: &mut Conn,
-    contact: ContactId,
-    kind: TimelineKind,
-    author: Option<UserId>,
-    summary: String,
-    payload: serde_json::Value,
+    conversation: &Conversation,
+    entry: &NewTimelineEntry,
     now: Timestamp,
 ) -> Result<()> {
-    let entry = NewTimelineEntry {
-        kind,
-        author_id: author,
-        occurred_at: now,
-        summary,
-        payload,
-        links: vec![EntityRef::contact(contact)],
-    };
-    timeline_store::insert(tx, TimelineEntryId::new(), &entry, now).await
+    let id = TimelineEntryId::new();
+    timeline_store::insert_in_room(tx, id, entry, Some(conversation.room_id), now).await
 }
 
 /// Sends the client an automatic message (greeting, off-hours, rating request): stored in

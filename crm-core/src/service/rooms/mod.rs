@@ -202,8 +202,17 @@ async fn forward_to_client(tx: &mut Conn, message: &Message, now: Timestamp) -> 
         .ok_or(Error::not_found("line"))?;
     let auto_close =
         (line.auto_close_minutes > 0).then(|| now.plus_seconds(line.auto_close_minutes * 60));
-    conversations::operator_answered(tx, message.room_id, auto_close, now).await?;
-    crate::service::open_lines::journal::message(tx, &conversation, message, now).await
+    let linked = conversations::operator_answered(tx, message.room_id, auto_close, now).await?;
+    let contact = conversation.contact_id;
+    crate::service::open_lines::journal::message_of(
+        tx,
+        contact,
+        linked,
+        &conversation,
+        message,
+        now,
+    )
+    .await
 }
 
 /// Writes the outbox row that carries a message to the conversation's client.

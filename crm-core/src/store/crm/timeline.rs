@@ -6,7 +6,7 @@ use super::sql::{Scope, Sql};
 use crate::{
     Error, Result,
     domain::{
-        Timestamp,
+        RoomId, Timestamp,
         crm::{
             EntityKind, EntityRef, NewTimelineEntry, TimelineCursor, TimelineEntry,
             TimelineEntryId, TimelineKind,
@@ -25,9 +25,21 @@ pub(crate) async fn insert(
     entry: &NewTimelineEntry,
     now: Timestamp,
 ) -> Result<()> {
+    insert_in_room(conn, id, entry, None, now).await
+}
+
+/// `insert` for an entry of a conversation (`room`), which `link_room` finds again when the
+/// conversation is linked to a deal or lead later.
+pub(crate) async fn insert_in_room(
+    conn: &mut Conn,
+    id: TimelineEntryId,
+    entry: &NewTimelineEntry,
+    room: Option<RoomId>,
+    now: Timestamp,
+) -> Result<()> {
     sqlx::query(
         "insert into timeline_entries (id, kind, author_id, occurred_at, summary, payload, \
-         created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $7)",
+         created_at, updated_at, room_id) values ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
     )
     .bind(id.to_string())
     .bind(entry.kind.as_str())
@@ -36,6 +48,7 @@ pub(crate) async fn insert(
     .bind(entry.summary.as_str())
     .bind(entry.payload.to_string())
     .bind(now.millis())
+    .bind(room.map(|room| room.to_string()))
     .execute(&mut *conn)
     .await?;
     let mut links: Vec<EntityRef> = Vec::with_capacity(entry.links.len());
@@ -176,6 +189,28 @@ pub(crate) async fn move_links(
         .await?;
     debug_assert_eq!(from.kind, into.kind);
     Ok(moved)
+}
+
+/// Links every entry of a conversation (`room`) to `entity` as well; entries linked to it
+/// already stay as they are. Returns how many were linked.
+pub(crate) async fn link_room(
+    conn: &mut Conn,
+    room: RoomId,
+    entity: EntityRef,
+    now: Timestamp,
+) -> Result<u64> {
+    Ok(sqlx::query(
+        "insert into timeline_links (entity_kind, entity_id, occurred_at, entry_id, created_at, \
+         updated_at) select $2, $3, e.occurred_at, e.id, $4, $4 from timeline_entries e \
+         where e.room_id = $1 on conflict do nothing",
+    )
+    .bind(room.to_string())
+    .bind(entity.kind.as_str())
+    .bind(entity.id.to_string())
+    .bind(now.millis())
+    .execute(conn)
+    .await?
+    .rows_affected())
 }
 
 /// Whether `entity` is live and inside the scope.

@@ -236,6 +236,15 @@ pub(super) async fn insert_new(
     Ok(deal)
 }
 
+/// A deal the system (the open lines) creates inside its transaction.
+pub(crate) async fn insert_by_system(conn: &mut Conn, mut new: NewDeal) -> Result<Deal> {
+    let fields = Fields::load(conn, EntityKind::Deal).await?;
+    new.custom = fields
+        .for_new(conn, &Scope::All, None, false, &new.custom)
+        .await?;
+    insert_new(conn, &Scope::All, None, new).await
+}
+
 async fn visible_contact(conn: &mut Conn, scope: &Scope, id: ContactId) -> Result<()> {
     contact_store::get(conn, scope, id)
         .await?
