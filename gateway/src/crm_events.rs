@@ -51,6 +51,22 @@ pub async fn deal(state: &AppState, change: Change, deal: &Deal) {
     .await;
 }
 
+/// A deal was created where its pipeline is not at hand (a new client's first conversation,
+/// by the line's settings): screens read it to learn where it belongs.
+pub async fn deal_started(state: &AppState, id: DealId) {
+    publish(
+        state,
+        json!({
+            "type": "crm.changed",
+            "entity": "deal",
+            "change": Change::Created.as_str(),
+            "id": id,
+            "pipeline_id": null,
+        }),
+    )
+    .await;
+}
+
 /// A deal is gone; its pipeline is not known any more.
 pub async fn deal_deleted(state: &AppState, id: DealId) {
     publish(

@@ -47,6 +47,12 @@ pub async fn receive_stored(
         .await?;
     let line = received.conversation.line_id;
     publish_change(state, line, received.events, Vec::new()).await;
+    // A new client's first conversation may have made the line's deal.
+    if received.opened
+        && let Some(deal) = received.conversation.deal_id
+    {
+        crate::crm_events::deal_started(state, deal).await;
+    }
     // Only a waiting conversation needs an operator; a message in an assigned one (most
     // traffic) routes nothing, and the periodic pass covers the rest.
     if received.conversation.status == ConversationStatus::Queued {

@@ -91,6 +91,15 @@ async fn a_line_that_creates_deals_opens_one_for_a_new_client_with_the_conversat
         (&json!("deal"), &Value::Null, &json!("USD"))
     );
 
+    // An open deal board hears of what the line makes.
+    let mut board = ChatClient::live(&app, admin).await;
+    board
+        .send(json!({"type": "crm_subscribe", "ref": "board"}))
+        .await;
+    board
+        .next_matching(|f| f["type"] == "ack" && f["ref"] == "board")
+        .await;
+
     // Act: a new client writes twice.
     line.client_says(&app, 1, 5001, "I want to buy").await;
     line.client_says(&app, 2, 5001, "ten of them").await;
@@ -99,6 +108,11 @@ async fn a_line_that_creates_deals_opens_one_for_a_new_client_with_the_conversat
     let conversation = only_conversation(&app, admin).await;
     assert!(conversation["lead_id"].is_null());
     let deal_id = conversation["deal_id"].as_str().expect("a deal").to_owned();
+    let told = board.next_of("crm.changed").await;
+    assert_eq!(
+        (&told["entity"], &told["change"], &told["id"]),
+        (&json!("deal"), &json!("created"), &json!(deal_id))
+    );
     let deal = get_ok(&app, &format!("/api/v1/deals/{deal_id}"), admin).await;
     assert_eq!(deal["title"], "Telegram: Client 5001");
     assert_eq!(deal["source"], "telegram");

@@ -68,7 +68,7 @@ export function kanbanView(ctx, scope) {
         showPipeline(pipeline.id);
       } else if (frame.entity === 'deal' && frame.change === 'deleted') {
         place(frame.id, null);
-      } else if (frame.entity === 'deal' && (frame.pipeline_id === pipeline.id || columnOf(frame.id))) {
+      } else if (frame.entity === 'deal' && (frame.pipeline_id === pipeline.id || frame.pipeline_id == null || columnOf(frame.id))) {
         reread(frame.id);
       }
     }),
