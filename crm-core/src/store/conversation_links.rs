@@ -3,7 +3,10 @@
 //! and `set_deal` all update that row first), so an entry written while a link changes is
 //! either linked by its own transaction or found by the link's backfill, never missed.
 
-use super::{Conn, rows::parse_opt_id};
+use super::{
+    Conn,
+    rows::{parse_id, parse_opt_id},
+};
 use crate::{
     Result,
     domain::{
@@ -74,6 +77,17 @@ pub(crate) async fn set_lead(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// The conversations linked to `lead` and to no deal yet (those a conversion moves to its deal).
+pub(crate) async fn rooms_of_lead(conn: &mut Conn, lead: LeadId) -> Result<Vec<RoomId>> {
+    let rows: Vec<String> = sqlx::query_scalar(
+        "select room_id from conversations where lead_id = $1 and deal_id is null",
+    )
+    .bind(lead.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|raw| parse_id(raw)).collect()
 }
 
 /// Whether the contact had a conversation before `room`: a client is new to the line's CRM

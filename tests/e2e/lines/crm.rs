@@ -205,6 +205,28 @@ async fn a_line_that_creates_leads_opens_one_about_the_new_clients_contact(app: 
     );
     let deals = get_ok(&app, "/api/v1/deals", admin).await;
     assert_eq!(deals["items"].as_array().unwrap().len(), 0, "{deals}");
+
+    // Act: the lead is converted; then the client writes again.
+    let converted = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/leads/{lead_id}/convert"),
+        admin,
+        Some(json!({"currency": "RUB", "amount": "1500"})),
+    )
+    .await;
+    assert_eq!(converted.status(), 201);
+    let converted: Value = converted.json().await.unwrap();
+    let deal_id = converted["deal"]["id"].as_str().unwrap().to_owned();
+    line.client_says(&app, 2, 5101, "and with delivery?").await;
+
+    // Assert: the conversation moved to the deal, whose timeline has its whole history.
+    let conversation = only_conversation(&app, admin).await;
+    assert_eq!(conversation["deal_id"], json!(deal_id));
+    let on_deal = timeline(&app, admin, &format!("deals/{deal_id}")).await;
+    for said in ["what does it cost?", "and with delivery?"] {
+        assert!(on_deal.iter().any(|s| s == said), "{said}: {on_deal:?}");
+    }
     app.stop().await;
 }
 

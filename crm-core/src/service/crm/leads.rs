@@ -21,7 +21,7 @@ use crate::{
     },
     service::ClientInfo,
     store::{
-        Conn, NewAuditEntry,
+        Conn, NewAuditEntry, conversation_links,
         crm::{self as crm_store, Scope, contacts as contact_store, leads as lead_store},
         insert_audit,
     },
@@ -265,6 +265,12 @@ impl Leads {
         lead.converted_at = Some(now);
         lead.updated_at = now;
         lead_store::update(&mut tx, &lead).await?;
+        // The lead's conversations are about the deal now: their history and what the client
+        // writes next go on the deal's timeline too.
+        for room in conversation_links::rooms_of_lead(&mut tx, lead.id).await? {
+            conversation_links::set_deal(&mut tx, room, Some(deal.id), now).await?;
+            crm_store::timeline::link_room(&mut tx, room, EntityRef::deal(deal.id), now).await?;
+        }
         let entry = NewTimelineEntry {
             kind: TimelineKind::Conversion,
             author_id: Some(actor.id),
