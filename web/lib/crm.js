@@ -20,11 +20,16 @@ export function crmApi(api) {
     updateDeal: (dealId, changes) => patch(`/api/v1/deals/${id(dealId)}`, changes),
     contacts: (query) => get('/api/v1/contacts', query),
     contact: (contactId) => get(`/api/v1/contacts/${id(contactId)}`),
+    updateContact: (contactId, changes) => patch(`/api/v1/contacts/${id(contactId)}`, changes),
     contactDuplicates: (contactId) => get('/api/v1/contacts/duplicates', { contact_id: contactId }),
     mergeContacts: (targetId, sourceIds) => post('/api/v1/contacts/merge', { target_id: targetId, source_ids: sourceIds }),
     companies: (query) => get('/api/v1/companies', query),
     company: (companyId) => get(`/api/v1/companies/${id(companyId)}`),
+    updateCompany: (companyId, changes) => patch(`/api/v1/companies/${id(companyId)}`, changes),
     leads: (query) => get('/api/v1/leads', query),
+    lead: (leadId) => get(`/api/v1/leads/${id(leadId)}`),
+    /** The custom fields of `entity` (contact, company, deal, lead) the user's role sees. */
+    customFields: (entity) => get(`/api/v1/custom-fields/${id(entity)}`),
     tasks: (query) => get('/api/v1/tasks', query),
     updateTask: (taskId, changes) => patch(`/api/v1/tasks/${id(taskId)}`, changes),
     /** `kind` is contacts, companies, deals or leads. */

@@ -17,8 +17,9 @@ const ROUTES = [
   { name: 'crm-company', pattern: /^\/crm\/companies\/([0-9a-fA-F-]{8,64})\/?$/, keys: ['id'] },
   { name: 'crm-leads', pattern: /^\/crm\/leads\/?$/ },
   { name: 'crm-tasks', pattern: /^\/crm\/tasks\/?$/ },
-  // Admin screens: /admin/users, /admin/departments, /admin/lines[/:id], /admin/canned, /admin/pipelines.
-  { name: 'admin', pattern: /^\/admin(?:\/(users|departments|lines|canned|pipelines)(?:\/([0-9a-fA-F-]{8,64}))?)?\/?$/, keys: ['page', 'id'] },
+  // Admin screens: /admin/users, /admin/departments, /admin/lines[/:id], /admin/canned, /admin/pipelines,
+  // /admin/fields[/:entity] (the custom fields of contacts, companies, deals or leads).
+  { name: 'admin', pattern: /^\/admin(?:\/(users|departments|lines|canned|pipelines|fields)(?:\/([0-9a-fA-F-]{8,64}|contact|company|deal|lead))?)?\/?$/, keys: ['page', 'id'] },
 ];
 
 /** The CRM routes' paths: `crm-deal` with `{id}` is /crm/deals/{id}. */

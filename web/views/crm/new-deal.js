@@ -1,11 +1,13 @@
-// The "New deal" dialog of the board: title, amount and currency, stage and expected close.
-// A value the server rejects is marked at its field.
+// The "New deal" dialog of the board: title, amount and currency, stage, expected close and
+// the custom fields required of the user (the server refuses the deal without them). A value
+// the server rejects is marked at its field.
 
 import { h } from '../../components/dom.js';
 import { openModal } from '../../components/modal.js';
 import { t, lang } from '../../lib/i18n.js';
 import { errorText } from '../../lib/format.js';
 import { markInvalid, clearInvalid } from './form.js';
+import { customFieldInputs } from './custom-fields.js';
 
 const CURRENCY_KEY = 'sb.crm.currency';
 
@@ -24,7 +26,17 @@ export function openNewDeal(ctx, pipeline, onCreated) {
   const stage = h('select', { id: 'new-deal-stage', name: 'stage_id' }, pipeline.stages.map((s) => h('option', { value: s.id, text: s.name })));
   const close = h('input', { id: 'new-deal-close', name: 'expected_close', type: 'date' });
   const error = h('p', { class: 'form-error', role: 'alert' });
-  const submit = h('button', { type: 'submit', class: 'button primary', text: t('crm.deal.create') });
+  // Nothing is sent before the required custom fields are on the form.
+  const submit = h('button', { type: 'submit', class: 'button primary', text: t('crm.deal.create'), disabled: true });
+  const custom = customFieldInputs(ctx, 'deal');
+  custom.ready
+    .catch((failure) => {
+      // Without the definitions the server still names a missing field when it refuses.
+      error.textContent = errorText(failure);
+    })
+    .finally(() => {
+      submit.disabled = false;
+    });
   const form = h(
     'form',
     {
@@ -32,6 +44,7 @@ export function openNewDeal(ctx, pipeline, onCreated) {
       onsubmit: async (event) => {
         event.preventDefault();
         clearInvalid(form);
+        custom.clearErrors();
         error.textContent = '';
         if (!title.value.trim()) {
           markInvalid(form, { title: true });
@@ -48,6 +61,8 @@ export function openNewDeal(ctx, pipeline, onCreated) {
         };
         if (amount.value.trim()) body.amount = amount.value.trim().replace(',', '.');
         if (close.value) body.expected_close = close.value;
+        const values = custom.values();
+        if (Object.keys(values).length) body.custom = values;
         try {
           const deal = await ctx.crm.createDeal(body);
           try {
@@ -60,7 +75,7 @@ export function openNewDeal(ctx, pipeline, onCreated) {
           onCreated(deal);
         } catch (failure) {
           markInvalid(form, failure.fields);
-          error.textContent = errorText(failure);
+          error.textContent = custom.showErrors(failure) ? t('custom.check_marked') : errorText(failure);
           submit.disabled = false;
         }
       },
@@ -77,6 +92,7 @@ export function openNewDeal(ctx, pipeline, onCreated) {
     stage,
     h('label', { for: close.id, text: t('crm.deal.expected_close') }),
     close,
+    custom.el,
     error,
     h('div', { class: 'modal-actions' }, h('button', { type: 'button', class: 'button', text: t('action.cancel'), onclick: () => modal.close() }), submit),
   );
