@@ -99,6 +99,15 @@ test('an admin defines deal fields, and a deal is created and filled with them',
   await confirm.getByText('The field and its values are removed from every record in “Deals”.', { exact: false }).waitFor();
   await confirm.getByRole('button', { name: 'Delete' }).click();
   await page.locator('tr[data-key="scratch"]').waitFor({ state: 'detached' });
+
+  // Act: the region gets a third choice; its key and type are shown as fixed.
+  await page.getByRole('button', { name: 'Edit Region' }).click();
+  dialog = page.getByRole('dialog', { name: 'Edit Region' });
+  assert.equal(await dialog.getByLabel('Key').isDisabled(), true);
+  assert.equal(await dialog.getByLabel('Type').isDisabled(), true);
+  await dialog.getByLabel('Choices').fill('North\nSouth\nEast');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await page.locator('tr[data-key="region"]').getByText('List: North, South, East').waitFor();
   await screenshot(page, 'custom-fields-admin');
 
   // Assert: the API holds the two fields as defined.
@@ -106,7 +115,7 @@ test('an admin defines deal fields, and a deal is created and filled with them',
   assert.deepEqual(
     fields.map((f) => [f.key, f.label, f.type, f.options, f.required, f.editable_by]),
     [
-      ['region', 'Region', 'list', ['North', 'South'], false, ['admin', 'supervisor', 'operator']],
+      ['region', 'Region', 'list', ['North', 'South', 'East'], false, ['admin', 'supervisor', 'operator']],
       ['budget', 'Budget', 'number', null, true, ['admin', 'supervisor']],
     ],
   );
@@ -192,6 +201,62 @@ test('an operator sees the budget read-only and changes the region', { skip }, a
   await context.close();
 });
 
+test('a contact card edits text, date, yes-or-no and link fields; a company card without fields leads admins to define some', { skip }, async () => {
+  // Arrange: contact fields of every other type, a company to link and a contact.
+  const define = (body) => api('/api/v1/custom-fields/contact', { method: 'POST', body });
+  await define({ key: 'note', label: 'Note', type: 'text' });
+  await define({ key: 'client_since', label: 'Client since', type: 'date' });
+  await define({ key: 'vip', label: 'VIP', type: 'boolean' });
+  await define({ key: 'employer', label: 'Employer', type: 'link', link_entity: 'company' });
+  const company = await api('/api/v1/companies', { method: 'POST', body: { name: 'Romashka LLC' } });
+  const contact = await api('/api/v1/contacts', { method: 'POST', body: { first_name: 'Anna', last_name: 'Smirnova' } });
+  const { page, context } = await openPage(browser);
+  await signIn(page, server.url, server.login, server.adminPassword);
+  await page.getByRole('navigation', { name: 'Conversations' }).waitFor();
+  await page.goto(new URL(`/crm/contacts/${contact.id}`, server.url).href);
+  await page.getByRole('heading', { name: 'Anna Smirnova', level: 1 }).waitFor();
+
+  // Act: fill each field; the link takes the company's id and names it.
+  const custom = section(page);
+  await custom.getByLabel('Note').fill('  Prefers calls  ');
+  await custom.getByLabel('Client since').fill('2026-03-01');
+  await custom.getByRole('checkbox', { name: 'VIP' }).check();
+  // A name typed into the link offers the matching companies.
+  await custom.getByLabel('Employer').fill('Romash');
+  await fieldOf(page, 'employer').locator(`datalist option[value="${company.id}"][label="Romashka LLC"]`).waitFor({ state: 'attached' });
+  await custom.getByLabel('Employer').fill('not-an-id');
+  await custom.getByRole('button', { name: 'Save fields' }).click();
+  await fieldOf(page, 'employer').locator('.field-error', { hasText: 'must be the id of a company' }).waitFor();
+  assert.deepEqual((await api(`/api/v1/contacts/${contact.id}`)).custom, {});
+  await custom.getByLabel('Employer').fill(company.id);
+  await custom.getByLabel('Employer').press('Tab');
+  await fieldOf(page, 'employer').getByRole('link', { name: 'Romashka LLC' }).waitFor();
+  await custom.getByRole('button', { name: 'Save fields' }).click();
+  await page.locator('.toast', { hasText: 'Fields saved' }).waitFor();
+
+  // Assert: stored as each type keeps it, and shown so after a reload.
+  assert.deepEqual((await api(`/api/v1/contacts/${contact.id}`)).custom, { note: 'Prefers calls', client_since: '2026-03-01', vip: true, employer: company.id });
+  await page.reload();
+  await section(page).getByLabel('Note').waitFor();
+  assert.equal(await section(page).getByLabel('Note').inputValue(), 'Prefers calls');
+  assert.equal(await section(page).getByLabel('Client since').inputValue(), '2026-03-01');
+  assert.equal(await section(page).getByRole('checkbox', { name: 'VIP' }).isChecked(), true);
+  await fieldOf(page, 'employer').getByRole('link', { name: 'Romashka LLC' }).waitFor();
+  await screenshot(page, 'custom-fields-contact');
+
+  // Act: the company card has no fields; the admin follows the way to define them.
+  await page.goto(new URL(`/crm/companies/${company.id}`, server.url).href);
+  await section(page).getByText('No custom fields yet.').waitFor();
+  await section(page).getByRole('link', { name: 'Add custom fields' }).click();
+
+  // Assert: the admin page opens on the companies' fields.
+  await page.waitForURL((url) => url.pathname === '/admin/fields/company');
+  assert.equal(await page.getByRole('tab', { name: 'Companies' }).getAttribute('aria-selected'), 'true');
+  await page.getByRole('tabpanel').getByText('No custom fields yet.').waitFor();
+  assert.deepEqual(unexpected(page.consoleErrors, [/status of 422/]), []);
+  await context.close();
+});
+
 test('in Russian, the fields page, the new-deal dialog and the card show no English', { skip }, async () => {
   assert.ok(dealId, 'the first test made the deal');
   const { page, context } = await openPage(browser, { locale: 'ru-RU' });
@@ -211,9 +276,16 @@ test('in Russian, the fields page, the new-deal dialog and the card show no Engl
   await page.getByRole('button', { name: 'Изменить Budget' }).click();
   await check('edit field');
   await page.getByRole('dialog').getByRole('button', { name: 'Отмена' }).click();
-  await page.getByRole('tab', { name: 'Контакты' }).click();
+  // A Russian name suggests a key in Latin letters.
+  await page.getByRole('button', { name: 'Новое поле' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Новое поле: Сделки' });
+  await dialog.getByLabel('Название').fill('Объём поставки');
+  assert.equal(await dialog.getByLabel('Ключ').inputValue(), 'obem_postavki');
+  await check('new field');
+  await dialog.getByRole('button', { name: 'Отмена' }).click();
+  await page.getByRole('tab', { name: 'Лиды' }).click();
   await page.getByText('Дополнительных полей пока нет.').waitFor();
-  await check('no contact fields');
+  await check('no lead fields');
   await page.goto(new URL(`/crm/deals/${dealId}`, server.url).href);
   await page.locator('.custom-field[data-key="budget"] input').waitFor();
   await check('deal card');

@@ -25,10 +25,18 @@ const LABELS = () => ({
   entity: t('fields.entity'),
 });
 
+// Russian letters in Latin, so a key can be suggested from a Russian name too.
+const LATIN = Object.fromEntries(
+  [...'абвгдеёжзийклмнопрстуфхцчшщъыьэюя'].map((letter, index) =>
+    [letter, ['a', 'b', 'v', 'g', 'd', 'e', 'e', 'zh', 'z', 'i', 'y', 'k', 'l', 'm', 'n', 'o', 'p', 'r', 's', 't', 'u', 'f', 'kh', 'ts', 'ch', 'sh', 'shch', '', 'y', '', 'e', 'yu', 'ya'][index]],
+  ),
+);
+
 /** A key from a label: latin letters, digits and "_", as the API takes them. */
 function suggestKey(label) {
-  return label
-    .toLowerCase()
+  return [...label.toLowerCase()]
+    .map((letter) => LATIN[letter] ?? letter)
+    .join('')
     .normalize('NFKD')
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^[^a-z]+|_+$/g, '')

@@ -89,7 +89,7 @@ function fieldEditor(ctx, definition, value, { editable, fresh = false }) {
       h('span', { class: 'custom-value', role: 'group', 'aria-labelledby': labelId }, shown(ctx, definition, value)),
       h('span', { class: 'custom-lock muted', text: t('custom.read_only') }),
     );
-    return { definition, el: row, editable, changed: () => false, read: () => value, setError() {}, clearError() {} };
+    return { definition, el: row, editable, changed: () => false, read: () => value, setError() {}, clearError() {}, focus() {} };
   }
   const props = { id, name: `custom.${definition.key}`, 'aria-describedby': error.id, required: definition.required && fresh };
   let control;
@@ -165,6 +165,7 @@ function fieldEditor(ctx, definition, value, { editable, fresh = false }) {
       error.hidden = true;
       control.removeAttribute('aria-invalid');
     },
+    focus: () => control.focus(),
   };
 }
 
@@ -174,14 +175,16 @@ function fieldEditor(ctx, definition, value, { editable, fresh = false }) {
  */
 function placeErrors(editors, failure) {
   const entries = Object.entries(failure?.fields || {});
-  let placed = 0;
+  const placed = [];
   for (const [name, message] of entries) {
     const editor = editors.find((e) => `custom.${e.definition.key}` === name);
     if (!editor) continue;
     editor.setError(message);
-    placed += 1;
+    placed.push(editor);
   }
-  return entries.length > 0 && placed === entries.length;
+  // The first refused field gets the focus, so its complaint is read out with it.
+  placed[0]?.focus();
+  return entries.length > 0 && placed.length === entries.length;
 }
 
 /** The empty state: no field is defined yet; admins get the way to define some. */
@@ -198,7 +201,8 @@ function noFields(entity) {
 }
 
 /**
- * The section of a record's card. `entity` is contact, company, deal or lead; `save(patch)`
+ * The section of a record's card. `ctx` is a CRM page's (`crm` from lib/crm.js, `names` from
+ * `createNames`, `toast`). `entity` is contact, company, deal or lead; `save(patch)`
  * sends the record's PATCH and resolves with the record as stored; `onSaved(record)` hears it.
  */
 export function customFieldsSection(ctx, { entity, record, save, onSaved }) {
@@ -239,6 +243,8 @@ export function customFieldsSection(ctx, { entity, record, save, onSaved }) {
             current = await save({ custom });
             ctx.toast(t('custom.saved'));
             render();
+            // The form was drawn anew: the focus stays on its button rather than leaving the page.
+            body.querySelector('button[type="submit"]')?.focus();
             onSaved?.(current);
           } catch (failure) {
             status.textContent = placeErrors(editors, failure) ? t('custom.check_marked') : errorText(failure);
