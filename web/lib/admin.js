@@ -18,6 +18,7 @@ export const PAGES = [
   // Supervisors keep any line's canned responses (GET /api/v1/lines lets them pick one).
   { page: 'canned', icon: 'chat', roles: ['admin', 'supervisor'] },
   { page: 'pipelines', icon: 'checks', roles: ['admin'] },
+  { page: 'fields', icon: 'edit', roles: ['admin'] },
 ];
 
 export function pagesFor(user) {
@@ -72,6 +73,11 @@ export function adminApi(api) {
       post(`/api/v1/pipelines/${id(pipelineId)}/stages/order`, { stage_ids: stageIds }),
     removeStage: (pipelineId, stageId, moveTo) =>
       request('DELETE', `/api/v1/pipelines/${id(pipelineId)}/stages/${id(stageId)}`, { query: { move_to: moveTo } }),
+    /** `entity` is contact, company, deal or lead. */
+    customFields: (entity) => get(`/api/v1/custom-fields/${id(entity)}`),
+    createCustomField: (entity, definition) => post(`/api/v1/custom-fields/${id(entity)}`, definition),
+    updateCustomField: (entity, fieldId, change) => patch(`/api/v1/custom-fields/${id(entity)}/${id(fieldId)}`, change),
+    deleteCustomField: (entity, fieldId) => request('DELETE', `/api/v1/custom-fields/${id(entity)}/${id(fieldId)}`),
   };
 }
 

@@ -19,8 +19,9 @@ const ROUTES = [
   { name: 'crm-lead', pattern: /^\/crm\/leads\/([0-9a-fA-F-]{8,64})\/?$/, keys: ['id'] },
   { name: 'crm-duplicates', pattern: /^\/crm\/duplicates\/?$/ },
   { name: 'crm-tasks', pattern: /^\/crm\/tasks\/?$/ },
-  // Admin screens: /admin/users, /admin/departments, /admin/lines[/:id], /admin/canned, /admin/pipelines.
-  { name: 'admin', pattern: /^\/admin(?:\/(users|departments|lines|canned|pipelines)(?:\/([0-9a-fA-F-]{8,64}))?)?\/?$/, keys: ['page', 'id'] },
+  // Admin screens: /admin/users, /admin/departments, /admin/lines[/:id], /admin/canned, /admin/pipelines,
+  // /admin/fields[/:entity] (the custom fields of contacts, companies, deals or leads).
+  { name: 'admin', pattern: /^\/admin(?:\/(users|departments|lines|canned|pipelines|fields)(?:\/([0-9a-fA-F-]{8,64}|contact|company|deal|lead))?)?\/?$/, keys: ['page', 'id'] },
 ];
 
 /** The CRM routes' paths: `crm-deal` with `{id}` is /crm/deals/{id}. */

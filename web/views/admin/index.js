@@ -18,8 +18,9 @@ import { linesPage } from './lines.js';
 import { linePage } from './line.js';
 import { cannedPage } from './canned.js';
 import { pipelinesPage } from './pipelines.js';
+import { customFieldsPage } from './custom-fields.js';
 
-const BUILD = { users: usersPage, departments: departmentsPage, lines: linesPage, canned: cannedPage, pipelines: pipelinesPage };
+const BUILD = { users: usersPage, departments: departmentsPage, lines: linesPage, canned: cannedPage, pipelines: pipelinesPage, fields: customFieldsPage };
 
 export function adminView(ctx, scope, route) {
   const admin = { ...ctx, admin: adminApi(ctx.api) };
@@ -86,7 +87,8 @@ export function adminView(ctx, scope, route) {
     if (shown?.key === key) return;
     shown?.scope.dispose();
     const pageScope = store.scope();
-    const page = detail ? linePage(admin, pageScope, params.id) : BUILD[allowed.page](admin, pageScope);
+    // The second part of the address is a line's id, or the kind of record whose fields to show.
+    const page = detail ? linePage(admin, pageScope, params.id) : BUILD[allowed.page](admin, pageScope, params.id);
     shown = { key, scope: pageScope };
     mount(content, page.el);
   }

@@ -1,4 +1,4 @@
-// A company's card: fields, its contacts, deals, open tasks and the timeline with comments.
+// A company's card: fields, custom fields, its contacts, deals, open tasks and the timeline with comments.
 
 import { h, icon, mount } from '../../components/dom.js';
 import { t } from '../../lib/i18n.js';
@@ -7,6 +7,7 @@ import { followLink } from '../../lib/router.js';
 import { contactName, shortDateTime } from '../../lib/crm.js';
 import { notice, fields, timelineSection, linkedList } from './parts.js';
 import { dealsSection, openTasksSection } from './record-parts.js';
+import { customFieldsSection } from './custom-fields.js';
 
 export function companyView(ctx, scope, route) {
   const companyId = route.params.id;
@@ -53,6 +54,7 @@ export function companyView(ctx, scope, route) {
               [t('crm.field.created'), shortDateTime(company.created_at)],
             ]),
           ),
+          customFieldsSection(ctx, { entity: 'company', record: company, save: (patch) => ctx.crm.updateCompany(company.id, patch) }),
           linkedList(
             t('crm.contacts.title'),
             people,

@@ -1,4 +1,4 @@
-// A contact's card: fields, messenger identities, deals, open tasks, look-alike contacts that
+// A contact's card: fields, custom fields, messenger identities, deals, open tasks, look-alike contacts that
 // can be merged into this one, and the timeline with comments.
 
 import { h, icon, mount } from '../../components/dom.js';
@@ -12,6 +12,7 @@ import { followLink } from '../../lib/router.js';
 import { contactName, shortDateTime } from '../../lib/crm.js';
 import { notice, fields, timelineSection } from './parts.js';
 import { dealsSection, openTasksSection } from './record-parts.js';
+import { customFieldsSection } from './custom-fields.js';
 
 const REASONS = ['phone', 'email', 'name'];
 
@@ -69,6 +70,7 @@ export function contactView(ctx, scope, route) {
               [t('crm.field.created'), shortDateTime(contact.created_at)],
             ]),
           ),
+          customFieldsSection(ctx, { entity: 'contact', record: contact, save: (patch) => ctx.crm.updateContact(contact.id, patch) }),
           dealsSection(ctx, { contact_id: contact.id }),
           openTasksSection(ctx, 'contacts', contact.id),
           // Merging changes records: not for viewers.

@@ -1,5 +1,6 @@
 // A deal's card: its fields, editable (title, amount, stage, probability, expected close,
-// responsible), the contact and company it belongs to, and its timeline with comments.
+// responsible), its custom fields, the contact and company it belongs to, and its timeline
+// with comments.
 
 import { h, icon, mount } from '../../components/dom.js';
 import { store } from '../../lib/store.js';
@@ -9,6 +10,7 @@ import { followLink } from '../../lib/router.js';
 import { money, calendarDate, shortDateTime } from '../../lib/crm.js';
 import { notice, fields, timelineSection } from './parts.js';
 import { markInvalid, clearInvalid, userSelect } from './form.js';
+import { customFieldsSection } from './custom-fields.js';
 
 export function dealView(ctx, scope, route) {
   const dealId = route.params.id;
@@ -63,6 +65,7 @@ export function dealView(ctx, scope, route) {
           'div',
           { class: 'crm-card-main' },
           editor(deal, pipeline, pipelines),
+          customFieldsSection(ctx, { entity: 'deal', record: deal, save: (patch) => ctx.crm.updateDeal(deal.id, patch) }),
           h(
             'section',
             { class: 'crm-section' },

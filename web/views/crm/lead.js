@@ -13,6 +13,7 @@ import { notice, fields, timelineSection } from './parts.js';
 import { markInvalid, clearInvalid, userSelect } from './form.js';
 import { leadStatus } from './leads.js';
 import { openConvertLead } from './convert-lead.js';
+import { customFieldsSection } from './custom-fields.js';
 
 /** The lead's text fields as the form edits them: [name, label key, input type, max length]. */
 const TEXT_FIELDS = [
@@ -65,7 +66,13 @@ export function leadView(ctx, scope, route) {
       h(
         'div',
         { class: 'crm-card-grid' },
-        h('div', { class: 'crm-card-main' }, statusSection(lead), editor(lead)),
+        h(
+          'div',
+          { class: 'crm-card-main' },
+          statusSection(lead),
+          editor(lead),
+          customFieldsSection(ctx, { entity: 'lead', record: lead, save: (patch) => ctx.crm.updateLead(lead.id, patch) }),
+        ),
         timelineSection(ctx, timelineScope, 'leads', lead.id),
       ),
     );

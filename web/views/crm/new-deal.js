@@ -1,5 +1,6 @@
-// The "New deal" dialog: title, amount and currency, stage and expected close; from the board
-// in its pipeline, or for one contact (the conversation's contact panel) in a pipeline chosen
+// The "New deal" dialog: title, amount and currency, stage, expected close and the custom
+// fields required of the user (the server refuses the deal without them); from the board in
+// its pipeline, or for one contact (the conversation's contact panel) in a pipeline chosen
 // here. A value the server rejects is marked at its field.
 
 import { h } from '../../components/dom.js';
@@ -8,6 +9,7 @@ import { t, lang } from '../../lib/i18n.js';
 import { errorText } from '../../lib/format.js';
 import { contactName } from '../../lib/crm.js';
 import { markInvalid, clearInvalid } from './form.js';
+import { customFieldInputs } from './custom-fields.js';
 
 const CURRENCY_KEY = 'sb.crm.currency';
 
@@ -48,7 +50,17 @@ export function openNewDeal(ctx, pipeline, onCreated, { contact = null, pipeline
   if (pipelineMenu) pipelineMenu.value = pipeline.id;
   const close = h('input', { id: 'new-deal-close', name: 'expected_close', type: 'date' });
   const error = h('p', { class: 'form-error', role: 'alert' });
-  const submit = h('button', { type: 'submit', class: 'button primary', text: t('crm.deal.create') });
+  // Nothing is sent before the required custom fields are on the form.
+  const submit = h('button', { type: 'submit', class: 'button primary', text: t('crm.deal.create'), disabled: true });
+  const custom = customFieldInputs(ctx, 'deal');
+  custom.ready
+    .catch((failure) => {
+      // Without the definitions the server still names a missing field when it refuses.
+      error.textContent = errorText(failure);
+    })
+    .finally(() => {
+      submit.disabled = false;
+    });
   const form = h(
     'form',
     {
@@ -56,6 +68,7 @@ export function openNewDeal(ctx, pipeline, onCreated, { contact = null, pipeline
       onsubmit: async (event) => {
         event.preventDefault();
         clearInvalid(form);
+        custom.clearErrors();
         error.textContent = '';
         if (!title.value.trim()) {
           markInvalid(form, { title: true });
@@ -73,6 +86,8 @@ export function openNewDeal(ctx, pipeline, onCreated, { contact = null, pipeline
         if (contact) body.contact_id = contact.id;
         if (amount.value.trim()) body.amount = amount.value.trim().replace(',', '.');
         if (close.value) body.expected_close = close.value;
+        const values = custom.values();
+        if (Object.keys(values).length) body.custom = values;
         try {
           const deal = await ctx.crm.createDeal(body);
           try {
@@ -85,7 +100,7 @@ export function openNewDeal(ctx, pipeline, onCreated, { contact = null, pipeline
           onCreated(deal);
         } catch (failure) {
           markInvalid(form, failure.fields);
-          error.textContent = errorText(failure);
+          error.textContent = custom.showErrors(failure) ? t('custom.check_marked') : errorText(failure);
           submit.disabled = false;
         }
       },
@@ -104,6 +119,7 @@ export function openNewDeal(ctx, pipeline, onCreated, { contact = null, pipeline
     stage,
     h('label', { for: close.id, text: t('crm.deal.expected_close') }),
     close,
+    custom.el,
     error,
     h('div', { class: 'modal-actions' }, h('button', { type: 'button', class: 'button', text: t('action.cancel'), onclick: () => modal.close() }), submit),
   );
