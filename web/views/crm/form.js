@@ -19,7 +19,8 @@ export function clearInvalid(form) {
     field.removeAttribute('aria-invalid');
     field.removeAttribute('aria-describedby');
   }
-  for (const note of form.querySelectorAll('.field-error')) note.remove();
+  // Only the notes placed below; other parts of a form (custom fields) keep their own.
+  for (const note of form.querySelectorAll('.field-error[data-placed]')) note.remove();
 }
 
 /**
@@ -36,7 +37,7 @@ export function showFieldErrors(form, fields, message) {
       unplaced.push(name);
       continue;
     }
-    const note = h('p', { class: 'field-error', id: `${field.id}-error`, text: message(name) });
+    const note = h('p', { class: 'field-error', id: `${field.id}-error`, dataset: { placed: '' }, text: message(name) });
     field.setAttribute('aria-describedby', note.id);
     (field.closest('.field-line') || field).after(note);
   }
