@@ -35,14 +35,18 @@ fn group_of(deal: &Deal, group_by: Option<GroupBy>) -> Grouping {
     }
 }
 
+/// Minor units per currency code.
+type Sums = BTreeMap<&'static str, (Currency, i128)>;
+/// (group, month, currency code).
+type ForecastKey = (Grouping, String, &'static str);
+
 /// Non-empty funnel cells recounted from deals: (group, stage) → (count, amounts).
 fn recount_funnel(
     deals: &[Deal],
     pipeline: &Pipeline,
     group_by: Option<GroupBy>,
 ) -> BTreeMap<(Grouping, String), (i64, serde_json::Value)> {
-    let mut cells: BTreeMap<(Grouping, String), (i64, BTreeMap<&str, (Currency, i128)>)> =
-        BTreeMap::new();
+    let mut cells: BTreeMap<(Grouping, String), (i64, Sums)> = BTreeMap::new();
     for deal in deals.iter().filter(|d| d.pipeline_id == pipeline.id) {
         let cell = cells
             .entry((group_of(deal, group_by), deal.stage_id.to_string()))
@@ -69,8 +73,7 @@ fn recount_forecast(
     pipeline: &Pipeline,
     query: &ReportQuery,
 ) -> Vec<(Grouping, String, &'static str, i64, String, String)> {
-    let mut cells: BTreeMap<(Grouping, String, &'static str), (Currency, i64, i128, i128)> =
-        BTreeMap::new();
+    let mut cells: BTreeMap<ForecastKey, (Currency, i64, i128, i128)> = BTreeMap::new();
     for deal in deals.iter().filter(|d| d.pipeline_id == pipeline.id) {
         let Some(close) = deal.expected_close else {
             continue;
