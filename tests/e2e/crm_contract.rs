@@ -56,6 +56,7 @@ macro_rules! crm_suite {
 use crm_suite;
 
 mod analytics;
+mod deal_totals;
 mod deals;
 mod leads;
 mod merge;

@@ -1,6 +1,7 @@
 //! Reports over deals and leads: the funnel, the forecast, lead conversion and won/lost by
 //! month. Each counts only what the caller may see (the same `Scope` as lists), and sums
-//! money per currency, exactly.
+//! money per currency, exactly. The funnel and the forecast over whole months add up the
+//! maintained `deal_totals`, so their cost does not grow with the number of deals.
 
 use std::collections::BTreeMap;
 
@@ -19,7 +20,7 @@ use crate::{
     },
     store::{
         Conn,
-        crm::{analytics as report_store, pipelines as pipeline_store},
+        crm::{analytics as report_store, deal_totals, pipelines as pipeline_store},
     },
 };
 
@@ -64,7 +65,7 @@ impl Analytics {
         let mut conn = self.store.acquire().await?;
         let scope = scope_of(&mut conn, actor).await?;
         let pipeline = pipeline(&mut conn, &query).await?;
-        let cells = report_store::funnel(&mut conn, &scope, pipeline.id, query.group_by).await?;
+        let cells = deal_totals::funnel(&mut conn, &scope, pipeline.id, query.group_by).await?;
         type Cell = (i64, BTreeMap<&'static str, (Currency, i128)>);
         let mut groups: BTreeMap<Grouping, BTreeMap<String, Cell>> = BTreeMap::new();
         if query.group_by.is_none() {
@@ -102,14 +103,21 @@ impl Analytics {
         let mut conn = self.store.acquire().await?;
         let scope = scope_of(&mut conn, actor).await?;
         let pipeline = pipeline(&mut conn, &query).await?;
-        let cells = report_store::forecast(
-            &mut conn,
-            &scope,
-            pipeline.id,
-            (query.from, query.to),
-            query.group_by,
-        )
-        .await?;
+        let months = (
+            deal_totals::month_bound(query.from),
+            deal_totals::month_bound(query.to),
+        );
+        let cells = match months {
+            (Some(from), Some(to)) => {
+                deal_totals::forecast(&mut conn, &scope, pipeline.id, (from, to), query.group_by)
+                    .await?
+            }
+            _ => {
+                let range = (query.from, query.to);
+                report_store::forecast(&mut conn, &scope, pipeline.id, range, query.group_by)
+                    .await?
+            }
+        };
         let mut rows = cells
             .into_iter()
             .map(|cell| {

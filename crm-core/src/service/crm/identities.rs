@@ -61,9 +61,9 @@ impl Contacts {
         Ok(())
     }
 
-    /// Recounts the per-owner totals from the records themselves: after a bulk load that
-    /// went around this service (an import, the scale example) or to repair drift. Admins
-    /// only, or the system (`None`).
+    /// Recounts the per-owner totals and the deal totals behind the funnel and the forecast
+    /// from the records themselves: after a bulk load that went around the services (an
+    /// import, the scale example) or to repair drift. Admins only, or the system (`None`).
     pub async fn rebuild_counts(&self, actor: Option<&User>) -> Result<()> {
         if actor.is_some_and(|actor| actor.role != crate::domain::Role::Admin) {
             return Err(Error::Forbidden(

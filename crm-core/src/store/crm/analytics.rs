@@ -1,7 +1,9 @@
-//! The aggregate queries behind the analytics: sums and counts per stage, per expected
-//! close month, per closing month and per lead outcome, grouped in SQL (with the caller's
-//! visibility in the statement) so that only a few rows per group leave the database. The
-//! indexes `deals_funnel`, `deals_forecast`, `deals_closed` and `leads_created` cover them.
+//! The aggregate queries behind the analytics that read the records: sums and counts per
+//! expected close month (for ranges that do not fall on month starts), per closing month and
+//! per lead outcome, grouped in SQL (with the caller's visibility in the statement) so that
+//! only a few rows per group leave the database. The indexes `deals_forecast`,
+//! `deals_closed` and `leads_created` cover them. The funnel and the forecast over whole
+//! months read `deal_totals` instead (`deal_totals.rs`); the cells are shared.
 
 use super::sql::{Scope, Sql};
 use crate::{
@@ -39,27 +41,6 @@ pub(crate) struct FunnelCell {
     pub total: i64,
 }
 
-/// Live deals of a pipeline per stage, currency and group.
-pub(crate) async fn funnel(
-    conn: &mut Conn,
-    scope: &Scope,
-    pipeline: PipelineId,
-    group_by: Option<GroupBy>,
-) -> Result<Vec<FunnelCell>> {
-    let group = group_column(group_by);
-    let mut sql = Sql::new("select c.stage_id, c.currency, ");
-    sql.push(group)
-        .push(
-            " as grp, count(*) as n, cast(sum(c.amount_minor) as bigint) as total \
-             from deals c where c.deleted_at is null and c.pipeline_id = ",
-        )
-        .text(pipeline);
-    scope.restrict(&mut sql);
-    sql.push(" group by c.stage_id, c.currency");
-    then_group(&mut sql, group_by);
-    sql.fetch_all(conn).await
-}
-
 #[derive(sqlx::FromRow)]
 pub(crate) struct ForecastCell {
     pub month: i64,
@@ -72,7 +53,7 @@ pub(crate) struct ForecastCell {
 }
 
 /// Live deals of a pipeline with an expected close date in [from, to), per month of that
-/// date, currency and group.
+/// date, currency and group, read from the deals: for bounds inside a month.
 pub(crate) async fn forecast(
     conn: &mut Conn,
     scope: &Scope,

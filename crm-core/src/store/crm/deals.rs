@@ -1,8 +1,10 @@
 //! The `deals` table. A deal's probability is stored only when the deal overrides its
 //! stage's; reads join the stage for the rest, so changing a stage's probability moves
-//! every deal that follows it at once.
+//! every deal that follows it at once. Every write here also moves the deal's share of
+//! `deal_totals`, in the caller's transaction.
 
 use super::{
+    deal_totals::{self, Share, share_columns},
     keyset::{self, Order},
     sql::{Scope, Sql},
 };
@@ -124,35 +126,44 @@ pub(crate) async fn insert(conn: &mut Conn, deal: &Deal, created_by: Option<User
     bind_deal(query, deal)
         .bind(created_by.map(|id| id.to_string()))
         .bind(deal.created_at.millis())
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
-    Ok(())
+    deal_totals::apply(conn, None, Some(&Share::of(deal)), deal.updated_at).await
 }
 
-/// Writes every field of `deal` over its row.
+/// Writes every field of `deal` over its row. The share it leaves in the totals is read
+/// from the row itself, so a caller's stale copy cannot skew them.
 pub(crate) async fn update(conn: &mut Conn, deal: &Deal) -> Result<()> {
+    let before = deal_totals::stored(conn, deal.id).await?;
     let query = sqlx::query(
         "update deals set title = $2, title_key = $3, amount_minor = $4, currency = $5, \
          expected_close = $6, pipeline_id = $7, stage_id = $8, probability = $9, \
          contact_id = $10, company_id = $11, source = $12, responsible_id = $13, \
          department_id = $14, closed_on = $15, updated_at = $16, custom = $17 where id = $1",
     );
-    bind_deal(query, deal).execute(conn).await?;
-    Ok(())
+    bind_deal(query, deal).execute(&mut *conn).await?;
+    // A deleted deal is in no total before or after.
+    match before {
+        Some(before) => {
+            let after = Share::of(deal);
+            deal_totals::apply(conn, Some(&before), Some(&after), deal.updated_at).await
+        }
+        None => Ok(()),
+    }
 }
 
 pub(crate) async fn soft_delete(conn: &mut Conn, id: DealId, now: Timestamp) -> Result<()> {
-    let done = sqlx::query(
-        "update deals set deleted_at = $2, updated_at = $2 where id = $1 and deleted_at is null",
-    )
+    let removed: Option<Share> = sqlx::query_as(concat!(
+        "update deals set deleted_at = $2, updated_at = $2 where id = $1 and deleted_at is null \
+         returning ",
+        share_columns!()
+    ))
     .bind(id.to_string())
     .bind(now.millis())
-    .execute(conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    if done.rows_affected() == 0 {
-        return Err(Error::not_found("deal"));
-    }
-    Ok(())
+    let removed = removed.ok_or_else(|| Error::not_found("deal"))?;
+    deal_totals::apply(conn, Some(&removed), None, now).await
 }
 
 pub(crate) async fn get(conn: &mut Conn, scope: &Scope, id: DealId) -> Result<Option<Deal>> {

@@ -11,6 +11,7 @@ pub(crate) mod companies;
 pub(crate) mod contacts;
 mod counts;
 pub(crate) mod custom_fields;
+pub(crate) mod deal_totals;
 pub(crate) mod deals;
 pub(crate) mod identities;
 mod keyset;
@@ -69,7 +70,9 @@ pub(crate) async fn lock(
     }
 }
 
-/// Recounts `crm_counts` from the records: after a bulk load that went around the store.
+/// Recounts `crm_counts` and `deal_totals` from the records: after a bulk load that went
+/// around the store.
 pub(crate) async fn rebuild_counts(conn: &mut Conn, now: Timestamp) -> Result<()> {
-    counts::rebuild(conn, now).await
+    counts::rebuild(conn, now).await?;
+    deal_totals::rebuild(conn, now).await
 }
