@@ -875,4 +875,12 @@ export default {
   'custom.yes': 'Yes',
   'custom.no': 'No',
   'custom.link_placeholder': 'Name or id',
+  // Custom field values refused by the server, by the field's type
+  'custom.error.required': 'Fill in this field.',
+  'custom.error.text': 'Too long, or it holds characters that are not allowed.',
+  'custom.error.number': 'Must be a number, like 1500 or -12.75.',
+  'custom.error.date': 'Must be a date.',
+  'custom.error.list': 'Choose one of the list’s values.',
+  'custom.error.boolean': 'Must be yes or no.',
+  'custom.error.link': 'No such record among those you can see.',
 };

@@ -875,4 +875,12 @@ export default {
   'custom.yes': 'Да',
   'custom.no': 'Нет',
   'custom.link_placeholder': 'Название или id',
+  // Значения доп. полей, которые сервер не принял, по типу поля
+  'custom.error.required': 'Заполните это поле.',
+  'custom.error.text': 'Слишком длинно или есть недопустимые символы.',
+  'custom.error.number': 'Нужно число, например 1500 или -12,75.',
+  'custom.error.date': 'Нужна дата.',
+  'custom.error.list': 'Выберите одно из значений списка.',
+  'custom.error.boolean': 'Нужно «да» или «нет».',
+  'custom.error.link': 'Нет такой записи среди доступных вам.',
 };

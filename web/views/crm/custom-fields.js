@@ -7,7 +7,7 @@
 
 import { h, mount } from '../../components/dom.js';
 import { store } from '../../lib/store.js';
-import { t } from '../../lib/i18n.js';
+import { t, lang } from '../../lib/i18n.js';
 import { errorText } from '../../lib/format.js';
 import { followLink } from '../../lib/router.js';
 import { calendarDate, contactName, debounce, leadLabel } from '../../lib/crm.js';
@@ -173,13 +173,23 @@ function fieldEditor(ctx, definition, value, { editable, fresh = false }) {
  * Puts each `custom.<key>` complaint of a failed request next to its field; true when every
  * complaint found its field (the form then only needs to point at them).
  */
+/**
+ * The server's complaint in the reader's language: its English text is exact (it quotes the
+ * value), so English readers get it as is; others get what is expected of the field's type.
+ */
+function complaint(definition, message) {
+  if (lang() === 'en') return message;
+  if (message === 'is required') return t('custom.error.required');
+  return t(`custom.error.${definition.type}`);
+}
+
 function placeErrors(editors, failure) {
   const entries = Object.entries(failure?.fields || {});
   const placed = [];
   for (const [name, message] of entries) {
     const editor = editors.find((e) => `custom.${e.definition.key}` === name);
     if (!editor) continue;
-    editor.setError(message);
+    editor.setError(complaint(editor.definition, message));
     placed.push(editor);
   }
   // The first refused field gets the focus, so its complaint is read out with it.
