@@ -68,6 +68,21 @@ impl Api {
         Ok(body)
     }
 
+    /// GETs `path` (with its query) and reads the whole JSON body, as a client would.
+    pub async fn get(&self, token: &str, path: &str) -> anyhow::Result<Value> {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .with_context(|| format!("GET {path}"))?;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or_default();
+        anyhow::ensure!(status.is_success(), "GET {path}: {status} {body}");
+        Ok(body)
+    }
+
     pub async fn login(&self, login: &str, password: &str) -> anyhow::Result<String> {
         let body = self
             .post(
@@ -120,6 +135,19 @@ impl Api {
     }
 }
 
+/// Percent-encodes a query value: cursors carry `+` (phones), `@`, `:` and non-ASCII names.
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 pub fn string(value: &Value, what: &str) -> anyhow::Result<String> {
     value
         .as_str()
@@ -168,4 +196,16 @@ pub async fn cast(server: &Server, members: usize) -> anyhow::Result<Cast> {
         room,
         sender: Some(admin),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_query_value_keeps_only_unreserved_characters() {
+        assert_eq!(encode("phone:+7 900"), "phone%3A%2B7%20900");
+        assert_eq!(encode("name:ёж"), "name%3A%D1%91%D0%B6");
+        assert_eq!(encode("0190-ab_c.d~"), "0190-ab_c.d~");
+    }
 }

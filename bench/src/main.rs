@@ -8,6 +8,7 @@
 mod api;
 mod calls;
 mod conn;
+mod crm;
 mod dm;
 mod fanout;
 mod idle;
@@ -91,6 +92,10 @@ enum Command {
     /// Open lines inbound: Telegram webhook → operator websocket latency and the highest
     /// sustained rate, on SQLite and PostgreSQL (always starts its own servers).
     Inbound(InboundArgs),
+    /// CRM at scale over HTTP: starts the server on the data set of
+    /// `cargo run -p crm-core --example crm_scale` and times the contact card, list pages,
+    /// funnel and forecast, and a full duplicate scan, on SQLite and PostgreSQL.
+    CrmHttp(CrmHttpArgs),
     /// Every scenario against Switchboard and socket.io, repeated, as markdown tables.
     All {
         /// Idle connections for the memory scenario; 0 skips it.
@@ -196,6 +201,31 @@ struct InboundArgs {
     /// Where the Telegram emulator is (tests/peers).
     #[arg(long, value_name = "DIR")]
     peers: Option<PathBuf>,
+}
+
+#[derive(Args, Clone)]
+struct CrmHttpArgs {
+    /// The SQLite file of the fill.
+    #[arg(long, value_name = "PATH", default_value = "target/crm_scale.db")]
+    sqlite: PathBuf,
+    /// The PostgreSQL database of the fill.
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/crm_scale"
+    )]
+    postgres: String,
+    /// Databases to measure on, in order.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "sqlite,postgres"
+    )]
+    database: Vec<inbound::Database>,
+    /// Measured runs of each case (after 5 unmeasured ones); the duplicate scan runs once.
+    #[arg(long, default_value_t = 200)]
+    runs: usize,
 }
 
 #[derive(Args, Clone)]
@@ -322,6 +352,19 @@ async fn main() -> anyhow::Result<()> {
             let runs = inbound::run(&params).await?;
             println!();
             print!("{}", inbound::report::markdown(&runs, &args.rate));
+            return Ok(());
+        }
+        Command::CrmHttp(args) => {
+            let params = crm::CrmParams {
+                switchboard_bin,
+                sqlite: args.sqlite,
+                postgres: args.postgres,
+                databases: args.database,
+                runs: args.runs,
+            };
+            let runs = crm::run(&params).await?;
+            println!();
+            print!("{}", crm::report::markdown(&runs));
             return Ok(());
         }
         Command::All {

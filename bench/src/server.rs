@@ -53,6 +53,20 @@ impl Server {
     /// (SQLite, in-process bus) in a new scratch directory, and reads the first admin login.
     /// `database_url` replaces the embedded SQLite (a fresh PostgreSQL database).
     pub async fn switchboard(binary: &Path, database_url: Option<&str>) -> anyhow::Result<Self> {
+        Self::start_switchboard(binary, database_url, true).await
+    }
+
+    /// Starts `switchboard serve` on a database that already has its users (a filled data
+    /// set): no first administrator is printed, so only the address is awaited.
+    pub async fn switchboard_on(binary: &Path, database_url: &str) -> anyhow::Result<Self> {
+        Self::start_switchboard(binary, Some(database_url), false).await
+    }
+
+    async fn start_switchboard(
+        binary: &Path,
+        database_url: Option<&str>,
+        first_admin: bool,
+    ) -> anyhow::Result<Self> {
         // The server runs in the scratch directory, so a relative path must be resolved first.
         let binary = &std::fs::canonicalize(binary).with_context(|| {
             format!(
@@ -81,7 +95,7 @@ impl Server {
         if let Some(url) = database_url {
             command.env("DATABASE_URL", url);
         }
-        match Self::spawn(Kind::Switchboard, command, &scratch, binary).await {
+        match Self::spawn(Kind::Switchboard, command, &scratch, binary, first_admin).await {
             Ok(mut server) => {
                 server.scratch = Some(scratch);
                 Ok(server)
@@ -112,7 +126,7 @@ impl Server {
             .args(["server.js", "0"])
             .current_dir(dir)
             .stderr(Stdio::inherit());
-        Self::spawn(Kind::SocketIo, command, dir, Path::new("node")).await
+        Self::spawn(Kind::SocketIo, command, dir, Path::new("node"), false).await
     }
 
     /// A server started by someone else; `pid` enables the memory and CPU readings.
@@ -137,6 +151,7 @@ impl Server {
         mut command: Command,
         dir: &Path,
         program: &Path,
+        first_admin: bool,
     ) -> anyhow::Result<Self> {
         let mut child = command
             .stdin(Stdio::null())
@@ -158,7 +173,7 @@ impl Server {
                     let admin = login.take().map(|l| (l, value.trim().to_owned()));
                     return Ok::<_, anyhow::Error>((addr, admin));
                 }
-                if kind == Kind::SocketIo && addr.is_some() {
+                if !first_admin && addr.is_some() {
                     return Ok((addr, None));
                 }
             }
