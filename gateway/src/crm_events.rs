@@ -5,7 +5,7 @@
 //! screen reloads when it reconnects.
 
 use bytes::Bytes;
-use crm_core::domain::crm::{Deal, DealId};
+use crm_core::domain::crm::{Deal, DealId, PipelineId};
 use realtime::{BusError, Topic};
 use serde_json::json;
 
@@ -38,66 +38,38 @@ impl Change {
 
 /// A deal was created, changed (stage, amount, responsible…) or deleted.
 pub async fn deal(state: &AppState, change: Change, deal: &Deal) {
-    publish(
-        state,
-        json!({
-            "type": "crm.changed",
-            "entity": "deal",
-            "change": change.as_str(),
-            "id": deal.id,
-            "pipeline_id": deal.pipeline_id,
-        }),
-    )
-    .await;
+    publish(state, change, Some(deal.id), Some(deal.pipeline_id)).await;
 }
 
 /// A deal was created where its pipeline is not at hand (a new client's first conversation,
 /// by the line's settings): screens read it to learn where it belongs.
 pub async fn deal_started(state: &AppState, id: DealId) {
-    publish(
-        state,
-        json!({
-            "type": "crm.changed",
-            "entity": "deal",
-            "change": Change::Created.as_str(),
-            "id": id,
-            "pipeline_id": null,
-        }),
-    )
-    .await;
+    publish(state, Change::Created, Some(id), None).await;
 }
 
 /// A deal is gone; its pipeline is not known any more.
 pub async fn deal_deleted(state: &AppState, id: DealId) {
-    publish(
-        state,
-        json!({
-            "type": "crm.changed",
-            "entity": "deal",
-            "change": Change::Deleted.as_str(),
-            "id": id,
-            "pipeline_id": null,
-        }),
-    )
-    .await;
+    publish(state, Change::Deleted, Some(id), None).await;
 }
 
 /// Deals were imported in bulk.
 pub async fn deals_imported(state: &AppState) {
-    publish(
-        state,
-        json!({
-            "type": "crm.changed",
-            "entity": "deal",
-            "change": Change::Bulk.as_str(),
-            "id": null,
-            "pipeline_id": null,
-        }),
-    )
-    .await;
+    publish(state, Change::Bulk, None, None).await;
 }
 
-async fn publish(state: &AppState, frame: serde_json::Value) {
+async fn publish(
+    state: &AppState,
+    change: Change,
+    id: Option<DealId>,
+    pipeline: Option<PipelineId>,
+) {
+    let frame = json!({
+        "type": "crm.changed",
+        "entity": "deal",
+        "change": change.as_str(),
+        "id": id,
+        "pipeline_id": pipeline,
+    });
     let result = match topic() {
         Ok(topic) => {
             state

@@ -14,16 +14,7 @@ import { markInvalid, clearInvalid, userSelect } from './form.js';
 import { leadStatus } from './leads.js';
 import { openConvertLead } from './convert-lead.js';
 import { customFieldsSection } from './custom-fields.js';
-
-/** The lead's text fields as the form edits them: [name, label key, input type, max length]. */
-const TEXT_FIELDS = [
-  ['title', 'crm.lead.field.title', 'text', 300],
-  ['name', 'crm.field.name', 'text', 300],
-  ['phone', 'crm.lead.field.phone', 'tel', 40],
-  ['email', 'crm.lead.field.email', 'email', 320],
-  ['company_name', 'crm.field.company', 'text', 300],
-  ['source', 'crm.deal.source', 'text', 200],
-];
+import { LEAD_FIELDS } from './new-lead.js';
 
 export function leadView(ctx, scope, route) {
   const leadId = route.params.id;
@@ -163,7 +154,7 @@ export function leadView(ctx, scope, route) {
   }
 
   function editor(lead) {
-    const inputs = TEXT_FIELDS.map(([name, , type, maxlength]) => h('input', { id: `lead-${name}`, name, type, maxlength, value: lead[name] || '' }));
+    const inputs = LEAD_FIELDS.map(([name, , type, maxlength]) => h('input', { id: `lead-${name}`, name, type, maxlength, value: lead[name] || '' }));
     const responsible = userSelect({ id: 'lead-responsible', name: 'responsible_id' }, lead.responsible_id);
     const error = h('p', { class: 'form-error', role: 'alert' });
     const save = h('button', { type: 'submit', class: 'button primary', text: t('crm.deal.save') });
@@ -197,7 +188,7 @@ export function leadView(ctx, scope, route) {
         },
       },
       h('h2', { class: 'crm-section-title', text: t('crm.lead.details') }),
-      TEXT_FIELDS.map(([name, label], index) => [h('label', { for: `lead-${name}`, text: t(label) }), inputs[index]]),
+      LEAD_FIELDS.map(([name, label], index) => [h('label', { for: `lead-${name}`, text: t(label) }), inputs[index]]),
       h('label', { for: responsible.id, text: t('contact.responsible') }),
       responsible,
       h('p', { class: 'muted small', text: `${t('crm.field.created')}: ${shortDateTime(lead.created_at)}` }),

@@ -8,17 +8,18 @@ import { errorText } from '../../lib/format.js';
 import { navigate } from '../../lib/router.js';
 import { markInvalid, clearInvalid } from './form.js';
 
-const FIELDS = [
-  ['title', 'crm.lead.field.title', 'text'],
-  ['name', 'crm.field.name', 'text'],
-  ['phone', 'crm.lead.field.phone', 'tel'],
-  ['email', 'crm.lead.field.email', 'email'],
-  ['company_name', 'crm.field.company', 'text'],
-  ['source', 'crm.deal.source', 'text'],
+/** A lead's own text fields: name, the label's key, the input type, the server's length limit. */
+export const LEAD_FIELDS = [
+  ['title', 'crm.lead.field.title', 'text', 300],
+  ['name', 'crm.field.name', 'text', 300],
+  ['phone', 'crm.lead.field.phone', 'tel', 40],
+  ['email', 'crm.lead.field.email', 'email', 320],
+  ['company_name', 'crm.field.company', 'text', 300],
+  ['source', 'crm.deal.source', 'text', 200],
 ];
 
 export function openNewLead(ctx) {
-  const inputs = FIELDS.map(([name, , type]) => h('input', { id: `new-lead-${name}`, name, type, autocomplete: 'off' }));
+  const inputs = LEAD_FIELDS.map(([name, , type, maxlength]) => h('input', { id: `new-lead-${name}`, name, type, maxlength, autocomplete: 'off' }));
   const error = h('p', { class: 'form-error', role: 'alert' });
   const submit = h('button', { type: 'submit', class: 'button primary', text: t('crm.lead.create') });
   const form = h(
@@ -43,7 +44,7 @@ export function openNewLead(ctx) {
         }
       },
     },
-    FIELDS.map(([name, label], index) => [h('label', { for: `new-lead-${name}`, text: t(label) }), inputs[index]]),
+    LEAD_FIELDS.map(([name, label], index) => [h('label', { for: `new-lead-${name}`, text: t(label) }), inputs[index]]),
     error,
     h('div', { class: 'modal-actions' }, h('button', { type: 'button', class: 'button', text: t('action.cancel'), onclick: () => modal.close() }), submit),
   );
