@@ -16,6 +16,20 @@ function videoElement(stream, { muted }) {
   return video;
 }
 
+/**
+ * The video quality a tile needs, from its height in device pixels against the sizes a camera
+ * is sent in (720, 360 and 180 lines). A shared screen always comes whole: its text must stay
+ * legible. A tile not laid out (hidden) needs no video.
+ */
+function qualityFor(tileHeight, participant) {
+  if (!tileHeight) return 'off';
+  if (participant.screen) return 'high';
+  const lines = tileHeight * devicePixelRatio;
+  if (lines > 360) return 'high';
+  if (lines > 180) return 'medium';
+  return 'low';
+}
+
 /** A participant's name: a member's from the directory, a guest's as they gave it. */
 function participantName(participant) {
   return participant.user_id ? userName(participant.user_id) : t('call.guest_name', { name: participant.display_name });
@@ -25,6 +39,9 @@ export function callView(ctx, scope, { guest = false } = {}) {
   const grid = h('div', { class: 'call-grid' });
   const title = h('h2', { class: 'call-title', id: 'call-title' });
   const tiles = new Map(); // participant id (or 'me') -> { el, video, stream }
+  // Tiles change size with the window and the number of participants; each remote one tells
+  // the server which video quality it needs.
+  const resized = new ResizeObserver(() => tellViews());
   const button = (label, name, onclick, extra = {}) =>
     h('button', { type: 'button', class: 'call-button', 'aria-label': label, title: label, onclick, ...extra }, icon(name), h('span', { text: label }));
   const run = (action) => () => action().catch((error) => ctx.toast(errorText(error), { kind: 'error' }));
@@ -71,10 +88,12 @@ export function callView(ctx, scope, { guest = false } = {}) {
   function tile(key, stream, name, state, own) {
     let entry = tiles.get(key);
     if (!entry || entry.stream !== stream) {
+      if (entry) resized.unobserve(entry.el);
       const video = stream ? videoElement(stream, { muted: own }) : h('div', { class: 'call-video placeholder' });
       const label = h('span', { class: 'call-name' });
       entry = { el: h('figure', { class: 'call-tile', dataset: { participant: key } }, video, label), stream, label };
       tiles.set(key, entry);
+      if (!own) resized.observe(entry.el);
     }
     entry.label.textContent = name;
     entry.el.classList.toggle('audio-off', !state.audio);
@@ -87,6 +106,7 @@ export function callView(ctx, scope, { guest = false } = {}) {
     const call = store.state.call;
     el.hidden = !call;
     if (!call) {
+      resized.disconnect();
       tiles.clear();
       grid.replaceChildren();
       linkField.hidden = true;
@@ -100,11 +120,16 @@ export function callView(ctx, scope, { guest = false } = {}) {
       seen.add(participant.participant_id);
       shown.push(tile(participant.participant_id, ctx.calls.remoteStream(participant.participant_id), participantName(participant), participant, false));
     }
-    for (const key of [...tiles.keys()]) if (!seen.has(key)) tiles.delete(key);
+    for (const [key, entry] of [...tiles]) {
+      if (seen.has(key)) continue;
+      resized.unobserve(entry.el);
+      tiles.delete(key);
+    }
     const speaker = call.speaker === call.participantId ? 'me' : call.speaker;
     for (const [key, entry] of tiles) entry.el.classList.toggle('speaking', key === speaker);
     mount(grid, shown);
     grid.dataset.count = String(shown.length);
+    tellViews();
     label(mute, call.audio ? t('call.mute') : t('call.unmute'));
     label(camera, call.video ? t('call.camera_off') : t('call.camera_on'));
     label(screen, call.screen ? t('call.stop_sharing') : t('call.share_screen'));
@@ -112,6 +137,17 @@ export function callView(ctx, scope, { guest = false } = {}) {
     mute.setAttribute('aria-pressed', String(!call.audio));
     camera.setAttribute('aria-pressed', String(!call.video));
     screen.setAttribute('aria-pressed', String(Boolean(call.screen)));
+  }
+
+  function tellViews() {
+    const call = store.state.call;
+    if (!call) return;
+    for (const participant of call.participants || []) {
+      const entry = tiles.get(participant.participant_id);
+      // Not laid out yet: the observer reports its size once it is.
+      if (!entry || participant.participant_id === call.participantId || !entry.el.isConnected) continue;
+      ctx.calls.view(participant.participant_id, qualityFor(entry.el.clientHeight, participant));
+    }
   }
 
   function renderRecording(call) {

@@ -9,6 +9,14 @@
 import { store } from './store.js';
 
 const GATHER_WITHIN_MS = 2000;
+// The camera goes out in three sizes at once (simulcast); the SFU sends each viewer only the
+// one that fits how big it shows this participant (`view`). Ordered smallest first.
+const SIMULCAST = [
+  { rid: 'l', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+  { rid: 'm', scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { rid: 'h', maxBitrate: 1_500_000 },
+];
+const CAMERA = { width: { ideal: 1280 }, height: { ideal: 720 } };
 
 export function createCalls(ctx) {
   let pc = null;
@@ -21,6 +29,8 @@ export function createCalls(ctx) {
   const remote = new Map();
   /** transceiver mid -> participant id, for whoever inspects the connection's stats. */
   const mids = new Map();
+  /** participant id -> the quality last asked of the server for their video. */
+  const views = new Map();
 
   const me = () => store.state.session?.user.id;
   const queue = (step) => {
@@ -94,12 +104,13 @@ export function createCalls(ctx) {
     return queue(async () => {
       if (store.state.call) await teardown(true);
       setRinging((ringing) => ringing.delete(call.id));
-      local = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+      local = await navigator.mediaDevices.getUserMedia({ audio: true, video: CAMERA });
       camera = local.getVideoTracks()[0] || null;
       pc = new RTCPeerConnection({ iceServers: iceServers || [] });
       pc.addEventListener('track', onTrack);
       for (const track of local.getTracks()) {
-        const transceiver = pc.addTransceiver(track, { direction: 'sendonly', streams: [local] });
+        const video = track.kind === 'video';
+        const transceiver = pc.addTransceiver(track, { direction: 'sendonly', streams: [local], ...(video && { sendEncodings: SIMULCAST }) });
         if (track.kind === 'video') videoSender = transceiver.sender;
       }
       await pc.setLocalDescription(await pc.createOffer());
@@ -148,6 +159,7 @@ export function createCalls(ctx) {
     videoSender = null;
     remote.clear();
     mids.clear();
+    views.clear();
     store.update((s) => {
       s.call = null;
     }, 'call');
@@ -196,6 +208,19 @@ export function createCalls(ctx) {
     });
     await videoSender.replaceTrack(screenTrack);
     media({ screen: true });
+  }
+
+  /**
+   * How this page shows a participant's video: 'high', 'medium', 'low' or 'off'. Only a change
+   * is sent; a refused one (they just left) is forgotten so the next resize tells again.
+   */
+  function view(participantId, quality) {
+    const call = store.state.call;
+    if (!call?.participantId || views.get(participantId) === quality) return;
+    views.set(participantId, quality);
+    ctx.socket.request({ type: 'call_view', call_id: call.id, views: { [participantId]: quality } }).catch(() => {
+      if (views.get(participantId) === quality) views.delete(participantId);
+    });
   }
 
   /** Asks everyone to consent to recording (`on`), or turns it off. */
@@ -303,6 +328,7 @@ export function createCalls(ctx) {
     toggleAudio,
     toggleVideo,
     toggleScreen,
+    view,
     onFrame,
     localStream: () => local,
     remoteStream: (participantId) => remote.get(participantId) || null,
@@ -311,6 +337,7 @@ export function createCalls(ctx) {
       peerConnection: pc,
       participantId: store.state.call?.participantId || null,
       participantByMid: Object.fromEntries(mids),
+      views: Object.fromEntries(views),
     }),
   };
 }

@@ -3,7 +3,9 @@
 //! media, leaving. Who may do them is checked by the caller before any step runs.
 
 use crm_core::domain::{Call, CallId};
-use media::sfu::ParticipantKey;
+use std::collections::HashMap;
+
+use media::sfu::{ParticipantKey, Quality};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
@@ -52,6 +54,45 @@ pub async fn joined(state: &AppState, call: CallId) -> Result<Snapshot, FrameErr
         .ok_or_else(|| FrameError::new("call_ended", "the call has ended"))?;
     announce(state, &snapshot).await;
     Ok(snapshot)
+}
+
+/// How `participant` shows the others' video (`call_view`): every entry is checked before
+/// any is applied, so a bad one changes nothing.
+pub async fn set_views(
+    state: &AppState,
+    call: CallId,
+    participant: ParticipantKey,
+    views: &HashMap<String, String>,
+) -> Result<(), FrameError> {
+    let invalid = |message: String| FrameError {
+        field: Some("views".into()),
+        ..FrameError::new("validation_failed", message)
+    };
+    let mut parsed = Vec::with_capacity(views.len());
+    for (publisher, quality) in views {
+        let quality: Quality = quality.parse().map_err(|()| {
+            invalid(format!(
+                "views: {quality:?} is not one of high, medium, low, off"
+            ))
+        })?;
+        let publisher = publisher
+            .parse::<ParticipantKey>()
+            .ok()
+            .filter(|p| *p != participant && state.call_hub.contains(call, *p))
+            .ok_or_else(|| {
+                invalid(format!(
+                    "views: {publisher} is not another participant of this call"
+                ))
+            })?;
+        parsed.push((publisher, quality));
+    }
+    for (publisher, quality) in parsed {
+        state
+            .sfu
+            .set_quality(participant, publisher, quality)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Switches a participant's microphone, camera or screen share and tells everyone.

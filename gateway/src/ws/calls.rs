@@ -172,6 +172,16 @@ impl Session {
                 }
                 Ok(vec![ack(reference, json!({"call_id": call}))])
             }
+            ClientFrame::CallView {
+                reference,
+                call_id,
+                views,
+            } => {
+                let call: CallId = id(&call_id)?;
+                let participant = self.participant_in(call)?;
+                signaling::set_views(&state, call, participant, &views).await?;
+                Ok(vec![ack(reference, json!({"call_id": call}))])
+            }
             ClientFrame::CallMedia {
                 reference,
                 call_id,

@@ -143,6 +143,14 @@ pub enum ClientFrame {
         call_id: String,
         accept: bool,
     },
+    /// How this page shows the others' video, by participant id: `high`, `medium`, `low` or
+    /// `off`; the SFU sends the simulcast layer that fits (or no video for `off`).
+    CallView {
+        #[serde(rename = "ref")]
+        reference: Option<String>,
+        call_id: String,
+        views: std::collections::HashMap<String, String>,
+    },
     /// Microphone, camera, screen share switched on or off.
     CallMedia {
         #[serde(rename = "ref")]
@@ -429,6 +437,7 @@ impl Session {
             | ClientFrame::CallLeave { .. }
             | ClientFrame::CallDecline { .. }
             | ClientFrame::CallMedia { .. }
+            | ClientFrame::CallView { .. }
             | ClientFrame::CallRecord { .. }
             | ClientFrame::CallRecordConsent { .. }) => Box::pin(self.on_call(frame)).await,
             ClientFrame::Resume { reference, rooms } => {

@@ -254,6 +254,15 @@ impl GuestSession {
                 state.sfu.answer(participant, &sdp).await?;
                 Ok(vec![ack(reference, json!({}))])
             }
+            ClientFrame::CallView {
+                reference,
+                call_id,
+                views,
+            } => {
+                let participant = self.participant_in(&call_id)?;
+                signaling::set_views(&state, self.call(), participant, &views).await?;
+                Ok(vec![ack(reference, json!({"call_id": self.call()}))])
+            }
             ClientFrame::CallMedia {
                 reference,
                 call_id,

@@ -3,7 +3,8 @@
 //! the SFU's run loop; files go to a folder the caller names and are handed back when the
 //! recording stops, for the caller to move into the media store. Video starts at the first
 //! keyframe, so a file is decodable from its start; video in a codec other than VP8 is not
-//! written.
+//! written. Of a simulcast publisher the largest layer it sends is written, chosen and
+//! switched the way a subscriber's is (`sfu::layers`), so the file holds one stream.
 //!
 //! `parse_ogg` and `parse_ivf` read the files back; tests use them to prove what was written.
 
@@ -16,12 +17,18 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use str0m::{format::Codec, media::MediaData};
+use str0m::{
+    format::Codec,
+    media::{MediaData, Rid},
+};
 
 pub use ivf::{IvfWriter, vp8_keyframe_size};
 pub use ogg::OggOpusWriter;
 
-use crate::sfu::ParticipantKey;
+use crate::sfu::{
+    ParticipantKey,
+    layers::{Frame, Layers, Selection, Step},
+};
 
 /// What one file holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +70,8 @@ pub(crate) struct ParticipantRecorder {
     dir: PathBuf,
     audio: Option<OggOpusWriter<BufWriter<File>>>,
     video: Option<IvfWriter<BufWriter<File>>>,
+    /// Which simulcast layer goes into the video file (the largest).
+    layer: Selection,
     /// Writing failed (disk full, folder gone): stop trying, keep what was written.
     failed: bool,
 }
@@ -74,6 +83,7 @@ impl ParticipantRecorder {
             dir: dir.to_path_buf(),
             audio: None,
             video: None,
+            layer: Selection::default(),
             failed: false,
         }
     }
@@ -90,20 +100,31 @@ impl ParticipantRecorder {
         ))
     }
 
-    /// Writes a frame the participant sent. The loop's writes are buffered (a few kilobytes
-    /// per second per participant), so they do not hold up forwarding.
-    pub fn write(&mut self, data: &MediaData) {
+    /// Writes a frame the participant sent (`layers`: the simulcast layers it sends now).
+    /// Returns the layer to ask the participant for a keyframe of, when the file waits for
+    /// one. The loop's writes are buffered (a few kilobytes per second per participant), so
+    /// they do not hold up forwarding.
+    pub fn write(&mut self, data: &MediaData, layers: &Layers) -> Option<Option<Rid>> {
         if self.failed {
-            return;
+            return None;
         }
-        if let Err(error) = self.try_write(data) {
+        let rtp = if data.params.spec().codec.is_audio() {
+            data.time.numer()
+        } else {
+            match self.layer.step(&Frame::of(data), layers) {
+                Step::Forward(time) => time.numer(),
+                Step::Drop => return None,
+                Step::DropAskKeyframe(rid) => return Some(rid),
+            }
+        };
+        if let Err(error) = self.try_write(data, rtp) {
             tracing::warn!(participant = %self.participant, error.message = %error, "recording stopped writing");
             self.failed = true;
         }
+        None
     }
 
-    fn try_write(&mut self, data: &MediaData) -> io::Result<()> {
-        let rtp = data.time.numer();
+    fn try_write(&mut self, data: &MediaData, rtp: u64) -> io::Result<()> {
         match data.params.spec().codec {
             Codec::Opus => {
                 if self.audio.is_none() {

@@ -21,6 +21,7 @@ use crate::recording::{ParticipantRecorder, RecordedFile};
 
 use super::{
     CallKey, ParticipantKey, SfuError, SfuEvent,
+    layers::{Layers, Quality},
     participant::{Outcome, Participant, TrackIn},
     speaker::Speakers,
 };
@@ -37,6 +38,7 @@ enum Propagated {
         call: CallKey,
         origin: ParticipantKey,
         data: MediaData,
+        layers: Layers,
     },
     Keyframe {
         origin: ParticipantKey,
@@ -131,6 +133,21 @@ impl Participants {
         files
     }
 
+    /// How `subscriber` shows `publisher`'s video (simulcast layer selection).
+    pub fn set_quality(
+        &mut self,
+        subscriber: ParticipantKey,
+        publisher: ParticipantKey,
+        quality: Quality,
+    ) -> Result<(), SfuError> {
+        let participant = self
+            .all
+            .get_mut(&subscriber)
+            .ok_or(SfuError::UnknownParticipant)?;
+        participant.set_quality(publisher, quality);
+        Ok(())
+    }
+
     pub fn leave(&mut self, key: ParticipantKey) -> bool {
         if let Some((call, recorder)) = self.recorders.remove(&key) {
             self.recorded
@@ -203,7 +220,9 @@ impl Participants {
                 return next;
             }
             while let Some(item) = self.queue.pop_front() {
-                if let Propagated::Media { call, origin, data } = &item
+                if let Propagated::Media {
+                    call, origin, data, ..
+                } = &item
                     && let Some(level) = data.ext_vals.audio_level
                 {
                     self.speakers.heard(*call, *origin, level, now);
@@ -238,12 +257,20 @@ impl Participants {
                     other.track_opened(track.clone());
                 }
             }
-            Propagated::Media { call, origin, data } => {
-                if let Some((_, recorder)) = self.recorders.get_mut(&origin) {
-                    recorder.write(&data);
+            Propagated::Media {
+                call,
+                origin,
+                data,
+                layers,
+            } => {
+                if let Some((_, recorder)) = self.recorders.get_mut(&origin)
+                    && let Some(rid) = recorder.write(&data, &layers)
+                    && let Some(publisher) = self.all.get_mut(&origin)
+                {
+                    publisher.request_keyframe(data.mid, rid, KeyframeRequestKind::Pli);
                 }
                 for other in self.others(call, origin) {
-                    other.forward(origin, &data);
+                    other.forward(origin, &data, &layers);
                 }
             }
             Propagated::Keyframe {
@@ -290,7 +317,12 @@ fn poll_until_idle(
                 origin,
                 track,
             }),
-            Outcome::Media(data) => queue.push_back(Propagated::Media { call, origin, data }),
+            Outcome::Media(data, layers) => queue.push_back(Propagated::Media {
+                call,
+                origin,
+                data,
+                layers,
+            }),
             Outcome::KeyframeRequest {
                 origin,
                 mid,

@@ -11,6 +11,7 @@
 //! client. It knows nothing about rooms, users or who may join a call.
 
 mod forward;
+pub(crate) mod layers;
 mod participant;
 mod run;
 mod speaker;
@@ -23,6 +24,8 @@ use std::{
 };
 
 use str0m::change::{SdpAnswer, SdpOffer};
+
+pub use layers::Quality;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -92,6 +95,12 @@ pub(crate) enum Command {
     Leave {
         participant: ParticipantKey,
     },
+    Quality {
+        subscriber: ParticipantKey,
+        publisher: ParticipantKey,
+        quality: Quality,
+        reply: oneshot::Sender<Result<(), SfuError>>,
+    },
     /// Starts writing a participant's media into `dir` (`recording`).
     Record {
         call: CallKey,
@@ -137,6 +146,12 @@ impl std::fmt::Debug for Command {
             Command::Join { participant, .. } => write!(f, "Join({participant})"),
             Command::Answer { participant, .. } => write!(f, "Answer({participant})"),
             Command::Leave { participant } => write!(f, "Leave({participant})"),
+            Command::Quality {
+                subscriber,
+                publisher,
+                quality,
+                ..
+            } => write!(f, "Quality({subscriber} sees {publisher} {quality:?})"),
             Command::Record { participant, .. } => write!(f, "Record({participant})"),
             Command::StopRecording { call, .. } => write!(f, "StopRecording({call})"),
         }
@@ -211,6 +226,25 @@ impl Sfu {
     /// Removes a participant; the others stop receiving its media (after renegotiation).
     pub fn leave(&self, participant: ParticipantKey) {
         let _ = self.send(Command::Leave { participant });
+    }
+
+    /// How `subscriber` shows `publisher`'s video: the simulcast layer it is sent follows
+    /// (the smallest for `Low`, none for `Off`); a publisher without simulcast is sent as is,
+    /// or not at all for `Off`. Remembered for tracks the publisher adds later.
+    pub async fn set_quality(
+        &self,
+        subscriber: ParticipantKey,
+        publisher: ParticipantKey,
+        quality: Quality,
+    ) -> Result<(), SfuError> {
+        let (reply, done) = oneshot::channel();
+        self.send(Command::Quality {
+            subscriber,
+            publisher,
+            quality,
+            reply,
+        })?;
+        done.await.map_err(|_| SfuError::Stopped)?
     }
 
     /// Writes a participant's audio (Ogg/Opus) and video (IVF/VP8) into `dir` from now on,

@@ -14,7 +14,10 @@ use str0m::{
     media::{Direction, KeyframeRequest, KeyframeRequestKind, MediaData, MediaKind, Mid, Rid},
 };
 
-use super::{CallKey, ParticipantKey, SfuError};
+use super::{
+    CallKey, ParticipantKey, SfuError,
+    layers::{Frame, LayerStats, Layers, Quality, Selection, Step},
+};
 
 /// At most one keyframe request per published track in this interval: every new subscriber
 /// and every lost packet asks for one, and a keyframe is many times larger than a delta frame.
@@ -31,14 +34,21 @@ pub(super) struct TrackIn {
 #[derive(Debug)]
 struct TrackInEntry {
     track: Arc<TrackIn>,
-    last_keyframe_request: Option<Instant>,
+    layers: LayerStats,
+    /// When a keyframe was last asked for, per simulcast layer.
+    keyframe_requests: Vec<(Option<Rid>, Instant)>,
 }
 
 /// Another participant's track, sent to this participant.
 #[derive(Debug)]
 struct TrackOut {
     track: Weak<TrackIn>,
+    /// The track's publisher and its mid there, copied so forwarding a packet needs no upgrade.
+    origin: ParticipantKey,
+    origin_mid: Mid,
+    kind: MediaKind,
     state: TrackOutState,
+    selection: Selection,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,7 +84,7 @@ pub(super) enum Outcome {
     Transmit(SocketAddr, Vec<u8>),
     /// The participant started publishing a track: offer it to the rest of the call.
     TrackOpen(Weak<TrackIn>),
-    Media(MediaData),
+    Media(MediaData, Layers),
     /// A subscriber (or the SFU itself) needs a keyframe of `origin`'s track `mid`.
     KeyframeRequest {
         origin: ParticipantKey,
@@ -94,10 +104,11 @@ pub(super) struct Participant {
     pending: Option<SdpPendingOffer>,
     tracks_in: Vec<TrackInEntry>,
     tracks_out: Vec<TrackOut>,
-    /// The simulcast layer forwarded to this participant, for keyframe requests.
-    chosen_rid: Option<Rid>,
-    /// Newly opened outgoing tracks whose publishers must send a keyframe.
-    need_keyframe: Vec<Weak<TrackIn>>,
+    /// How this participant shows each other participant's video (default high).
+    qualities: Vec<(ParticipantKey, Quality)>,
+    /// Received tracks (and layers) whose publishers must send a keyframe before this
+    /// participant can decode them.
+    need_keyframe: Vec<(ParticipantKey, Mid, Option<Rid>)>,
 }
 
 impl Participant {
@@ -126,7 +137,7 @@ impl Participant {
             pending: None,
             tracks_in: Vec::new(),
             tracks_out: Vec::new(),
-            chosen_rid: None,
+            qualities: Vec::new(),
             need_keyframe: Vec::new(),
         };
         Ok((participant, answer))
@@ -152,16 +163,13 @@ impl Participant {
         if !self.rtc.is_alive() {
             return Outcome::Timeout(self.timeout);
         }
-        if let Some(track) = self.need_keyframe.pop() {
-            if let Some(track) = track.upgrade() {
-                return Outcome::KeyframeRequest {
-                    origin: track.origin,
-                    mid: track.mid,
-                    kind: KeyframeRequestKind::Pli,
-                    rid: self.chosen_rid,
-                };
-            }
-            return Outcome::Nothing;
+        if let Some((origin, mid, rid)) = self.need_keyframe.pop() {
+            return Outcome::KeyframeRequest {
+                origin,
+                mid,
+                kind: KeyframeRequestKind::Pli,
+                rid,
+            };
         }
         if let Some(offer) = self.negotiate_if_needed() {
             return Outcome::Offer(offer);
@@ -200,7 +208,8 @@ impl Participant {
                 let weak = Arc::downgrade(&track);
                 self.tracks_in.push(TrackInEntry {
                     track,
-                    last_keyframe_request: None,
+                    layers: LayerStats::default(),
+                    keyframe_requests: Vec::new(),
                 });
                 Outcome::TrackOpen(weak)
             }
@@ -208,7 +217,14 @@ impl Participant {
                 if !data.contiguous {
                     self.request_keyframe(data.mid, data.rid, KeyframeRequestKind::Fir);
                 }
-                Outcome::Media(data)
+                let layers = self
+                    .tracks_in
+                    .iter_mut()
+                    .find(|t| t.track.mid == data.mid)
+                    .filter(|t| t.track.kind == MediaKind::Video)
+                    .map(|t| t.layers.heard(&Frame::of(&data), Instant::now()))
+                    .unwrap_or_default();
+                Outcome::Media(data, layers)
             }
             Event::KeyframeRequest(request) => self.keyframe_wanted(request),
             _ => Outcome::Nothing,
@@ -221,15 +237,14 @@ impl Participant {
             .tracks_out
             .iter()
             .find(|t| t.mid() == Some(request.mid))
-            .and_then(|t| t.track.upgrade())
         else {
             return Outcome::Nothing;
         };
         Outcome::KeyframeRequest {
             origin: track.origin,
-            mid: track.mid,
+            mid: track.origin_mid,
             kind: request.kind,
-            rid: self.chosen_rid,
+            rid: track.selection.current_layer(),
         }
     }
 
@@ -242,9 +257,13 @@ impl Participant {
             return;
         }
         let now = Instant::now();
-        if entry
-            .last_keyframe_request
-            .is_some_and(|at| now.duration_since(at) < KEYFRAME_INTERVAL)
+        let last = entry
+            .keyframe_requests
+            .iter_mut()
+            .find(|(of, _)| *of == rid);
+        if last
+            .as_ref()
+            .is_some_and(|(_, at)| now.duration_since(*at) < KEYFRAME_INTERVAL)
         {
             return;
         }
@@ -253,47 +272,78 @@ impl Participant {
         };
         // Fails when the rid names no layer the browser sends; the next request retries.
         if writer.request_keyframe(rid, kind).is_ok() {
-            entry.last_keyframe_request = Some(now);
+            match last {
+                Some((_, at)) => *at = now,
+                None => entry.keyframe_requests.push((rid, now)),
+            }
         }
     }
 
     /// Another participant of the call published a track.
     pub fn track_opened(&mut self, track: Weak<TrackIn>) {
+        let Some(published) = track.upgrade() else {
+            return;
+        };
+        let mut selection = Selection::default();
+        if let Some((_, quality)) = self.qualities.iter().find(|(p, _)| *p == published.origin) {
+            selection.set(*quality);
+        }
         self.tracks_out.push(TrackOut {
+            origin: published.origin,
+            origin_mid: published.mid,
+            kind: published.kind,
             track,
             state: TrackOutState::ToOpen,
+            selection,
         });
     }
 
-    /// Writes another participant's media to the matching outgoing track.
-    pub fn forward(&mut self, origin: ParticipantKey, data: &MediaData) {
-        let Some(mid) = self
-            .tracks_out
-            .iter()
-            .find(|out| {
-                matches!(out.state, TrackOutState::Open(_))
-                    && out
-                        .track
-                        .upgrade()
-                        .is_some_and(|t| t.origin == origin && t.mid == data.mid)
-            })
-            .and_then(TrackOut::mid)
-        else {
+    /// How this participant shows `publisher`'s video from now on: the simulcast layer it
+    /// receives follows, or none at all for `Quality::Off`.
+    pub fn set_quality(&mut self, publisher: ParticipantKey, quality: Quality) {
+        match self.qualities.iter_mut().find(|(p, _)| *p == publisher) {
+            Some((_, known)) => *known = quality,
+            None => self.qualities.push((publisher, quality)),
+        }
+        for track in &mut self.tracks_out {
+            if track.origin == publisher && track.kind == MediaKind::Video {
+                track.selection.set(quality);
+            }
+        }
+    }
+
+    /// Writes another participant's media to the matching outgoing track: audio as it comes,
+    /// video in the simulcast layer this participant's view of the publisher asks for.
+    pub fn forward(&mut self, origin: ParticipantKey, data: &MediaData, layers: &Layers) {
+        let Some(track) = self.tracks_out.iter_mut().find(|out| {
+            out.origin == origin
+                && out.origin_mid == data.mid
+                && matches!(out.state, TrackOutState::Open(_))
+        }) else {
             return;
         };
-        // Simulcast: without layer selection the highest layer ("h") is forwarded; a browser
-        // that sends no simulcast has no rid.
-        if data.rid.is_some() && data.rid != Some("h".into()) {
+        let time = if track.kind == MediaKind::Video {
+            match track.selection.step(&Frame::of(data), layers) {
+                Step::Forward(time) => time,
+                Step::Drop => return,
+                Step::DropAskKeyframe(rid) => {
+                    self.need_keyframe.push((origin, data.mid, rid));
+                    return;
+                }
+            }
+        } else {
+            data.time
+        };
+        let Some(mid) = track.mid() else {
             return;
-        }
-        self.chosen_rid = data.rid;
+        };
         let Some(writer) = self.rtc.writer(mid) else {
             return;
         };
         let Some(pt) = writer.match_params(data.params) else {
             return;
         };
-        if let Err(error) = writer.write(pt, data.network_time, data.time, data.data.clone()) {
+        if let Err(error) = writer.write(pt, data.network_time, time, data.data.clone()) {
             tracing::debug!(participant = %self.key, error.message = %error, "forwarding failed");
             self.rtc.disconnect();
         }
@@ -357,9 +407,9 @@ impl Participant {
         }
         for track in &mut self.tracks_out {
             if let TrackOutState::Negotiating(mid) = track.state {
+                // The new subscriber can decode nothing until the publisher's next keyframe:
+                // its selection drops frames and asks for one until a keyframe comes.
                 track.state = TrackOutState::Open(mid);
-                // The new subscriber can decode nothing until the publisher's next keyframe.
-                self.need_keyframe.push(track.track.clone());
             }
         }
         self.tracks_out

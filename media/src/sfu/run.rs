@@ -92,6 +92,14 @@ fn handle(participants: &mut Participants, address: SocketAddr, command: Command
         Command::Leave { participant } => {
             participants.leave(participant);
         }
+        Command::Quality {
+            subscriber,
+            publisher,
+            quality,
+            reply,
+        } => {
+            let _ = reply.send(participants.set_quality(subscriber, publisher, quality));
+        }
         Command::Record {
             call,
             participant,

@@ -7,6 +7,7 @@ mod dm;
 mod guests;
 mod recording;
 mod signaling;
+mod simulcast;
 mod timeline;
 
 use std::{
@@ -20,7 +21,7 @@ use str0m::{
     Candidate, Event, Input, Output, Rtc,
     change::{SdpAnswer, SdpOffer, SdpPendingOffer},
     format::Codec,
-    media::{Direction, Frequency, MediaKind, MediaTime, Mid},
+    media::{Direction, Frequency, MediaKind, MediaTime, Mid, Simulcast, SimulcastLayer},
     net::{Protocol, Receive},
 };
 use tokio::net::UdpSocket;
@@ -35,7 +36,40 @@ pub struct Peer {
     rtc: Arc<Mutex<Rtc>>,
     pending: Option<SdpPendingOffer>,
     stop: CancellationToken,
+    received: Received,
 }
+
+/// Sizes of the frames a peer received, video and audio apart, in arrival order.
+#[derive(Clone, Default)]
+pub struct Received(Arc<Mutex<(Vec<usize>, Vec<usize>)>>);
+
+impl Received {
+    pub fn video(&self) -> Vec<usize> {
+        self.0.lock().unwrap().0.clone()
+    }
+
+    pub fn audio_count(&self) -> usize {
+        self.0.lock().unwrap().1.len()
+    }
+}
+
+/// What a peer sends once connected.
+#[derive(Clone, Copy)]
+enum Sending {
+    Nothing,
+    Plain,
+    /// Three simulcast layers of the same video.
+    Simulcast,
+}
+
+/// The simulcast layers a simulcast peer sends, smallest first: its rid, the picture size its
+/// keyframes state, and the frame size. The names follow no order on purpose ("h" is the
+/// middle one, as some clients call the half-size layer).
+pub const LAYERS: [(&str, (u16, u16), usize); 3] = [
+    ("q", (160, 120), 300),
+    ("h", (320, 240), 900),
+    ("f", (640, 480), 2500),
+];
 
 impl Drop for Peer {
     fn drop(&mut self) {
@@ -46,32 +80,56 @@ impl Drop for Peer {
 impl Peer {
     /// A peer and the offer it joins with.
     pub async fn publishing() -> (Self, String) {
-        Self::start(false).await
+        Self::start(Sending::Nothing).await
     }
 
     /// A peer that, once connected, sends Opus packets every 20 ms and a VP8 keyframe every
     /// 100 ms (synthetic payloads: the SFU forwards and records without decoding).
     pub async fn sending_media() -> (Self, String) {
-        Self::start(true).await
+        Self::start(Sending::Plain).await
     }
 
-    async fn start(send: bool) -> (Self, String) {
+    /// Like `sending_media`, with the video in the three simulcast `LAYERS`.
+    pub async fn sending_simulcast() -> (Self, String) {
+        Self::start(Sending::Simulcast).await
+    }
+
+    /// What this peer has received from the others.
+    pub fn received(&self) -> Received {
+        self.received.clone()
+    }
+
+    async fn start(sending: Sending) -> (Self, String) {
         let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let mut rtc = Rtc::builder().build(Instant::now());
         rtc.add_local_candidate(Candidate::host(socket.local_addr().unwrap(), "udp").unwrap());
         let mut change = rtc.sdp_api();
         let audio = change.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None);
-        let video = change.add_media(MediaKind::Video, Direction::SendOnly, None, None, None);
+        let simulcast = matches!(sending, Sending::Simulcast).then(|| Simulcast {
+            send: LAYERS
+                .iter()
+                .map(|(rid, _, _)| SimulcastLayer::new(rid))
+                .collect(),
+            recv: Vec::new(),
+        });
+        let video = change.add_media(MediaKind::Video, Direction::SendOnly, None, None, simulcast);
         let (offer, pending) = change.apply().unwrap();
         let sdp = offer.to_sdp_string();
         let rtc = Arc::new(Mutex::new(rtc));
         let stop = CancellationToken::new();
-        let media = send.then_some((audio, video));
-        tokio::spawn(drive(rtc.clone(), socket, stop.clone(), media));
+        let received = Received::default();
+        tokio::spawn(drive(
+            rtc.clone(),
+            socket,
+            stop.clone(),
+            (sending, audio, video),
+            received.clone(),
+        ));
         let peer = Self {
             rtc,
             pending: Some(pending),
             stop,
+            received,
         };
         (peer, sdp)
     }
@@ -97,13 +155,26 @@ impl Peer {
 
 /// A VP8 keyframe as far as its header goes (RFC 6386 §9.1: 320×240), then filler.
 fn synthetic_keyframe() -> Vec<u8> {
-    let mut frame = vec![0x50, 0x1a, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00];
-    frame.extend(std::iter::repeat_n(0x5a, 600));
+    sized_keyframe((320, 240), 610)
+}
+
+/// A VP8 keyframe header stating `width` × `height`, filled up to `bytes`.
+fn sized_keyframe((width, height): (u16, u16), bytes: usize) -> Vec<u8> {
+    let mut frame = vec![0x50, 0x1a, 0x00, 0x9d, 0x01, 0x2a];
+    frame.extend(width.to_le_bytes());
+    frame.extend(height.to_le_bytes());
+    frame.resize(bytes, 0x5a);
     frame
 }
 
 /// Writes the next synthetic audio and video frames that are due.
-fn send_due(rtc: &mut Rtc, mids: (Mid, Mid), sent: &mut (u64, u64), since: Instant) {
+fn send_due(
+    rtc: &mut Rtc,
+    mids: (Mid, Mid),
+    simulcast: bool,
+    sent: &mut (u64, u64),
+    since: Instant,
+) {
     let elapsed = since.elapsed().as_millis() as u64;
     let pt_of = |rtc: &mut Rtc, mid: Mid, codec: Codec| {
         rtc.writer(mid).and_then(|w| {
@@ -129,20 +200,30 @@ fn send_due(rtc: &mut Rtc, mids: (Mid, Mid), sent: &mut (u64, u64), since: Insta
             break;
         };
         let time = MediaTime::new(sent.1 * 9000, Frequency::NINETY_KHZ);
-        if let Some(writer) = rtc.writer(mids.1) {
+        if simulcast {
+            for (rid, size, bytes) in LAYERS {
+                if let Some(writer) = rtc.writer(mids.1) {
+                    let frame = sized_keyframe(size, bytes);
+                    let _ = writer
+                        .rid(rid.into())
+                        .write(pt, Instant::now(), time, frame);
+                }
+            }
+        } else if let Some(writer) = rtc.writer(mids.1) {
             let _ = writer.write(pt, Instant::now(), time, synthetic_keyframe());
         }
         sent.1 += 1;
     }
 }
 
-/// The peer's network loop: datagrams in, timers, datagrams out, and (when `media` names
-/// the audio and video mids) synthetic media once connected.
+/// The peer's network loop: datagrams in, timers, datagrams out, synthetic media once
+/// connected (as `sending` says, on the audio and video mids), and what arrives noted down.
 async fn drive(
     rtc: Arc<Mutex<Rtc>>,
     socket: UdpSocket,
     stop: CancellationToken,
-    media: Option<(Mid, Mid)>,
+    (sending, audio, video): (Sending, Mid, Mid),
+    received: Received,
 ) {
     let local: SocketAddr = socket.local_addr().unwrap();
     let mut buffer = vec![0u8; 2048];
@@ -151,8 +232,11 @@ async fn drive(
     loop {
         let next = {
             let mut rtc = rtc.lock().unwrap();
-            if let (Some(mids), Some(since)) = (media, connected) {
-                send_due(&mut rtc, mids, &mut sent, since);
+            if let Some(since) = connected
+                && !matches!(sending, Sending::Nothing)
+            {
+                let simulcast = matches!(sending, Sending::Simulcast);
+                send_due(&mut rtc, (audio, video), simulcast, &mut sent, since);
             }
             loop {
                 match rtc.poll_output() {
@@ -161,6 +245,14 @@ async fn drive(
                         let _ = socket.try_send_to(&t.contents, t.destination);
                     }
                     Ok(Output::Event(Event::Connected)) => connected = Some(Instant::now()),
+                    Ok(Output::Event(Event::MediaData(data))) => {
+                        let mut seen = received.0.lock().unwrap();
+                        if data.params.spec().codec.is_audio() {
+                            seen.1.push(data.data.len());
+                        } else {
+                            seen.0.push(data.data.len());
+                        }
+                    }
                     Ok(Output::Event(_)) => {}
                     Err(_) => return,
                 }

@@ -1,0 +1,117 @@
+// Simulcast in the browser: Anna's page sends her camera in several sizes at once, and Boris's
+// page receives the size that fits the tile he shows her in — a smaller window makes a smaller
+// tile, the server switches him to a smaller layer, and a larger window switches him back.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, openPage, signIn, chromiumAvailable } from './support/browser.js';
+import { startServer } from './support/server.js';
+import { roomLink } from './support/chat.js';
+
+const skip = !chromiumAvailable() && process.env.CI !== 'true' && 'chromium is not installed';
+const WITHIN_MS = 30000;
+const LARGE = { width: 1366, height: 800 };
+const SMALL = { width: 520, height: 420 };
+let server;
+let browser;
+const pages = {};
+
+before(async () => {
+  if (skip) return;
+  server = await startServer({ env: { SWITCHBOARD__CALLS__PUBLIC_IP: '127.0.0.1' } });
+  const people = {
+    anna: await server.createUser({ login: 'anna', name: 'Anna Ivanova', role: 'admin' }),
+    boris: await server.createUser({ login: 'boris', name: 'Boris Petrov' }),
+  };
+  const token = await server.token('anna', people.anna.password);
+  await server.request('POST', '/api/v1/rooms', { token, body: { kind: 'group', name: 'review', members: [people.boris.id] } });
+  browser = await launch({
+    args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'],
+  });
+  for (const [login, person] of Object.entries(people)) {
+    pages[login] = (await openPage(browser, { viewport: LARGE })).page;
+    await signIn(pages[login], server.url, login, person.password);
+    await roomLink(pages[login], 'review').click();
+    await pages[login].getByRole('heading', { name: 'review', level: 1 }).waitFor();
+  }
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** The simulcast layers (by rid) Anna's page is sending video in now, with their heights. */
+async function sentLayers(page) {
+  return page.evaluate(async () => {
+    const { peerConnection } = window.__switchboard.calls.inspect();
+    const layers = {};
+    for (const report of (await peerConnection.getStats()).values()) {
+      if (report.type === 'outbound-rtp' && report.kind === 'video' && report.rid && report.framesEncoded > 0) {
+        layers[report.rid] = report.frameHeight;
+      }
+    }
+    return layers;
+  });
+}
+
+/** The height of the video Boris's page decodes from `sender`, and the view it asked for. */
+async function receivedFrom(page, sender) {
+  return page.evaluate(async (sender) => {
+    const { peerConnection, participantByMid, views } = window.__switchboard.calls.inspect();
+    let frameHeight = 0;
+    for (const report of (await peerConnection.getStats()).values()) {
+      if (report.type === 'inbound-rtp' && report.kind === 'video' && participantByMid[report.mid] === sender) {
+        frameHeight = report.frameHeight || 0;
+      }
+    }
+    return { frameHeight, view: views[sender] };
+  }, sender);
+}
+
+async function eventually(what, read, ok) {
+  const deadline = Date.now() + WITHIN_MS;
+  let last;
+  while (Date.now() < deadline) {
+    last = await read();
+    if (ok(last)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  assert.fail(`${what}; last seen: ${JSON.stringify(last)}`);
+}
+
+test('a smaller tile gets a smaller simulcast layer and a larger one the larger layer again', { skip }, async () => {
+  // Arrange: Anna calls, Boris joins from the header.
+  await pages.anna.getByRole('button', { name: 'Start a call' }).click();
+  await pages.anna.waitForFunction(() => window.__switchboard.calls.inspect().participantId);
+  const anna = await pages.anna.evaluate(() => window.__switchboard.calls.inspect().participantId);
+  await pages.boris.getByRole('button', { name: 'Join call' }).click();
+  // Assert: Anna sends more than one size of her camera.
+  const layers = await eventually('Anna sends simulcast', () => sentLayers(pages.anna), (l) => Object.keys(l).length >= 2);
+  const heights = Object.values(layers).sort((a, b) => a - b);
+  // Boris, in a large window, decodes a picture taller than the smallest layer.
+  const large = await eventually(
+    'Boris decodes Anna in a large tile',
+    () => receivedFrom(pages.boris, anna),
+    (r) => r.frameHeight > heights[0] && r.view !== 'low',
+  );
+
+  // Act: Boris makes his window small; Anna's tile shrinks.
+  await pages.boris.setViewportSize(SMALL);
+  // Assert: his page asks for the small layer and decodes a smaller picture.
+  const small = await eventually(
+    'Boris decodes a smaller layer in a small tile',
+    () => receivedFrom(pages.boris, anna),
+    (r) => r.view === 'low' && r.frameHeight > 0 && r.frameHeight < large.frameHeight,
+  );
+
+  // Act: the window grows again.
+  await pages.boris.setViewportSize(LARGE);
+  // Assert
+  await eventually(
+    'Boris decodes the larger layer again',
+    () => receivedFrom(pages.boris, anna),
+    (r) => r.view !== 'low' && r.frameHeight > small.frameHeight,
+  );
+  for (const page of Object.values(pages)) assert.deepEqual(page.consoleErrors, []);
+});
