@@ -30,12 +30,18 @@ pub struct Settings {
 }
 
 /// Audio/video calls: the SFU's UDP socket and the ICE servers browsers are given.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct CallSettings {
     /// The one UDP port all call media uses (open it in the firewall); 0 picks a free port
     /// at start. default: 0
     pub udp_port: u16,
+    /// Offer browsers media over UDP on `udp_port`. Turn off only where nothing but TCP gets
+    /// through. default: true
+    pub udp: bool,
+    /// Also accept media over TCP on the same port number (ICE-TCP), for browsers whose
+    /// network blocks UDP; open that TCP port too. default: true
+    pub tcp: bool,
     /// The address browsers send media to (the host candidate): this server's public
     /// address, or its LAN address. Empty: the address of the interface that routes to the
     /// internet, else 127.0.0.1. default: ""
@@ -45,6 +51,19 @@ pub struct CallSettings {
     pub stun_servers: Vec<String>,
     /// TURN relays for browsers behind restrictive NATs. default: []
     pub turn_servers: Vec<TurnServer>,
+}
+
+impl Default for CallSettings {
+    fn default() -> Self {
+        Self {
+            udp_port: 0,
+            udp: true,
+            tcp: true,
+            public_ip: String::new(),
+            stun_servers: Vec::new(),
+            turn_servers: Vec::new(),
+        }
+    }
 }
 
 /// A TURN relay as browsers are given it (`RTCIceServer`). `Debug` hides the credential.
@@ -319,6 +338,12 @@ impl Settings {
                 "media.allowed_types: {pattern:?} is not a MIME type pattern; expected type/subtype, type/* or */*"
             ));
         }
+        if !self.calls.udp && !self.calls.tcp {
+            return invalid(
+                "calls.udp and calls.tcp are both false: call media needs at least one of them"
+                    .to_owned(),
+            );
+        }
         if !self.calls.public_ip.is_empty()
             && self.calls.public_ip.parse::<std::net::IpAddr>().is_err()
         {
@@ -439,6 +464,16 @@ mod tests {
         let message = settings.validate().unwrap_err().to_string();
         assert!(message.contains("database.url"), "{message}");
         assert!(message.contains("sqlite:, postgres://"), "{message}");
+    }
+
+    #[test]
+    fn call_media_needs_udp_or_tcp() {
+        let mut settings = Settings::default();
+        settings.calls.udp = false;
+        assert!(settings.validate().is_ok(), "TCP alone is enough");
+        settings.calls.tcp = false;
+        let message = settings.validate().unwrap_err().to_string();
+        assert!(message.contains("calls.udp and calls.tcp"), "{message}");
     }
 
     #[test]

@@ -34,6 +34,8 @@ pub fn sfu_config(settings: &CallSettings) -> media::sfu::SfuConfig {
     media::sfu::SfuConfig {
         bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), settings.udp_port),
         public_ip,
+        udp: settings.udp,
+        tcp: settings.tcp,
     }
 }
 

@@ -20,7 +20,7 @@ use str0m::{
 use crate::recording::{ParticipantRecorder, RecordedFile};
 
 use super::{
-    CallKey, ParticipantKey, SfuError, SfuEvent,
+    CallKey, ParticipantKey, SfuError, SfuEvent, Transports,
     layers::{Layers, Quality},
     participant::{Outcome, Participant, TrackIn},
     speaker::Speakers,
@@ -48,9 +48,9 @@ enum Propagated {
     },
 }
 
-/// Somewhere to put outgoing datagrams and events; the run loop's socket and channel.
+/// Somewhere to put outgoing datagrams and events; the run loop's sockets and channel.
 pub(super) trait Sink {
-    fn transmit(&mut self, destination: SocketAddr, contents: &[u8]);
+    fn transmit(&mut self, proto: Protocol, destination: SocketAddr, contents: &[u8]);
     fn event(&mut self, event: SfuEvent);
 }
 
@@ -66,9 +66,17 @@ pub(super) struct Participants {
     recorders: HashMap<ParticipantKey, (CallKey, ParticipantRecorder)>,
     /// Files of participants who left while their call was recorded, until it stops.
     recorded: HashMap<CallKey, Vec<RecordedFile>>,
+    transports: Transports,
 }
 
 impl Participants {
+    pub fn new(transports: Transports) -> Self {
+        Self {
+            transports,
+            ..Self::default()
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.all.len()
     }
@@ -83,7 +91,8 @@ impl Participants {
     ) -> Result<SdpAnswer, SfuError> {
         // Joining again from the same connection replaces the old peer connection.
         self.leave(key);
-        let (mut participant, answer) = Participant::accept(call, key, address, offer, now)?;
+        let (mut participant, answer) =
+            Participant::accept(call, key, address, self.transports, offer, now)?;
         for other in self.all.values().filter(|p| p.call == call) {
             for track in other.published() {
                 participant.track_opened(track);
@@ -163,6 +172,7 @@ impl Participants {
     /// Hands a datagram to the participant it belongs to; drops it when none claims it.
     pub fn receive(
         &mut self,
+        proto: Protocol,
         source: SocketAddr,
         destination: SocketAddr,
         bytes: &[u8],
@@ -174,7 +184,7 @@ impl Participants {
         let input = Input::Receive(
             now,
             Receive {
-                proto: Protocol::Udp,
+                proto,
                 source,
                 destination,
                 contents,
@@ -307,7 +317,9 @@ fn poll_until_idle(
         match participant.poll() {
             Outcome::Timeout(at) => return at,
             Outcome::Nothing => {}
-            Outcome::Transmit(destination, contents) => sink.transmit(destination, &contents),
+            Outcome::Transmit(proto, destination, contents) => {
+                sink.transmit(proto, destination, &contents);
+            }
             Outcome::Offer(sdp) => sink.event(SfuEvent::Offer {
                 participant: origin,
                 sdp,

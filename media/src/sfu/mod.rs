@@ -2,7 +2,8 @@
 //! video once, and the SFU forwards the RTP media, untouched (no transcoding), to the other
 //! participants of the same call.
 //!
-//! One UDP socket carries every peer of every call, so a firewall needs one rule. Each
+//! One UDP socket carries every peer of every call, so a firewall needs one rule (and, for
+//! browsers whose network blocks UDP, the same port number on TCP: `tcp`). Each
 //! participant has its own sans-IO `str0m::Rtc`; the single run loop (`run`) reads datagrams,
 //! finds the participant they belong to (by remote address, else by asking each `Rtc`, which
 //! recognises its ICE ufrag), drives time, and forwards media between participants of one call
@@ -15,6 +16,7 @@ pub(crate) mod layers;
 mod participant;
 mod run;
 mod speaker;
+mod tcp;
 #[cfg(test)]
 mod tests;
 
@@ -43,6 +45,27 @@ pub struct SfuConfig {
     /// The address browsers reach the socket at (the host candidate). Behind a 1:1 NAT it is
     /// the public address; the port is always the bound one.
     pub public_ip: IpAddr,
+    /// Offer the UDP candidate (the socket is bound either way).
+    pub udp: bool,
+    /// Also listen on TCP at the UDP socket's port number and offer a passive ICE-TCP
+    /// candidate there.
+    pub tcp: bool,
+}
+
+/// Which candidates a participant is offered.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Transports {
+    pub udp: bool,
+    pub tcp: bool,
+}
+
+impl Default for Transports {
+    fn default() -> Self {
+        Self {
+            udp: true,
+            tcp: false,
+        }
+    }
 }
 
 /// What the SFU tells the signaling side.
@@ -173,10 +196,30 @@ impl Sfu {
         // it twice (tests start several servers in one process) is harmless.
         str0m::crypto::from_feature_flags().install_process_default();
         let socket = bind(config.bind)?;
-        let address = SocketAddr::new(config.public_ip, socket.local_addr()?.port());
+        let port = socket.local_addr()?.port();
+        let address = SocketAddr::new(config.public_ip, port);
+        let listener = if config.tcp {
+            Some(tokio::net::TcpListener::bind(SocketAddr::new(config.bind.ip(), port)).await?)
+        } else {
+            None
+        };
+        let transports = Transports {
+            udp: config.udp,
+            tcp: listener.is_some(),
+        };
         let (commands, command_rx) = mpsc::unbounded_channel();
         let (event_tx, events) = mpsc::unbounded_channel();
-        let task = tokio::spawn(run::run(socket, address, command_rx, event_tx, shutdown));
+        let task = tokio::spawn(run::run(
+            run::Sockets {
+                udp: socket,
+                tcp: listener,
+                address,
+                transports,
+            },
+            command_rx,
+            event_tx,
+            shutdown,
+        ));
         Ok((Self { commands, address }, events, task))
     }
 

@@ -12,10 +12,11 @@ use str0m::{
     Candidate, Event, IceConnectionState, Input, Output, Rtc,
     change::{SdpAnswer, SdpOffer, SdpPendingOffer},
     media::{Direction, KeyframeRequest, KeyframeRequestKind, MediaData, MediaKind, Mid, Rid},
+    net::{Protocol, TcpType},
 };
 
 use super::{
-    CallKey, ParticipantKey, SfuError,
+    CallKey, ParticipantKey, SfuError, Transports,
     layers::{Frame, LayerStats, Layers, Quality, Selection, Step},
 };
 
@@ -81,7 +82,7 @@ impl TrackOut {
 pub(super) enum Outcome {
     Nothing,
     Timeout(Instant),
-    Transmit(SocketAddr, Vec<u8>),
+    Transmit(Protocol, SocketAddr, Vec<u8>),
     /// The participant started publishing a track: offer it to the rest of the call.
     TrackOpen(Weak<TrackIn>),
     Media(MediaData, Layers),
@@ -112,19 +113,32 @@ pub(super) struct Participant {
 }
 
 impl Participant {
-    /// Creates the participant's `Rtc` with the shared socket as its only candidate and
-    /// answers its offer.
+    /// Creates the participant's `Rtc` with the shared socket as its only candidate (and the
+    /// TCP listener at the same address, passive) and answers its offer.
     pub fn accept(
         call: CallKey,
         key: ParticipantKey,
         address: SocketAddr,
+        transports: Transports,
         offer: SdpOffer,
         now: Instant,
     ) -> Result<(Self, SdpAnswer), SfuError> {
         let mut rtc = Rtc::builder().build(now);
-        let candidate = Candidate::host(address, "udp")
-            .map_err(|error| SfuError::InvalidSdp(format!("host candidate: {error}")))?;
-        rtc.add_local_candidate(candidate);
+        let candidate_error = |error: str0m::error::IceError| {
+            SfuError::InvalidSdp(format!("host candidate: {error}"))
+        };
+        if transports.udp {
+            rtc.add_local_candidate(Candidate::host(address, "udp").map_err(candidate_error)?);
+        }
+        if transports.tcp {
+            let passive = Candidate::builder()
+                .tcp()
+                .host(address)
+                .tcptype(TcpType::Passive)
+                .build()
+                .map_err(candidate_error)?;
+            rtc.add_local_candidate(passive);
+        }
         let answer = rtc
             .sdp_api()
             .accept_offer(offer)
@@ -179,9 +193,11 @@ impl Participant {
                 self.timeout = at;
                 Outcome::Timeout(at)
             }
-            Ok(Output::Transmit(transmit)) => {
-                Outcome::Transmit(transmit.destination, transmit.contents.into())
-            }
+            Ok(Output::Transmit(transmit)) => Outcome::Transmit(
+                transmit.proto,
+                transmit.destination,
+                transmit.contents.into(),
+            ),
             Ok(Output::Event(event)) => self.on_event(event),
             Err(error) => {
                 tracing::debug!(participant = %self.key, error.message = %error, "participant failed");

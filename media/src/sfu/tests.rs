@@ -11,7 +11,7 @@ use str0m::{
 use uuid::Uuid;
 
 use super::{
-    SfuEvent,
+    SfuEvent, Transports,
     forward::{Participants, Sink},
 };
 
@@ -21,7 +21,7 @@ struct Recorded {
 }
 
 impl Sink for Recorded {
-    fn transmit(&mut self, _: SocketAddr, _: &[u8]) {}
+    fn transmit(&mut self, _: str0m::net::Protocol, _: SocketAddr, _: &[u8]) {}
     fn event(&mut self, event: SfuEvent) {
         self.events.push(event);
     }
@@ -70,6 +70,39 @@ fn the_answer_offers_the_shared_socket_as_the_only_candidate() {
     );
     assert_eq!(answer.matches("a=recvonly").count(), 2, "{answer}");
     assert_eq!(participants.len(), 1);
+}
+
+#[test]
+fn with_ice_tcp_the_answer_adds_a_passive_tcp_candidate_at_the_same_address() {
+    // Arrange
+    let mut participants = Participants::new(Transports {
+        udp: true,
+        tcp: true,
+    });
+    let (_rtc, offer, _) = publisher();
+    // Act
+    let answer = participants
+        .join(
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            address(),
+            offer,
+            Instant::now(),
+        )
+        .unwrap()
+        .to_sdp_string();
+    // Assert
+    let candidates: Vec<&str> = answer
+        .lines()
+        .filter(|l| l.starts_with("a=candidate"))
+        .collect();
+    assert_eq!(candidates.len(), 2, "{answer}");
+    let tcp = candidates
+        .iter()
+        .find(|c| c.contains(" tcp ") || c.contains(" TCP "))
+        .unwrap_or_else(|| panic!("no TCP candidate: {candidates:?}"));
+    assert!(tcp.contains("127.0.0.1 40000 typ host"), "{tcp}");
+    assert!(tcp.contains("tcptype passive"), "{tcp}");
 }
 
 #[test]
