@@ -166,7 +166,13 @@ impl Participants {
         }
         self.by_address.retain(|_, owner| *owner != key);
         self.speakers.forget(key);
-        self.all.remove(&key).is_some()
+        let Some(left) = self.all.remove(&key) else {
+            return false;
+        };
+        for other in self.all.values_mut().filter(|p| p.call == left.call) {
+            other.publisher_left(key);
+        }
+        true
     }
 
     /// Hands a datagram to the participant it belongs to; drops it when none claims it.
@@ -220,7 +226,12 @@ impl Participants {
         loop {
             let mut next = now + std::time::Duration::from_millis(100);
             for participant in self.all.values_mut() {
-                next = next.min(poll_until_idle(participant, sink, &mut self.queue));
+                let due = participant.awake || participant.timeout <= now;
+                next = next.min(if due {
+                    poll_until_idle(participant, sink, &mut self.queue)
+                } else {
+                    participant.timeout
+                });
             }
             if self.queue.is_empty() {
                 self.reap(sink);
@@ -315,7 +326,10 @@ fn poll_until_idle(
     let (call, origin) = (participant.call, participant.key);
     loop {
         match participant.poll() {
-            Outcome::Timeout(at) => return at,
+            Outcome::Timeout(at) => {
+                participant.awake = false;
+                return at;
+            }
             Outcome::Nothing => {}
             Outcome::Transmit(proto, destination, contents) => {
                 sink.transmit(proto, destination, &contents);

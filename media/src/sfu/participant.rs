@@ -102,6 +102,13 @@ pub(super) struct Participant {
     pub call: CallKey,
     pub rtc: Rtc,
     pub timeout: Instant,
+    /// Something reached the `Rtc` (a datagram, a timer, media written to it, a keyframe
+    /// request) since it was last polled until idle. Only such participants are polled:
+    /// polling all of a large call's participants for every datagram costs more than
+    /// forwarding does.
+    pub awake: bool,
+    /// Tracks were added or their publisher left since the last offer was built.
+    renegotiate: bool,
     pending: Option<SdpPendingOffer>,
     tracks_in: Vec<TrackInEntry>,
     tracks_out: Vec<TrackOut>,
@@ -148,6 +155,8 @@ impl Participant {
             call,
             rtc,
             timeout: now,
+            awake: true,
+            renegotiate: false,
             pending: None,
             tracks_in: Vec::new(),
             tracks_out: Vec::new(),
@@ -166,6 +175,7 @@ impl Participant {
         if !self.rtc.is_alive() {
             return;
         }
+        self.awake = true;
         if let Err(error) = self.rtc.handle_input(input) {
             tracing::debug!(participant = %self.key, error.message = %error, "participant disconnected");
             self.rtc.disconnect();
@@ -286,6 +296,7 @@ impl Participant {
         let Some(mut writer) = self.rtc.writer(mid) else {
             return;
         };
+        self.awake = true;
         // Fails when the rid names no layer the browser sends; the next request retries.
         if writer.request_keyframe(rid, kind).is_ok() {
             match last {
@@ -304,6 +315,8 @@ impl Participant {
         if let Some((_, quality)) = self.qualities.iter().find(|(p, _)| *p == published.origin) {
             selection.set(*quality);
         }
+        self.renegotiate = true;
+        self.awake = true;
         self.tracks_out.push(TrackOut {
             origin: published.origin,
             origin_mid: published.mid,
@@ -312,6 +325,14 @@ impl Participant {
             state: TrackOutState::ToOpen,
             selection,
         });
+    }
+
+    /// Another participant of the call left: the tracks it published are to be stopped.
+    pub fn publisher_left(&mut self, publisher: ParticipantKey) {
+        if self.tracks_out.iter().any(|t| t.origin == publisher) {
+            self.renegotiate = true;
+            self.awake = true;
+        }
     }
 
     /// How this participant shows `publisher`'s video from now on: the simulcast layer it
@@ -353,6 +374,7 @@ impl Participant {
         let Some(mid) = track.mid() else {
             return;
         };
+        self.awake = true;
         let Some(writer) = self.rtc.writer(mid) else {
             return;
         };
@@ -367,9 +389,10 @@ impl Participant {
 
     /// Builds an offer when tracks wait to be added or stopped and no offer is outstanding.
     fn negotiate_if_needed(&mut self) -> Option<String> {
-        if self.pending.is_some() {
+        if self.pending.is_some() || !self.renegotiate {
             return None;
         }
+        self.renegotiate = false;
         for track in &mut self.tracks_out {
             if let TrackOutState::Open(mid) = track.state
                 && track.track.upgrade().is_none()
@@ -412,6 +435,7 @@ impl Participant {
         let pending = self.pending.take().ok_or(SfuError::NoPendingOffer)?;
         if let Err(error) = self.rtc.sdp_api().accept_answer(pending, answer) {
             // The offer is void: its tracks go back to waiting for the next one.
+            self.renegotiate = true;
             for track in &mut self.tracks_out {
                 match track.state {
                     TrackOutState::Negotiating(_) => track.state = TrackOutState::ToOpen,
