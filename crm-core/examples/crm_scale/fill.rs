@@ -16,6 +16,7 @@ use crm_core::{
     },
     service::Contacts,
 };
+use indicatif::{ProgressBar, ProgressStyle};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
 use super::{
@@ -129,7 +130,20 @@ const KINDS: [(&str, &str); 6] = [
     ("field_change", "Responsible: op-01 → op-02"),
 ];
 
-pub async fn fill(store: &Store, contacts: usize) -> Result<Staff, Error> {
+/// Fills `contacts` contacts; `timeline` entries in all when given, else about six each.
+pub async fn fill(store: &Store, contacts: usize, timeline: Option<usize>) -> Result<Staff, Error> {
+    // One contact in a thousand has 1,000 entries and one in a hundred 100 (two entries per
+    // contact on average); the rest draw uniformly from 0..typical.
+    let typical = timeline.map_or(9, |total| {
+        let rest = (total / contacts.max(1)).saturating_sub(2);
+        (2 * rest + 1) as u32
+    });
+    let progress = ProgressBar::new(contacts as u64);
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} contacts ({elapsed}, {eta} left)")
+    {
+        progress.set_style(style);
+    }
     let (admin, head_of_sales, operators) = organisation(store).await?;
     let mut rng = StdRng::seed_from_u64(7);
     let started = Instant::now();
@@ -214,7 +228,7 @@ pub async fn fill(store: &Store, contacts: usize) -> Result<Staff, Error> {
         let entries = match rng.gen_range(0..1000) {
             0 => 1000,
             1..=10 => 100,
-            _ => rng.gen_range(0..9),
+            _ => rng.gen_range(0..typical),
         };
         let c = &mut batches.contacts;
         c.text(&id);
@@ -302,15 +316,14 @@ pub async fn fill(store: &Store, contacts: usize) -> Result<Staff, Error> {
             batches.flush(&mut tx, true).await?;
             tx.commit().await?;
             tx = store.begin().await?;
-            if (n + 1) % 100_000 == 0 {
-                println!(
-                    "  {} contacts, {:.0} s",
-                    n + 1,
-                    started.elapsed().as_secs_f64()
-                );
-            }
+            progress.set_position(n as u64 + 1);
         }
     }
+    progress.finish();
+    println!(
+        "  {contacts} contacts, {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
     batches.flush(&mut tx, true).await?;
     tx.commit().await?;
     Contacts::new(store.clone()).rebuild_counts(None).await?;

@@ -14,7 +14,8 @@
 //! it to time the deals of the previous fill), `--backend sqlite|postgres|both`,
 //! `--sqlite PATH` (default `target/crm_scale.db`), `--postgres URL` (an admin URL; the
 //! database `crm_scale` is dropped and created there; default the local server),
-//! `--runs R` (default 200), `--measure-only` (reuse the data of a previous fill).
+//! `--runs R` (default 200), `--measure-only` (reuse the data of a previous fill),
+//! `--timeline N` (about N timeline entries in all; default about six per contact).
 //!
 //! Errors are boxed here: this is a measuring tool, not a service.
 
@@ -33,6 +34,8 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 pub struct Config {
     contacts: usize,
     deals: usize,
+    /// Timeline entries wanted in all; `None` keeps the default spread.
+    timeline: Option<usize>,
     backends: Vec<&'static str>,
     sqlite_path: String,
     postgres_admin: String,
@@ -44,6 +47,7 @@ fn config() -> Result<Config, Error> {
     let mut config = Config {
         contacts: 1_000_000,
         deals: 0,
+        timeline: None,
         backends: vec!["sqlite", "postgres"],
         sqlite_path: "target/crm_scale.db".into(),
         postgres_admin: std::env::var("TEST_DATABASE_URL")
@@ -58,6 +62,7 @@ fn config() -> Result<Config, Error> {
             "--contacts" => config.contacts = value()?.replace('_', "").parse()?,
             "--deals" => config.deals = value()?.replace('_', "").parse()?,
             "--runs" => config.runs = value()?.parse()?,
+            "--timeline" => config.timeline = Some(value()?.replace('_', "").parse()?),
             "--sqlite" => config.sqlite_path = value()?,
             "--postgres" => config.postgres_admin = value()?,
             "--measure-only" => config.measure_only = true,
@@ -118,7 +123,7 @@ async fn main() -> Result<(), Error> {
             staff::existing_staff(&store).await?
         } else {
             let started = Instant::now();
-            let staff = fill::fill(&store, config.contacts).await?;
+            let staff = fill::fill(&store, config.contacts, config.timeline).await?;
             println!(
                 "[{backend}] filled {} contacts in {:.0} s",
                 config.contacts,
