@@ -6,8 +6,9 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, signIn, chromiumAvailable, screenshot } from './support/browser.js';
+import { openPage, signIn, chromiumAvailable, screenshot } from './support/browser.js';
 import { startServer } from './support/server.js';
+import { launchWithFakeMedia } from './support/calls.js';
 import { roomLink } from './support/chat.js';
 
 const skip = !chromiumAvailable() && process.env.CI !== 'true' && 'chromium is not installed';
@@ -22,9 +23,7 @@ before(async () => {
   const person = await server.createUser({ login: 'anna', name: 'Anna Ivanova', role: 'admin' });
   const token = await server.token('anna', person.password);
   await server.request('POST', '/api/v1/rooms', { token, body: { kind: 'channel', name: 'clients', members: [] } });
-  browser = await launch({
-    args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'],
-  });
+  browser = await launchWithFakeMedia();
   anna = (await openPage(browser)).page;
   await signIn(anna, server.url, 'anna', person.password);
   await roomLink(anna, 'clients').click();

@@ -4,9 +4,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, signIn, chromiumAvailable } from './support/browser.js';
-import { startServer } from './support/server.js';
-import { roomLink } from './support/chat.js';
+import { chromiumAvailable } from './support/browser.js';
+import { colleaguesInARoom } from './support/calls.js';
 
 const skip = !chromiumAvailable() && process.env.CI !== 'true' && 'chromium is not installed';
 const WITHIN_MS = 30000;
@@ -14,26 +13,15 @@ const LARGE = { width: 1366, height: 800 };
 const SMALL = { width: 520, height: 420 };
 let server;
 let browser;
-const pages = {};
+let pages = {};
 
 before(async () => {
   if (skip) return;
-  server = await startServer({ env: { SWITCHBOARD__CALLS__PUBLIC_IP: '127.0.0.1' } });
-  const people = {
-    anna: await server.createUser({ login: 'anna', name: 'Anna Ivanova', role: 'admin' }),
-    boris: await server.createUser({ login: 'boris', name: 'Boris Petrov' }),
-  };
-  const token = await server.token('anna', people.anna.password);
-  await server.request('POST', '/api/v1/rooms', { token, body: { kind: 'group', name: 'review', members: [people.boris.id] } });
-  browser = await launch({
-    args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'],
-  });
-  for (const [login, person] of Object.entries(people)) {
-    pages[login] = (await openPage(browser, { viewport: LARGE })).page;
-    await signIn(pages[login], server.url, login, person.password);
-    await roomLink(pages[login], 'review').click();
-    await pages[login].getByRole('heading', { name: 'review', level: 1 }).waitFor();
-  }
+  ({ server, browser, pages } = await colleaguesInARoom({
+    people: { anna: 'Anna Ivanova', boris: 'Boris Petrov' },
+    room: 'review',
+    viewport: LARGE,
+  }));
 });
 
 after(async () => {
@@ -46,6 +34,7 @@ async function sentLayers(page) {
   return page.evaluate(async () => {
     const { peerConnection } = window.__switchboard.calls.inspect();
     const layers = {};
+    if (!peerConnection) return layers;
     for (const report of (await peerConnection.getStats()).values()) {
       if (report.type === 'outbound-rtp' && report.kind === 'video' && report.rid && report.framesEncoded > 0) {
         layers[report.rid] = report.frameHeight;
@@ -60,6 +49,7 @@ async function receivedFrom(page, sender) {
   return page.evaluate(async (sender) => {
     const { peerConnection, participantByMid, views } = window.__switchboard.calls.inspect();
     let frameHeight = 0;
+    if (!peerConnection) return { frameHeight, view: undefined };
     for (const report of (await peerConnection.getStats()).values()) {
       if (report.type === 'inbound-rtp' && report.kind === 'video' && participantByMid[report.mid] === sender) {
         frameHeight = report.frameHeight || 0;

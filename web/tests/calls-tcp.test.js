@@ -4,34 +4,22 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, signIn, chromiumAvailable } from './support/browser.js';
-import { startServer } from './support/server.js';
-import { roomLink } from './support/chat.js';
+import { chromiumAvailable } from './support/browser.js';
+import { colleaguesInARoom } from './support/calls.js';
 
 const skip = !chromiumAvailable() && process.env.CI !== 'true' && 'chromium is not installed';
 const WITHIN_MS = 30000;
 let server;
 let browser;
-const pages = {};
+let pages = {};
 
 before(async () => {
   if (skip) return;
-  server = await startServer({ env: { SWITCHBOARD__CALLS__PUBLIC_IP: '127.0.0.1', SWITCHBOARD__CALLS__UDP: 'false' } });
-  const people = {
-    anna: await server.createUser({ login: 'anna', name: 'Anna Ivanova', role: 'admin' }),
-    boris: await server.createUser({ login: 'boris', name: 'Boris Petrov' }),
-  };
-  const token = await server.token('anna', people.anna.password);
-  await server.request('POST', '/api/v1/rooms', { token, body: { kind: 'group', name: 'firewalled', members: [people.boris.id] } });
-  browser = await launch({
-    args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'],
-  });
-  for (const [login, person] of Object.entries(people)) {
-    pages[login] = (await openPage(browser)).page;
-    await signIn(pages[login], server.url, login, person.password);
-    await roomLink(pages[login], 'firewalled').click();
-    await pages[login].getByRole('heading', { name: 'firewalled', level: 1 }).waitFor();
-  }
+  ({ server, browser, pages } = await colleaguesInARoom({
+    people: { anna: 'Anna Ivanova', boris: 'Boris Petrov' },
+    room: 'firewalled',
+    env: { SWITCHBOARD__CALLS__UDP: 'false' },
+  }));
 });
 
 after(async () => {

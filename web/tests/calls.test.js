@@ -6,39 +6,22 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, signIn, chromiumAvailable, screenshot } from './support/browser.js';
-import { startServer } from './support/server.js';
-import { roomLink } from './support/chat.js';
+import { chromiumAvailable, screenshot } from './support/browser.js';
+import { colleaguesInARoom } from './support/calls.js';
 
 const skip = !chromiumAvailable() && process.env.CI !== 'true' && 'chromium is not installed';
 const MEDIA_WITHIN_MS = 30000;
 let server;
 let browser;
-const pages = {};
+let pages = {};
 
 before(async () => {
   if (skip) return;
-  // Browsers on this machine reach the SFU on loopback.
-  server = await startServer({ env: { SWITCHBOARD__CALLS__PUBLIC_IP: '127.0.0.1' } });
-  const people = {
-    anna: await server.createUser({ login: 'anna', name: 'Anna Ivanova', role: 'admin' }),
-    boris: await server.createUser({ login: 'boris', name: 'Boris Petrov' }),
-    vera: await server.createUser({ login: 'vera', name: 'Vera Sokolova' }),
-  };
-  const token = await server.token('anna', people.anna.password);
-  await server.request('POST', '/api/v1/rooms', {
-    token,
-    body: { kind: 'channel', name: 'standup', members: [people.boris.id, people.vera.id] },
-  });
-  browser = await launch({
-    args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'],
-  });
-  for (const [login, person] of Object.entries(people)) {
-    pages[login] = (await openPage(browser)).page;
-    await signIn(pages[login], server.url, login, person.password);
-    await roomLink(pages[login], 'standup').click();
-    await pages[login].getByRole('heading', { name: 'standup', level: 1 }).waitFor();
-  }
+  ({ server, browser, pages } = await colleaguesInARoom({
+    people: { anna: 'Anna Ivanova', boris: 'Boris Petrov', vera: 'Vera Sokolova' },
+    room: 'standup',
+    kind: 'channel',
+  }));
 });
 
 after(async () => {

@@ -41,13 +41,10 @@ fn publisher() -> (Rtc, SdpOffer, SdpPendingOffer) {
     (rtc, offer, pending)
 }
 
-#[test]
-fn the_answer_offers_the_shared_socket_as_the_only_candidate() {
-    // Arrange
-    let mut participants = Participants::default();
+/// A publisher joins a new call; returns the SFU's SDP answer.
+fn join_a_publisher(participants: &mut Participants) -> String {
     let (_rtc, offer, _) = publisher();
-    // Act
-    let answer = participants
+    participants
         .join(
             Uuid::now_v7(),
             Uuid::now_v7(),
@@ -56,12 +53,23 @@ fn the_answer_offers_the_shared_socket_as_the_only_candidate() {
             Instant::now(),
         )
         .unwrap()
-        .to_sdp_string();
-    // Assert: one host candidate, the advertised address; both tracks received.
-    let candidates: Vec<&str> = answer
-        .lines()
+        .to_sdp_string()
+}
+
+fn candidates(sdp: &str) -> Vec<&str> {
+    sdp.lines()
         .filter(|l| l.starts_with("a=candidate"))
-        .collect();
+        .collect()
+}
+
+#[test]
+fn the_answer_offers_the_shared_socket_as_the_only_candidate() {
+    // Arrange
+    let mut participants = Participants::default();
+    // Act
+    let answer = join_a_publisher(&mut participants);
+    // Assert: one host candidate, the advertised address; both tracks received.
+    let candidates = candidates(&answer);
     assert_eq!(candidates.len(), 1, "{answer}");
     assert!(
         candidates[0].contains("127.0.0.1 40000 typ host"),
@@ -79,23 +87,10 @@ fn with_ice_tcp_the_answer_adds_a_passive_tcp_candidate_at_the_same_address() {
         udp: true,
         tcp: true,
     });
-    let (_rtc, offer, _) = publisher();
     // Act
-    let answer = participants
-        .join(
-            Uuid::now_v7(),
-            Uuid::now_v7(),
-            address(),
-            offer,
-            Instant::now(),
-        )
-        .unwrap()
-        .to_sdp_string();
+    let answer = join_a_publisher(&mut participants);
     // Assert
-    let candidates: Vec<&str> = answer
-        .lines()
-        .filter(|l| l.starts_with("a=candidate"))
-        .collect();
+    let candidates = candidates(&answer);
     assert_eq!(candidates.len(), 2, "{answer}");
     let tcp = candidates
         .iter()
