@@ -604,10 +604,17 @@ fn document(routes: &[Route], files: &[Source], definitions: &Definitions) -> Va
                             for field in &fields.named {
                                 let Some(ident) = &field.ident else { continue };
                                 let serde = serde_of(&field.attrs);
-                                let name = serde.rename.unwrap_or_else(|| ident.to_string());
+                                // A flattened map takes the parameters no field names: the
+                                // lists' `custom.<key>` filters.
+                                let flattened_map = serde.flatten;
+                                let name = if flattened_map {
+                                    "custom.{key}".to_owned()
+                                } else {
+                                    serde.rename.unwrap_or_else(|| ident.to_string())
+                                };
                                 let mut parameter = json!({"name": name, "in": "query",
-                                    "required": !is_option(&field.ty) && !serde.default,
-                                    "schema": schemas.of(&field.ty, &file.key)});
+                                    "required": !flattened_map && !is_option(&field.ty) && !serde.default,
+                                    "schema": if flattened_map { json!({"type": "string"}) } else { schemas.of(&field.ty, &file.key) }});
                                 let doc = docs(&field.attrs).join(" ");
                                 if !doc.trim().is_empty() {
                                     parameter["description"] = json!(doc.trim());

@@ -20,8 +20,8 @@ use serde_json::value::RawValue;
 
 use super::{
     contacts::wire::{
-        company_id, double_option, limit, parse_opt, patch_text, path_id, search, text_param,
-        user_id,
+        company_id, custom_matches, double_option, limit, parse_opt, patch_text, path_id, search,
+        text_param, user_id,
     },
     custom_fields::custom_values,
     deals::requests::{contact_id, date, money, pipeline_id, stage_id},
@@ -170,6 +170,10 @@ pub struct ListLeadsQuery {
     responsible_id: Option<String>,
     cursor: Option<String>,
     limit: Option<String>,
+    /// `custom.<key>=<value>`: only records whose custom field `key` holds `value` (any
+    /// number of them; a field the caller cannot see is unknown).
+    #[serde(flatten)]
+    other: std::collections::HashMap<String, String>,
 }
 
 impl TryFrom<ListLeadsQuery> for LeadFilter {
@@ -181,6 +185,7 @@ impl TryFrom<ListLeadsQuery> for LeadFilter {
             status: status(query.status.as_deref())?,
             source: text_param(query.source.as_deref()),
             responsible_id: user_id("responsible_id", query.responsible_id.as_deref())?,
+            custom: custom_matches(&query.other),
             after: parse_opt::<LeadId>(
                 "cursor",
                 query.cursor.as_deref(),

@@ -3,6 +3,7 @@
 //! (`roles`), and the system creating a contact without being asked for required values
 //! (`system`). Each on SQLite and PostgreSQL.
 
+mod filters;
 mod records;
 mod roles;
 mod system;

@@ -311,6 +311,8 @@ pub struct DealFilter {
     /// An amount range compares amounts in one currency, so it names it.
     pub amount_min: Option<Money>,
     pub amount_max: Option<Money>,
+    /// Custom field values the deals must hold, all of them.
+    pub custom: Vec<super::CustomMatch>,
     pub sort: DealSort,
     pub after: Option<SortCursor>,
     pub limit: i64,

@@ -163,6 +163,8 @@ pub struct LeadFilter {
     pub status: Option<LeadStatus>,
     pub source: Option<String>,
     pub responsible_id: Option<UserId>,
+    /// Custom field values the leads must hold, all of them.
+    pub custom: Vec<super::CustomMatch>,
     pub after: Option<LeadId>,
     pub limit: i64,
 }

@@ -21,6 +21,26 @@ pub fn search_text(raw: &str) -> Result<String, Error> {
     Ok(text.to_owned())
 }
 
+/// Records whose custom field `key` holds `value` (`custom.<key>=<value>` in a list's
+/// query). The service checks the field and the value against the definitions and sets
+/// `stored`: the value as the record holds it, which is what the store looks for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CustomMatch {
+    pub key: String,
+    pub value: String,
+    pub stored: Option<String>,
+}
+
+impl CustomMatch {
+    pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            key: key.into(),
+            value: value.into(),
+            stored: None,
+        }
+    }
+}
+
 /// Which contacts to list, newest first. Filters combine with AND, and always within what
 /// the caller may see.
 #[derive(Clone, Debug, Default)]
@@ -28,6 +48,8 @@ pub struct ContactFilter {
     pub q: Option<String>,
     pub responsible_id: Option<UserId>,
     pub company_id: Option<CompanyId>,
+    /// Custom field values the contacts must hold, all of them.
+    pub custom: Vec<CustomMatch>,
     /// Only contacts older than this one (the last of the previous page).
     pub after: Option<ContactId>,
     pub limit: i64,
@@ -38,6 +60,8 @@ pub struct ContactFilter {
 pub struct CompanyFilter {
     pub q: Option<String>,
     pub responsible_id: Option<UserId>,
+    /// Custom field values the companies must hold, all of them.
+    pub custom: Vec<CustomMatch>,
     pub after: Option<CompanyId>,
     pub limit: i64,
 }

@@ -36,8 +36,8 @@ pub use ids::{
 };
 pub use lead::{ConvertLead, Lead, LeadFilter, LeadPatch, LeadStatus, NewLead, check_status};
 pub use list::{
-    CompanyFilter, CompanyMatch, ContactFilter, ContactMatch, Likeness, MatchReason, PAGE_MAX,
-    Page, SortCursor, search_text,
+    CompanyFilter, CompanyMatch, ContactFilter, ContactMatch, CustomMatch, Likeness, MatchReason,
+    PAGE_MAX, Page, SortCursor, search_text,
 };
 pub use money::{Currency, Money, decimal_text, weighted_text};
 pub use pipeline::{

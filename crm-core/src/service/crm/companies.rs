@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::{
     changes, creator_scope,
-    custom_fields::{Fields, hide_all},
+    custom_fields::{Fields, checked_matches, hide_all},
     owner_of_new, page_size, paging, require_writer, responsible_department, scope_of,
 };
 use crate::{
@@ -83,10 +83,17 @@ impl Companies {
     /// Companies the caller may see that match `filter`, newest first; `total` on the
     /// first page only.
     #[tracing::instrument(skip_all, err(level = "warn"))]
-    pub async fn list(&self, actor: &User, filter: CompanyFilter) -> Result<Page<Company>> {
+    pub async fn list(&self, actor: &User, mut filter: CompanyFilter) -> Result<Page<Company>> {
         let limit = page_size(filter.limit);
         let mut conn = self.store.acquire().await?;
         let scope = scope_of(&mut conn, actor).await?;
+        filter.custom = checked_matches(
+            &mut conn,
+            actor,
+            EntityKind::Company,
+            std::mem::take(&mut filter.custom),
+        )
+        .await?;
         let total = match filter.after {
             None => Some(company_store::count(&mut conn, &scope, &filter).await?),
             Some(_) => None,

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::{
     changes, creator_scope,
-    custom_fields::{Fields, hide_all},
+    custom_fields::{Fields, checked_matches, hide_all},
     owner_of_new, page_size, paging, require_writer, responsible_department, scope_of,
 };
 use crate::{
@@ -74,10 +74,17 @@ impl Contacts {
     /// Contacts the caller may see that match `filter`, newest first; `total` on the first
     /// page only.
     #[tracing::instrument(skip_all, err(level = "warn"))]
-    pub async fn list(&self, actor: &User, filter: ContactFilter) -> Result<Page<Contact>> {
+    pub async fn list(&self, actor: &User, mut filter: ContactFilter) -> Result<Page<Contact>> {
         let limit = page_size(filter.limit);
         let mut conn = self.store.acquire().await?;
         let scope = scope_of(&mut conn, actor).await?;
+        filter.custom = checked_matches(
+            &mut conn,
+            actor,
+            EntityKind::Contact,
+            std::mem::take(&mut filter.custom),
+        )
+        .await?;
         let total = match filter.after {
             None => Some(contact_store::count(&mut conn, &scope, &filter).await?),
             Some(_) => None,

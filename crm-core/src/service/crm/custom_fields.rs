@@ -32,7 +32,7 @@ mod checks;
 
 use serde_json::json;
 
-pub(crate) use self::checks::{Fields, hide_all};
+pub(crate) use self::checks::{Fields, checked_matches, hide_all};
 
 use super::require_writer;
 use crate::{

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::{
     contacts, creator_scope,
-    custom_fields::{Fields, hide_all},
+    custom_fields::{Fields, checked_matches, hide_all},
     deals, owner_of_new, page_size, paging, require_writer, responsible_department, scope_of,
 };
 use crate::{
@@ -74,10 +74,17 @@ impl Leads {
 
     /// Leads the caller may see that match `filter`, newest first; `total` on the first page.
     #[tracing::instrument(skip_all, err(level = "warn"))]
-    pub async fn list(&self, actor: &User, filter: LeadFilter) -> Result<Page<Lead>> {
+    pub async fn list(&self, actor: &User, mut filter: LeadFilter) -> Result<Page<Lead>> {
         let limit = page_size(filter.limit);
         let mut conn = self.store.acquire().await?;
         let scope = scope_of(&mut conn, actor).await?;
+        filter.custom = checked_matches(
+            &mut conn,
+            actor,
+            EntityKind::Lead,
+            std::mem::take(&mut filter.custom),
+        )
+        .await?;
         let total = match filter.after {
             None => Some((lead_store::count(&mut conn, &scope, &filter).await?, false)),
             Some(_) => None,

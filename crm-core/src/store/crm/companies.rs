@@ -3,6 +3,7 @@
 
 use super::{
     counts::{self, Owners},
+    custom_fields,
     keyset::{self, Order},
     reach::{self, Owner},
     search,
@@ -182,6 +183,7 @@ fn filtered(
     if let Some(user) = filter.responsible_id {
         sql.push(" and c.responsible_id = ").text(user);
     }
+    custom_fields::restrict(sql, &filter.custom);
     if let Some(text) = text {
         text.restrict(sql, Owner::Company, mode);
     }
@@ -221,7 +223,17 @@ pub(crate) async fn count(
     scope: &Scope,
     filter: &CompanyFilter,
 ) -> Result<(i64, bool)> {
-    let before_search = counts::total(conn, KIND, scope, filter.responsible_id).await?;
+    let before_search = if filter.custom.is_empty() {
+        counts::total(conn, KIND, scope, filter.responsible_id).await?
+    } else {
+        let unsearched = CompanyFilter {
+            q: None,
+            ..filter.clone()
+        };
+        let mut sql = Sql::new("select count(*) from companies c");
+        filtered(&mut sql, scope, &unsearched, None, search::Mode::Set);
+        sql.fetch_scalar(&mut *conn).await?
+    };
     let Some(q) = &filter.q else {
         return Ok((before_search, false));
     };

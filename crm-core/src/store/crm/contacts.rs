@@ -4,7 +4,7 @@
 
 use super::{
     counts::{self, Owners},
-    identities,
+    custom_fields, identities,
     keyset::{self, Order},
     reach::{self, Owner},
     search,
@@ -245,6 +245,7 @@ fn filtered(
     if let Some(company) = filter.company_id {
         sql.push(" and c.company_id = ").text(company);
     }
+    custom_fields::restrict(sql, &filter.custom);
     if let Some(text) = text {
         text.restrict(sql, Owner::Contact, mode);
     }
@@ -288,7 +289,7 @@ pub(crate) async fn count(
         q: None,
         ..filter.clone()
     };
-    let before_search = if filter.company_id.is_none() {
+    let before_search = if filter.company_id.is_none() && filter.custom.is_empty() {
         counts::total(conn, KIND, scope, filter.responsible_id).await?
     } else {
         let mut sql = Sql::new("select count(*) from contacts c");

@@ -1,12 +1,15 @@
 //! The `custom_fields` table (definitions), and removing one field's values from every
 //! record of its kind when the definition is deleted.
 
+use serde_json::Value;
+
+use super::sql::Sql;
 use crate::{
     Error, Result,
     domain::{
         Timestamp,
         crm::{
-            CustomFieldId, EntityKind,
+            CustomFieldId, CustomMatch, EntityKind,
             custom_fields::{
                 FieldAccess, FieldDefinition, FieldKind, FieldType, roles_from_text, roles_text,
             },
@@ -14,6 +17,27 @@ use crate::{
     },
     store::{Conn, rows::parse_id},
 };
+
+/// Appends to a list's conditions that the record (aliased `c`) holds each checked custom
+/// value. Values sit in a compact JSON object in `c.custom`, so `"key":value` followed by a
+/// comma or the closing brace is that key's value and nothing else (a quote inside a
+/// string is escaped, so no key can be found inside a value). `replace` finds it letter
+/// case and all on both engines, where SQLite's `like` would ignore case. A match the
+/// service has not checked (`stored` unset) matches nothing.
+pub(crate) fn restrict(sql: &mut Sql, matches: &[CustomMatch]) {
+    for found in matches {
+        let Some(stored) = &found.stored else {
+            sql.push(" and 1 = 0");
+            continue;
+        };
+        let key = Value::String(found.key.clone()).to_string();
+        sql.push(" and (replace(c.custom, ")
+            .text(format!("{key}:{stored},"))
+            .push(", '') <> c.custom or replace(c.custom, ")
+            .text(format!("{key}:{stored}}}"))
+            .push(", '') <> c.custom)");
+    }
+}
 
 macro_rules! select_fields {
     () => {

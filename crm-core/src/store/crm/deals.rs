@@ -4,6 +4,7 @@
 //! `deal_totals`, in the caller's transaction.
 
 use super::{
+    custom_fields,
     deal_totals::{self, Share, share_columns},
     keyset::{self, Order},
     sql::{Scope, Sql},
@@ -240,6 +241,7 @@ pub(crate) fn like_pattern(text: &str) -> String {
 fn filtered(sql: &mut Sql, scope: &Scope, filter: &DealFilter) {
     sql.push(" where c.deleted_at is null");
     scope.restrict(sql);
+    custom_fields::restrict(sql, &filter.custom);
     if !filter.ids.is_empty() {
         sql.push(" and c.id in (");
         for (n, id) in filter.ids.iter().enumerate() {

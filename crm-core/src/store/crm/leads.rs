@@ -1,6 +1,7 @@
 //! The `leads` table.
 
 use super::{
+    custom_fields,
     deals::like_pattern,
     keyset::{self, Order},
     sql::{Scope, Sql},
@@ -154,6 +155,7 @@ pub(crate) async fn get(conn: &mut Conn, scope: &Scope, id: LeadId) -> Result<Op
 fn filtered(sql: &mut Sql, scope: &Scope, filter: &LeadFilter) {
     sql.push(" where c.deleted_at is null");
     scope.restrict(sql);
+    custom_fields::restrict(sql, &filter.custom);
     if let Some(status) = filter.status {
         sql.push(" and c.status = ").text(status.as_str());
     }

@@ -2,13 +2,13 @@
 //! e-mails in bodies, and their conversion into domain values. Every value arrives as text and is parsed here, so
 //! a bad one is a 422 that names its field (`phones[1].number`, `company_id`, `cursor`).
 
-use std::str::FromStr;
+use std::{collections::HashMap, str::FromStr};
 
 use crm_core::domain::{
     UserId,
     crm::{
-        CompanyFilter, CompanyId, ContactFilter, ContactId, Email, GroupCursor, Likeness,
-        NewIdentity, Phone, names, person_key,
+        CompanyFilter, CompanyId, ContactFilter, ContactId, CustomMatch, Email, GroupCursor,
+        Likeness, NewIdentity, Phone, names, person_key,
         text::{nested, optional_text},
     },
 };
@@ -136,6 +136,21 @@ pub fn patch_text(
         .map_err(ApiError::from)
 }
 
+/// The custom-field filters among a list's query parameters: `custom.<key>=<value>`, each
+/// a value the records must hold (checked against the field's definition by the service).
+pub fn custom_matches(params: &HashMap<String, String>) -> Vec<CustomMatch> {
+    let mut matches: Vec<CustomMatch> = params
+        .iter()
+        .filter_map(|(name, value)| {
+            let key = name.strip_prefix("custom.")?;
+            Some(CustomMatch::new(key, value.as_str()))
+        })
+        .collect();
+    // The same query gives the same error first, whatever the map's order.
+    matches.sort_by(|a, b| a.key.cmp(&b.key));
+    matches
+}
+
 #[derive(Deserialize)]
 pub struct ListContactsQuery {
     q: Option<String>,
@@ -144,6 +159,10 @@ pub struct ListContactsQuery {
     /// The `next_cursor` of the previous page.
     cursor: Option<String>,
     limit: Option<String>,
+    /// `custom.<key>=<value>`: only records whose custom field `key` holds `value` (any
+    /// number of them; a field the caller cannot see is unknown).
+    #[serde(flatten)]
+    other: HashMap<String, String>,
 }
 
 impl TryFrom<ListContactsQuery> for ContactFilter {
@@ -154,6 +173,7 @@ impl TryFrom<ListContactsQuery> for ContactFilter {
             q: search(query.q.as_deref())?,
             responsible_id: user_id("responsible_id", query.responsible_id.as_deref())?,
             company_id: company_id(query.company_id.as_deref())?,
+            custom: custom_matches(&query.other),
             after: parse_opt::<ContactId>(
                 "cursor",
                 query.cursor.as_deref(),
@@ -190,6 +210,10 @@ pub struct ListCompaniesQuery {
     responsible_id: Option<String>,
     cursor: Option<String>,
     limit: Option<String>,
+    /// `custom.<key>=<value>`: only records whose custom field `key` holds `value` (any
+    /// number of them; a field the caller cannot see is unknown).
+    #[serde(flatten)]
+    other: HashMap<String, String>,
 }
 
 impl TryFrom<ListCompaniesQuery> for CompanyFilter {
@@ -199,6 +223,7 @@ impl TryFrom<ListCompaniesQuery> for CompanyFilter {
         Ok(CompanyFilter {
             q: search(query.q.as_deref())?,
             responsible_id: user_id("responsible_id", query.responsible_id.as_deref())?,
+            custom: custom_matches(&query.other),
             after: parse_opt::<CompanyId>(
                 "cursor",
                 query.cursor.as_deref(),

@@ -14,7 +14,8 @@ use crate::{
     error::{ApiError, Result},
     routes::{
         contacts::wire::{
-            company_id, double_option, limit, parse_opt, patch_text, search, text_param, user_id,
+            company_id, custom_matches, double_option, limit, parse_opt, patch_text, search,
+            text_param, user_id,
         },
         custom_fields::custom_values,
     },
@@ -192,6 +193,10 @@ pub struct ListDealsQuery {
     sort: Option<String>,
     cursor: Option<String>,
     limit: Option<String>,
+    /// `custom.<key>=<value>`: only records whose custom field `key` holds `value` (any
+    /// number of them; a field the caller cannot see is unknown).
+    #[serde(flatten)]
+    other: std::collections::HashMap<String, String>,
 }
 
 /// Most deals one `ids` filter names: a screen's burst of changes, one page.
@@ -264,6 +269,7 @@ impl TryFrom<ListDealsQuery> for DealFilter {
             company_id: company_id(query.company_id.as_deref())?,
             amount_min: bound("amount_min", min)?,
             amount_max: bound("amount_max", max)?,
+            custom: custom_matches(&query.other),
             sort: blank(&query.sort)
                 .map(|raw| DealSort::parse(&raw))
                 .transpose()?

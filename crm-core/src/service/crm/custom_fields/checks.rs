@@ -8,7 +8,7 @@ use crate::{
     domain::{
         Role, User,
         crm::{
-            EntityKind,
+            CustomMatch, EntityKind,
             custom_fields::{FieldDefinition, FieldKind, HasCustom, plural},
         },
     },
@@ -20,6 +20,19 @@ use crate::{
         },
     },
 };
+
+/// `filters` checked against the definitions of `entity` (no read when there are none).
+pub(crate) async fn checked_matches(
+    conn: &mut Conn,
+    actor: &User,
+    entity: EntityKind,
+    filters: Vec<CustomMatch>,
+) -> Result<Vec<CustomMatch>> {
+    if filters.is_empty() {
+        return Ok(filters);
+    }
+    Fields::load(conn, entity).await?.matches(actor, filters)
+}
 
 /// The definitions of one kind of record, read once per operation.
 pub(crate) struct Fields {
@@ -45,6 +58,36 @@ impl Fields {
                     format!("is not a custom field of {}", plural(self.entity)),
                 )
             })
+    }
+
+    /// A list's custom-field filters, checked: each names a field of this kind that `actor`
+    /// sees (one they do not see is as unknown to them as one that does not exist) and a
+    /// value of its type, normalized as stored values are; returned with `stored` set.
+    pub(crate) fn matches(
+        &self,
+        actor: &User,
+        given: Vec<CustomMatch>,
+    ) -> Result<Vec<CustomMatch>> {
+        given
+            .into_iter()
+            .map(|mut found| {
+                let field = self
+                    .definition(&found.key)
+                    .ok()
+                    .filter(|field| field.access.sees(actor.role))
+                    .ok_or_else(|| {
+                        Error::validation(
+                            format!("custom.{}", found.key),
+                            format!("is not a custom field of {}", plural(self.entity)),
+                        )
+                    })?;
+                let value = field
+                    .check_value(&Value::String(found.value.clone()))?
+                    .ok_or_else(|| Error::validation(field.path(), "must not be empty"))?;
+                found.stored = Some(value.to_string());
+                Ok(found)
+            })
+            .collect()
     }
 
     /// The custom values of a new record, checked and normalized. `actor` is the member of

@@ -11,7 +11,7 @@ use super::{
     changes,
     contacts::visible_company,
     creator_scope,
-    custom_fields::{Fields, hide_all},
+    custom_fields::{Fields, checked_matches, hide_all},
     owner_of_new, page_size, paging, require_writer, responsible_department, scope_of,
 };
 use crate::{
@@ -76,11 +76,18 @@ impl Deals {
 
     /// Deals the caller may see that match `filter`, in its order; `total` on the first page.
     #[tracing::instrument(skip_all, err(level = "warn"))]
-    pub async fn list(&self, actor: &User, filter: DealFilter) -> Result<Page<Deal>> {
+    pub async fn list(&self, actor: &User, mut filter: DealFilter) -> Result<Page<Deal>> {
         filter.check()?;
         let limit = page_size(filter.limit);
         let mut conn = self.store.acquire().await?;
         let scope = scope_of(&mut conn, actor).await?;
+        filter.custom = checked_matches(
+            &mut conn,
+            actor,
+            EntityKind::Deal,
+            std::mem::take(&mut filter.custom),
+        )
+        .await?;
         let total = match filter.after {
             None => Some((deal_store::count(&mut conn, &scope, &filter).await?, false)),
             Some(_) => None,
