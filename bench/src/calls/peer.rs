@@ -1,12 +1,12 @@
 //! A synthetic call participant: a str0m peer on its own loopback UDP socket that publishes
-//! one video track of synthetic frames (the SFU forwards payloads without decoding them) and
-//! counts the frames it receives from everyone else.
+//! one video track of synthetic frames (the SFU forwards payloads without decoding them), or
+//! only watches, and counts the frames it receives from everyone else.
 
 use std::{
     net::SocketAddr,
     sync::{
         Arc, Mutex,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicU64, AtomicUsize, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -26,6 +26,18 @@ pub struct Counters {
     pub frames_received: AtomicU64,
     pub frames_sent: AtomicU64,
     pub connected: std::sync::atomic::AtomicBool,
+    /// Received tracks that have delivered at least one frame: the window opens only once
+    /// every peer receives every published stream, so renegotiation still in progress is
+    /// not counted as loss.
+    pub streams: AtomicUsize,
+}
+
+/// What a peer sends: `fps` frames of `bytes` each, or nothing (a participant with its
+/// camera off, who still receives everyone who publishes).
+#[derive(Clone, Copy)]
+pub struct Publish {
+    pub fps: u32,
+    pub bytes: usize,
 }
 
 pub struct Peer {
@@ -42,24 +54,30 @@ impl Drop for Peer {
 }
 
 impl Peer {
-    /// A peer sending `fps` frames of `frame_bytes` a second once connected, and its offer.
-    pub async fn start(fps: u32, frame_bytes: usize) -> anyhow::Result<(Self, String)> {
+    /// A peer that publishes as `publish` says once connected, and its offer.
+    pub async fn start(publish: Option<Publish>) -> anyhow::Result<(Self, String)> {
         let socket = bind()?;
         let local = socket.local_addr()?;
         let mut rtc = Rtc::builder().build(Instant::now());
         rtc.add_local_candidate(Candidate::host(local, "udp")?);
         let mut change = rtc.sdp_api();
-        let mid = change.add_media(MediaKind::Video, Direction::SendOnly, None, None, None);
+        // A viewer still needs an m-line for an offer; receive-only, as a browser with its
+        // camera off offers one, so the SFU has no track of it to forward.
+        let direction = match publish {
+            Some(_) => Direction::SendOnly,
+            None => Direction::RecvOnly,
+        };
+        let mid = change.add_media(MediaKind::Video, direction, None, None, None);
         let (offer, pending) = change.apply().context("no offer")?;
         let rtc = Arc::new(Mutex::new(rtc));
         let counters = Arc::new(Counters::default());
-        let sender = Sender {
+        let sender = publish.map(|publish| Sender {
             mid,
-            every: Duration::from_secs(1) / fps.max(1),
-            frame: vec![0x5a; frame_bytes].into(),
+            every: Duration::from_secs(1) / publish.fps.max(1),
+            frame: vec![0x5a; publish.bytes].into(),
             next: Instant::now(),
             clock: 0,
-        };
+        });
         let task = tokio::spawn(drive(rtc.clone(), socket, local, counters.clone(), sender));
         let peer = Self {
             rtc,
@@ -141,19 +159,22 @@ async fn drive(
     socket: UdpSocket,
     local: SocketAddr,
     counters: Arc<Counters>,
-    mut sender: Sender,
+    mut sender: Option<Sender>,
 ) {
     let mut buffer = vec![0u8; 2048];
+    let mut receiving: Vec<Mid> = Vec::new();
     loop {
         let next = {
             let mut rtc = rtc
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             let now = Instant::now();
-            if counters.connected.load(Ordering::Relaxed) {
-                sender.send_due(&mut rtc, &counters, now);
-            } else {
-                sender.next = now;
+            if let Some(sender) = &mut sender {
+                if counters.connected.load(Ordering::Relaxed) {
+                    sender.send_due(&mut rtc, &counters, now);
+                } else {
+                    sender.next = now;
+                }
             }
             loop {
                 match rtc.poll_output() {
@@ -164,18 +185,21 @@ async fn drive(
                     Ok(Output::Event(Event::Connected)) => {
                         counters.connected.store(true, Ordering::Relaxed);
                     }
-                    Ok(Output::Event(Event::MediaData(_))) => {
+                    Ok(Output::Event(Event::MediaData(data))) => {
                         counters.frames_received.fetch_add(1, Ordering::Relaxed);
+                        if !receiving.contains(&data.mid) {
+                            receiving.push(data.mid);
+                            counters.streams.store(receiving.len(), Ordering::Relaxed);
+                        }
                     }
                     Ok(Output::Event(_)) => {}
                     Err(_) => return,
                 }
             }
         };
-        let due = if counters.connected.load(Ordering::Relaxed) {
-            next.min(sender.next)
-        } else {
-            next
+        let due = match &sender {
+            Some(sender) if counters.connected.load(Ordering::Relaxed) => next.min(sender.next),
+            _ => next,
         };
         let wait = due
             .saturating_duration_since(Instant::now())
