@@ -275,7 +275,10 @@ async fn run_calls(common: &Common, args: &CallsArgs) -> anyhow::Result<()> {
     let participants = args.participants.max(2);
     let params = calls::CallsParams {
         participants,
-        publishers: args.publishers.unwrap_or(participants).clamp(1, participants),
+        publishers: args
+            .publishers
+            .unwrap_or(participants)
+            .clamp(1, participants),
         fps: args.fps,
         frame_bytes: args.frame_bytes,
         warmup: Duration::from_secs_f64(args.warmup),
@@ -304,6 +307,10 @@ async fn run_calls(common: &Common, args: &CallsArgs) -> anyhow::Result<()> {
         print!("{}", calls::CallsResult::HEADER);
     }
     print!("{}", outcome.row(&params));
+    eprintln!(
+        "frames received again or out of order (not counted): {}",
+        outcome.late
+    );
     Ok(())
 }
 

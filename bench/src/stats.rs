@@ -176,44 +176,49 @@ pub fn machine_busy_seconds() -> anyhow::Result<f64> {
     Ok(total.saturating_sub(idle) as f64 / USER_HZ)
 }
 
-/// The kernel's UDP counters for the whole machine (`/proc/net/snmp`): datagrams dropped
-/// because a socket's receive buffer was full (`RcvbufErrors`) or its send buffer
-/// (`SndbufErrors`). Loopback drops land here whichever process owns the socket.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct UdpDrops {
-    pub receive_buffer: u64,
-    pub send_buffer: u64,
-}
-
-pub fn udp_drops() -> anyhow::Result<UdpDrops> {
-    let snmp = std::fs::read_to_string("/proc/net/snmp").context("reading /proc/net/snmp")?;
-    // Two lines start with "Udp:": the field names, then the values.
-    let mut lines = snmp.lines().filter(|l| l.starts_with("Udp:"));
-    let (names, values) = lines
-        .next()
-        .zip(lines.next())
-        .context("/proc/net/snmp has no Udp lines")?;
-    let field = |wanted: &str| -> anyhow::Result<u64> {
-        let index = names
-            .split_whitespace()
-            .position(|name| name == wanted)
-            .with_context(|| format!("/proc/net/snmp has no Udp {wanted}"))?;
-        values
-            .split_whitespace()
-            .nth(index)
-            .and_then(|v| v.parse().ok())
-            .with_context(|| format!("parsing Udp {wanted}"))
-    };
-    Ok(UdpDrops {
-        receive_buffer: field("RcvbufErrors")?,
-        send_buffer: field("SndbufErrors")?,
-    })
+/// Datagrams dropped so far on the UDP sockets process `pid` holds (the `drops` column of
+/// `/proc/net/udp` for the inodes behind its descriptors): tells the server's socket apart
+/// from the synthetic peers'.
+pub fn udp_socket_drops(pid: u32) -> anyhow::Result<u64> {
+    let inodes: std::collections::HashSet<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .with_context(|| format!("listing /proc/{pid}/fd"))?
+        .filter_map(|entry| std::fs::read_link(entry.ok()?.path()).ok())
+        .filter_map(|target| {
+            let target = target.to_string_lossy();
+            Some(
+                target
+                    .strip_prefix("socket:[")?
+                    .strip_suffix(']')?
+                    .to_owned(),
+            )
+        })
+        .collect();
+    let mut drops = 0;
+    for table in ["/proc/net/udp", "/proc/net/udp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            if let (Some(inode), Some(dropped)) = (fields.get(9), fields.get(12))
+                && inodes.contains(*inode)
+            {
+                drops += dropped.parse::<u64>().unwrap_or(0);
+            }
+        }
+    }
+    Ok(drops)
 }
 
 /// The 1-, 5- and 15-minute load averages, as `/proc/loadavg` prints them.
 pub fn load_average() -> anyhow::Result<String> {
     let load = std::fs::read_to_string("/proc/loadavg").context("reading /proc/loadavg")?;
-    Ok(load.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+    Ok(load
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" "))
 }
 
 /// How many more files a process may open: its soft `Max open files` limit less the

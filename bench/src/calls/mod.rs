@@ -27,6 +27,9 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::{api, conn::Dialer, server::Server, stats};
 
+/// How long after the window closes its last frames may still arrive.
+const DRAIN: Duration = Duration::from_secs(1);
+
 pub struct CallsParams {
     pub participants: usize,
     /// How many participants publish video (the first ones to join).
@@ -52,20 +55,26 @@ pub struct CallsResult {
     pub setup: Duration,
     /// Renegotiation offers the peers answered while the call came up.
     pub offers: u64,
-    /// UDP datagrams the kernel dropped over the window for full receive or send buffers.
-    pub drops: stats::UdpDrops,
+    /// The smallest share of its expected frames any one participant received.
+    pub worst_receiver: f64,
+    /// Frames received again or out of order (retransmissions), not counted as received.
+    pub late: u64,
+    /// UDP datagrams the kernel dropped over the window for a full receive buffer, on the
+    /// server's socket and on the peers' sockets.
+    pub server_drops: u64,
+    pub peer_drops: u64,
     pub load_before: String,
 }
 
 impl CallsResult {
-    pub const HEADER: &str = "| participants | publishers | forwarded video streams | frame rate, size | frames forwarded / expected | loss | server CPU (cores) | streams per core | server CPU per stream (ms/s) | bench / machine CPU (cores) | UDP drops, receive / send buffer | call up in (offers answered) | load before |\n\
-         |---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+    pub const HEADER: &str = "| participants | publishers | forwarded video streams | frame rate, size | frames forwarded / expected | loss | worst receiver | server CPU (cores) | streams per core | server CPU per stream (ms/s) | bench / machine CPU (cores) | UDP drops, SFU socket / peer sockets | call up in (offers answered) | load before |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
 
     pub fn row(&self, params: &CallsParams) -> String {
         let loss = 1.0 - self.frames_received as f64 / self.frames_expected.max(1) as f64;
         let per_core = self.forwarded_streams as f64 / self.server_cores.max(1e-9);
         format!(
-            "| {} | {} | {} | {} fps, {} B | {} / {} | {:.2} % | {:.2} | {:.0} | {:.2} | {:.2} / {:.2} | {} / {} | {:.1} s ({}) | {} |\n",
+            "| {} | {} | {} | {} fps, {} B | {} / {} | {:.2} % | {:.1} % | {:.2} | {:.0} | {:.2} | {:.2} / {:.2} | {} / {} | {:.1} s ({}) | {} |\n",
             params.participants,
             params.publishers,
             self.forwarded_streams,
@@ -74,13 +83,14 @@ impl CallsResult {
             self.frames_received,
             self.frames_expected,
             loss * 100.0,
+            self.worst_receiver * 100.0,
             self.server_cores,
             per_core,
             self.server_cores * 1000.0 / self.forwarded_streams.max(1) as f64,
             self.bench_cores,
             self.machine_cores,
-            self.drops.receive_buffer,
-            self.drops.send_buffer,
+            self.server_drops,
+            self.peer_drops,
             self.setup.as_secs_f64(),
             self.offers,
             self.load_before,
@@ -113,6 +123,7 @@ pub async fn run(
         .as_str()
         .context("no call id")?
         .to_owned();
+    let window = peer::Window::new(params.publishers);
     let offers = Arc::new(AtomicU64::new(0));
     let failures = Arc::new(AtomicU64::new(0));
     let mut first = Some(first);
@@ -128,10 +139,11 @@ pub async fn run(
         };
         let publishes = i < params.publishers;
         let publish = publishes.then_some(peer::Publish {
+            index: i as u32,
             fps: params.fps,
             bytes: params.frame_bytes,
         });
-        let (mut peer, offer) = peer::Peer::start(publish).await?;
+        let (mut peer, offer) = peer::Peer::start(publish, window.clone()).await?;
         signal::join(&mut ws, &mut peer, &call, offer)
             .await
             .with_context(|| format!("participant {i} joining"))?;
@@ -162,10 +174,26 @@ pub async fn run(
                 .filter(|j| j.counters.connected.load(Ordering::Relaxed))
                 .count();
             let receiving = joined.iter().filter(|j| ready(j)).count();
+            for (i, j) in joined.iter().enumerate().filter(|(_, j)| !ready(j)) {
+                eprintln!(
+                    "participant {i}: ICE {}, connected {}, receiving {} of {} streams",
+                    j.counters.ice_state(),
+                    j.counters.connected.load(Ordering::Relaxed),
+                    j.counters.streams.load(Ordering::Relaxed),
+                    j.expected_streams,
+                );
+            }
+            if let Some(pid) = server.pid {
+                eprintln!(
+                    "UDP drops so far: SFU socket {}, peer sockets {}",
+                    stats::udp_socket_drops(pid)?,
+                    stats::udp_socket_drops(std::process::id())?,
+                );
+            }
             bail!(
                 "the call did not come up: {} participants joined in {:.1} s; {:.1} s later \
                  {connected} were connected to the SFU and {receiving} received every published \
-                 stream; {} offers answered, {} refused or unanswerable",
+                 stream; {} offers answered, {} refused, unanswerable or dropped",
                 joined.len(),
                 joins_took.as_secs_f64(),
                 params.connect_timeout.as_secs_f64(),
@@ -179,51 +207,79 @@ pub async fn run(
     let offers = offers.load(Ordering::Relaxed);
     tokio::time::sleep(params.warmup).await;
     let pid = server.pid.context("the server's process id is unknown")?;
-    let snapshot = |joined: &[Joined]| -> (u64, u64) {
-        joined.iter().fold((0, 0), |(sent, received), j| {
-            (
-                sent + j.counters.frames_sent.load(Ordering::Relaxed),
-                received + j.counters.frames_received.load(Ordering::Relaxed),
-            )
-        })
+    let publishers = &joined[..params.publishers];
+    // The window's bounds and the frames it expects come from the same readings.
+    let mark = |end: bool| -> Vec<u64> {
+        let next: Vec<u64> = publishers
+            .iter()
+            .map(|j| j.counters.frames_sent.load(Ordering::Relaxed))
+            .collect();
+        for (p, frame) in next.iter().enumerate() {
+            window.set(p, *frame, end);
+        }
+        next
     };
     let load_before = stats::load_average()?;
-    let (sent_before, received_before) = snapshot(&joined);
     let cpu_before = stats::cpu_seconds(pid)?;
     let bench_before = stats::cpu_seconds(std::process::id())?;
     let machine_before = stats::machine_busy_seconds()?;
-    let drops_before = stats::udp_drops()?;
+    let drops_before = (
+        stats::udp_socket_drops(pid)?,
+        stats::udp_socket_drops(std::process::id())?,
+    );
+    let late_before: u64 = joined
+        .iter()
+        .map(|j| j.counters.late.load(Ordering::Relaxed))
+        .sum();
+    let starts = mark(false);
     let started_at = Instant::now();
     tokio::time::sleep(params.duration).await;
-    // Frames still in flight at either edge of the window roughly cancel out.
-    let (sent_after, received_after) = snapshot(&joined);
+    let ends = mark(true);
     let cpu_after = stats::cpu_seconds(pid)?;
     let bench_after = stats::cpu_seconds(std::process::id())?;
     let machine_after = stats::machine_busy_seconds()?;
-    let drops_after = stats::udp_drops()?;
+    let drops_after = (
+        stats::udp_socket_drops(pid)?,
+        stats::udp_socket_drops(std::process::id())?,
+    );
     let elapsed = started_at.elapsed().as_secs_f64();
-    for j in joined {
+    // Frames of the window still on their way arrive now; later ones are outside it.
+    tokio::time::sleep(DRAIN).await;
+    let late_after: u64 = joined
+        .iter()
+        .map(|j| j.counters.late.load(Ordering::Relaxed))
+        .sum();
+    for j in &joined {
         j.task.abort();
     }
-    let frames_sent = sent_after - sent_before;
+    let sent: Vec<u64> = starts.iter().zip(&ends).map(|(s, e)| e - s).collect();
+    let total_sent: u64 = sent.iter().sum();
     let others = params.participants.saturating_sub(1);
+    let worst_receiver = joined
+        .iter()
+        .enumerate()
+        .map(|(i, j)| {
+            let own = sent.get(i).copied().unwrap_or(0);
+            let expected = total_sent - own;
+            j.counters.window_received.load(Ordering::Relaxed) as f64 / expected.max(1) as f64
+        })
+        .fold(f64::INFINITY, f64::min);
     Ok(CallsResult {
         forwarded_streams: params.publishers * others,
-        frames_expected: frames_sent * others as u64,
-        frames_received: received_after - received_before,
+        frames_expected: total_sent * others as u64,
+        frames_received: joined
+            .iter()
+            .map(|j| j.counters.window_received.load(Ordering::Relaxed))
+            .sum(),
+        worst_receiver,
+        late: late_after - late_before,
         server_cores: (cpu_after - cpu_before) / elapsed,
         bench_cores: (bench_after - bench_before) / elapsed,
         machine_cores: (machine_after - machine_before) / elapsed,
         setup,
         offers,
-        drops: stats::UdpDrops {
-            receive_buffer: drops_after
-                .receive_buffer
-                .saturating_sub(drops_before.receive_buffer),
-            send_buffer: drops_after
-                .send_buffer
-                .saturating_sub(drops_before.send_buffer),
-        },
+        server_drops: drops_after.0.saturating_sub(drops_before.0),
+        peer_drops: drops_after.1.saturating_sub(drops_before.1),
         load_before,
     })
 }

@@ -6,36 +6,92 @@ use std::{
     net::SocketAddr,
     sync::{
         Arc, Mutex,
-        atomic::{AtomicU64, AtomicUsize, Ordering},
+        atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering},
     },
     time::{Duration, Instant},
 };
 
 use anyhow::Context;
 use str0m::{
-    Candidate, Event, Input, Output, Rtc,
+    Candidate, Event, IceConnectionState, Input, Output, Rtc,
     change::{SdpAnswer, SdpOffer, SdpPendingOffer},
     media::{Direction, MediaKind, MediaTime, Mid},
     net::{Protocol, Receive},
 };
 use tokio::net::UdpSocket;
 
-/// Frames a peer has received, and whether its connection to the SFU is up.
+/// Frames a peer has sent and received, and whether its connection to the SFU is up.
 #[derive(Default)]
 pub struct Counters {
-    pub frames_received: AtomicU64,
     pub frames_sent: AtomicU64,
     pub connected: std::sync::atomic::AtomicBool,
     /// Received tracks that have delivered at least one frame: the window opens only once
     /// every peer receives every published stream, so renegotiation still in progress is
     /// not counted as loss.
     pub streams: AtomicUsize,
+    /// The last ICE connection state (`IceConnectionState as u8`), for a peer that never
+    /// connects.
+    ice: AtomicU8,
+    /// Frames received whose index lies in their publisher's window (`Window`), each once.
+    pub window_received: AtomicU64,
+    /// Frames that arrived again or after a later one of the same stream (retransmissions):
+    /// not counted as received.
+    pub late: AtomicU64,
 }
 
-/// What a peer sends: `fps` frames of `bytes` each, or nothing (a participant with its
-/// camera off, who still receives everyone who publishes).
+impl Counters {
+    pub fn ice_state(&self) -> &'static str {
+        match self.ice.load(Ordering::Relaxed) {
+            0 => "new",
+            1 => "checking",
+            2 => "connected",
+            3 => "completed",
+            _ => "disconnected",
+        }
+    }
+}
+
+/// The measured window, per publisher, in that publisher's frame indices: frames
+/// `[start, end)` count. Every frame carries its publisher's number and its index, so loss
+/// is exact whatever is still in flight when the window opens or closes.
+pub struct Window {
+    bounds: Vec<(AtomicU64, AtomicU64)>,
+}
+
+impl Window {
+    pub fn new(publishers: usize) -> Arc<Self> {
+        Arc::new(Self {
+            bounds: (0..publishers)
+                .map(|_| (AtomicU64::new(u64::MAX), AtomicU64::new(u64::MAX)))
+                .collect(),
+        })
+    }
+
+    /// Opens (or with `end`, closes) publisher `p`'s window at its next frame index.
+    pub fn set(&self, p: usize, next_frame: u64, end: bool) {
+        if let Some((start, stop)) = self.bounds.get(p) {
+            if end { stop } else { start }.store(next_frame, Ordering::Relaxed);
+        }
+    }
+
+    fn contains(&self, p: usize, frame: u64) -> bool {
+        self.bounds.get(p).is_some_and(|(start, stop)| {
+            frame >= start.load(Ordering::Relaxed) && frame < stop.load(Ordering::Relaxed)
+        })
+    }
+}
+
+/// Most datagrams read in one wake-up of a peer.
+const RECEIVE_BATCH: usize = 32;
+
+/// Publisher number (4 bytes) and frame index (8 bytes), little-endian, at a frame's start.
+const HEADER: usize = 12;
+
+/// What a peer sends: `fps` frames of `bytes` each as publisher number `index`, or nothing
+/// (a participant with its camera off, who still receives everyone who publishes).
 #[derive(Clone, Copy)]
 pub struct Publish {
+    pub index: u32,
     pub fps: u32,
     pub bytes: usize,
 }
@@ -55,7 +111,10 @@ impl Drop for Peer {
 
 impl Peer {
     /// A peer that publishes as `publish` says once connected, and its offer.
-    pub async fn start(publish: Option<Publish>) -> anyhow::Result<(Self, String)> {
+    pub async fn start(
+        publish: Option<Publish>,
+        window: Arc<Window>,
+    ) -> anyhow::Result<(Self, String)> {
         let socket = bind()?;
         let local = socket.local_addr()?;
         let mut rtc = Rtc::builder().build(Instant::now());
@@ -74,11 +133,19 @@ impl Peer {
         let sender = publish.map(|publish| Sender {
             mid,
             every: Duration::from_secs(1) / publish.fps.max(1),
-            frame: vec![0x5a; publish.bytes].into(),
+            index: publish.index,
+            frame: vec![0x5a; publish.bytes.max(HEADER)],
             next: Instant::now(),
             clock: 0,
         });
-        let task = tokio::spawn(drive(rtc.clone(), socket, local, counters.clone(), sender));
+        let task = tokio::spawn(drive(
+            rtc.clone(),
+            socket,
+            local,
+            counters.clone(),
+            sender,
+            window,
+        ));
         let peer = Self {
             rtc,
             pending: Some(pending),
@@ -129,7 +196,8 @@ fn bind() -> anyhow::Result<UdpSocket> {
 struct Sender {
     mid: Mid,
     every: Duration,
-    frame: Arc<[u8]>,
+    index: u32,
+    frame: Vec<u8>,
     next: Instant,
     clock: u64,
 }
@@ -147,8 +215,11 @@ impl Sender {
                 return;
             };
             let time = MediaTime::from_90khz(self.clock);
-            if writer.write(pt, now, time, self.frame.to_vec()).is_ok() {
-                counters.frames_sent.fetch_add(1, Ordering::Relaxed);
+            let sent = counters.frames_sent.load(Ordering::Relaxed);
+            self.frame[..4].copy_from_slice(&self.index.to_le_bytes());
+            self.frame[4..HEADER].copy_from_slice(&sent.to_le_bytes());
+            if writer.write(pt, now, time, self.frame.clone()).is_ok() {
+                counters.frames_sent.store(sent + 1, Ordering::Relaxed);
             }
         }
     }
@@ -160,9 +231,12 @@ async fn drive(
     local: SocketAddr,
     counters: Arc<Counters>,
     mut sender: Option<Sender>,
+    window: Arc<Window>,
 ) {
     let mut buffer = vec![0u8; 2048];
     let mut receiving: Vec<Mid> = Vec::new();
+    // The highest frame index seen from each publisher.
+    let mut last: Vec<Option<u64>> = Vec::new();
     loop {
         let next = {
             let mut rtc = rtc
@@ -182,15 +256,25 @@ async fn drive(
                     Ok(Output::Transmit(t)) => {
                         let _ = socket.try_send_to(&t.contents, t.destination);
                     }
+                    Ok(Output::Event(Event::IceConnectionStateChange(state))) => {
+                        let code = match state {
+                            IceConnectionState::New => 0,
+                            IceConnectionState::Checking => 1,
+                            IceConnectionState::Connected => 2,
+                            IceConnectionState::Completed => 3,
+                            IceConnectionState::Disconnected => 4,
+                        };
+                        counters.ice.store(code, Ordering::Relaxed);
+                    }
                     Ok(Output::Event(Event::Connected)) => {
                         counters.connected.store(true, Ordering::Relaxed);
                     }
                     Ok(Output::Event(Event::MediaData(data))) => {
-                        counters.frames_received.fetch_add(1, Ordering::Relaxed);
                         if !receiving.contains(&data.mid) {
                             receiving.push(data.mid);
                             counters.streams.store(receiving.len(), Ordering::Relaxed);
                         }
+                        received(&data.data, &mut last, &window, &counters);
                     }
                     Ok(Output::Event(_)) => {}
                     Err(_) => return,
@@ -206,12 +290,22 @@ async fn drive(
             .clamp(Duration::from_micros(500), Duration::from_millis(50));
         tokio::select! {
             received = socket.recv_from(&mut buffer) => {
-                let Ok((length, source)) = received else { return };
-                let Ok(contents) = buffer[..length].try_into() else { continue };
-                let input = Input::Receive(Instant::now(), Receive { proto: Protocol::Udp, source, destination: local, contents });
+                let Ok(first) = received else { return };
                 let mut rtc = rtc.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                if rtc.handle_input(input).is_err() {
-                    return;
+                // Datagrams already waiting are read before polling, saving a wake-up and a
+                // poll for each.
+                let (mut next, mut read) = (Some(first), 0);
+                while let Some((length, source)) = next.take() {
+                    read += 1;
+                    if let Ok(contents) = buffer[..length].try_into() {
+                        let input = Input::Receive(Instant::now(), Receive { proto: Protocol::Udp, source, destination: local, contents });
+                        if rtc.handle_input(input).is_err() {
+                            return;
+                        }
+                    }
+                    if read < RECEIVE_BATCH {
+                        next = socket.try_recv_from(&mut buffer).ok();
+                    }
                 }
             }
             () = tokio::time::sleep(wait) => {}
@@ -222,5 +316,31 @@ async fn drive(
         if rtc.handle_input(Input::Timeout(Instant::now())).is_err() {
             return;
         }
+    }
+}
+
+/// Counts a frame in the window once, by its publisher and index.
+fn received(frame: &[u8], last: &mut Vec<Option<u64>>, window: &Window, counters: &Counters) {
+    let (Some(publisher), Some(index)) = (frame.get(..4), frame.get(4..HEADER)) else {
+        return;
+    };
+    let (Ok(publisher), Ok(index)) = (publisher.try_into(), index.try_into()) else {
+        return;
+    };
+    let publisher = u32::from_le_bytes(publisher) as usize;
+    let index = u64::from_le_bytes(index);
+    if last.len() < window.bounds.len() {
+        last.resize(window.bounds.len(), None);
+    }
+    let Some(seen) = last.get_mut(publisher) else {
+        return;
+    };
+    if seen.is_some_and(|seen| index <= seen) {
+        counters.late.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
+    *seen = Some(index);
+    if window.contains(publisher, index) {
+        counters.window_received.fetch_add(1, Ordering::Relaxed);
     }
 }

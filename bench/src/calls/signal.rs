@@ -41,7 +41,8 @@ pub async fn next_reply(ws: &mut Ws, reference: &str) -> anyhow::Result<Value> {
     bail!("the socket closed before {reference} was answered")
 }
 
-/// Answers every `call.offer` until the task is aborted; counts them in `offers`.
+/// Answers every `call.offer` until the task is aborted; counts them in `offers`, and
+/// refusals and dropped connections in `failures`.
 pub async fn answer_offers(
     mut ws: Ws,
     mut peer: Peer,
@@ -55,6 +56,11 @@ pub async fn answer_offers(
         // Every participant's socket also carries the room's `call.updated` line-ups, one
         // per join with the whole list: parsing only offers and refusals keeps that off the
         // peers' CPU.
+        if text.contains("\"call.disconnected\"") {
+            eprintln!("the SFU dropped a participant's connection: {text}");
+            failures.fetch_add(1, Ordering::Relaxed);
+            continue;
+        }
         if !text.contains("\"call.offer\"") && !text.contains("\"error\"") {
             continue;
         }
