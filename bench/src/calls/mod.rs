@@ -57,6 +57,9 @@ pub struct CallsResult {
     pub offers: u64,
     /// The smallest share of its expected frames any one participant received.
     pub worst_receiver: f64,
+    /// The smallest share of one publisher's frames that reached the others: loss on the
+    /// way into the SFU shows here, loss on the way out in `worst_receiver`.
+    pub worst_publisher: f64,
     /// Frames received again or out of order (retransmissions), not counted as received.
     pub late: u64,
     /// UDP datagrams the kernel dropped over the window for a full receive buffer, on the
@@ -67,14 +70,14 @@ pub struct CallsResult {
 }
 
 impl CallsResult {
-    pub const HEADER: &str = "| participants | publishers | forwarded video streams | frame rate, size | frames forwarded / expected | loss | worst receiver | server CPU (cores) | streams per core | server CPU per stream (ms/s) | bench / machine CPU (cores) | UDP drops, SFU socket / peer sockets | call up in (offers answered) | load before |\n\
+    pub const HEADER: &str = "| participants | publishers | forwarded video streams | frame rate, size | frames forwarded / expected | loss | worst receiver / publisher | server CPU (cores) | streams per core | server CPU per stream (ms/s) | bench / machine CPU (cores) | UDP drops, SFU socket / peer sockets | call up in (offers answered) | load before |\n\
          |---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
 
     pub fn row(&self, params: &CallsParams) -> String {
         let loss = 1.0 - self.frames_received as f64 / self.frames_expected.max(1) as f64;
         let per_core = self.forwarded_streams as f64 / self.server_cores.max(1e-9);
         format!(
-            "| {} | {} | {} | {} fps, {} B | {} / {} | {:.2} % | {:.1} % | {:.2} | {:.0} | {:.2} | {:.2} / {:.2} | {} / {} | {:.1} s ({}) | {} |\n",
+            "| {} | {} | {} | {} fps, {} B | {} / {} | {:.2} % | {:.1} / {:.1} % | {:.2} | {:.0} | {:.2} | {:.2} / {:.2} | {} / {} | {:.1} s ({}) | {} |\n",
             params.participants,
             params.publishers,
             self.forwarded_streams,
@@ -84,6 +87,7 @@ impl CallsResult {
             self.frames_expected,
             loss * 100.0,
             self.worst_receiver * 100.0,
+            self.worst_publisher * 100.0,
             self.server_cores,
             per_core,
             self.server_cores * 1000.0 / self.forwarded_streams.max(1) as f64,
@@ -264,6 +268,13 @@ pub async fn run(
             j.counters.window_received.load(Ordering::Relaxed) as f64 / expected.max(1) as f64
         })
         .fold(f64::INFINITY, f64::min);
+    let worst_publisher = sent
+        .iter()
+        .zip(&window.received)
+        .map(|(sent, received)| {
+            received.load(Ordering::Relaxed) as f64 / (sent * others as u64).max(1) as f64
+        })
+        .fold(f64::INFINITY, f64::min);
     Ok(CallsResult {
         forwarded_streams: params.publishers * others,
         frames_expected: total_sent * others as u64,
@@ -272,6 +283,7 @@ pub async fn run(
             .map(|j| j.counters.window_received.load(Ordering::Relaxed))
             .sum(),
         worst_receiver,
+        worst_publisher,
         late: late_after - late_before,
         server_cores: (cpu_after - cpu_before) / elapsed,
         bench_cores: (bench_after - bench_before) / elapsed,

@@ -56,6 +56,8 @@ impl Counters {
 /// is exact whatever is still in flight when the window opens or closes.
 pub struct Window {
     bounds: Vec<(AtomicU64, AtomicU64)>,
+    /// Frames of each publisher's window received, by all participants together.
+    pub received: Vec<AtomicU64>,
 }
 
 impl Window {
@@ -64,6 +66,7 @@ impl Window {
             bounds: (0..publishers)
                 .map(|_| (AtomicU64::new(u64::MAX), AtomicU64::new(u64::MAX)))
                 .collect(),
+            received: (0..publishers).map(|_| AtomicU64::new(0)).collect(),
         })
     }
 
@@ -342,5 +345,8 @@ fn received(frame: &[u8], last: &mut Vec<Option<u64>>, window: &Window, counters
     *seen = Some(index);
     if window.contains(publisher, index) {
         counters.window_received.fetch_add(1, Ordering::Relaxed);
+        if let Some(by_publisher) = window.received.get(publisher) {
+            by_publisher.fetch_add(1, Ordering::Relaxed);
+        }
     }
 }
