@@ -11,6 +11,7 @@
 
 mod peer;
 mod signal;
+mod window;
 
 use std::{
     sync::{
@@ -127,7 +128,7 @@ pub async fn run(
         .as_str()
         .context("no call id")?
         .to_owned();
-    let window = peer::Window::new(params.publishers);
+    let window = window::Window::new(params.publishers);
     let offers = Arc::new(AtomicU64::new(0));
     let failures = Arc::new(AtomicU64::new(0));
     let mut first = Some(first);
