@@ -156,9 +156,12 @@ struct FanoutArgs {
 
 #[derive(Args, Clone)]
 struct CallsArgs {
-    /// Participants in the call; each publishes one video stream and receives the others.
+    /// Participants in the call; each receives every published video stream but its own.
     #[arg(long, default_value_t = 8)]
     participants: usize,
+    /// How many of them publish one video stream [default: all].
+    #[arg(long)]
+    publishers: Option<usize>,
     /// Frames per second each participant sends.
     #[arg(long, default_value_t = 30)]
     fps: u32,
@@ -171,6 +174,13 @@ struct CallsArgs {
     /// Measured seconds.
     #[arg(long, default_value_t = 10.0)]
     duration: f64,
+    /// Seconds after the last join for every peer to be connected and receiving every
+    /// published stream.
+    #[arg(long, default_value_t = 60.0)]
+    connect_timeout: f64,
+    /// Print only the table row, to stack several runs under one header.
+    #[arg(long)]
+    no_header: bool,
 }
 
 #[derive(Args, Clone)]
@@ -262,12 +272,18 @@ fn fanout_params(args: &FanoutArgs, concurrency: usize) -> FanoutParams {
 
 /// `bench calls`: its own server (or `--url`), one call, one markdown table.
 async fn run_calls(common: &Common, args: &CallsArgs) -> anyhow::Result<()> {
+    let participants = args.participants.max(2);
     let params = calls::CallsParams {
-        participants: args.participants.max(2),
+        participants,
+        publishers: args
+            .publishers
+            .unwrap_or(participants)
+            .clamp(1, participants),
         fps: args.fps,
         frame_bytes: args.frame_bytes,
         warmup: Duration::from_secs_f64(args.warmup),
         duration: Duration::from_secs_f64(args.duration),
+        connect_timeout: Duration::from_secs_f64(args.connect_timeout),
     };
     let binary = match &common.switchboard_bin {
         Some(path) => path.clone(),
@@ -286,7 +302,15 @@ async fn run_calls(common: &Common, args: &CallsArgs) -> anyhow::Result<()> {
     };
     let outcome = calls::run(&server, common.sources, &params).await;
     server.stop().await;
-    print!("{}", outcome?.markdown(&params));
+    let outcome = outcome?;
+    if !args.no_header {
+        print!("{}", calls::CallsResult::HEADER);
+    }
+    print!("{}", outcome.row(&params));
+    eprintln!(
+        "frames received again or out of order (not counted): {}",
+        outcome.late
+    );
     Ok(())
 }
 

@@ -176,6 +176,51 @@ pub fn machine_busy_seconds() -> anyhow::Result<f64> {
     Ok(total.saturating_sub(idle) as f64 / USER_HZ)
 }
 
+/// Datagrams dropped so far on the UDP sockets process `pid` holds (the `drops` column of
+/// `/proc/net/udp` for the inodes behind its descriptors): tells the server's socket apart
+/// from the synthetic peers'.
+pub fn udp_socket_drops(pid: u32) -> anyhow::Result<u64> {
+    let inodes: std::collections::HashSet<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .with_context(|| format!("listing /proc/{pid}/fd"))?
+        .filter_map(|entry| std::fs::read_link(entry.ok()?.path()).ok())
+        .filter_map(|target| {
+            let target = target.to_string_lossy();
+            Some(
+                target
+                    .strip_prefix("socket:[")?
+                    .strip_suffix(']')?
+                    .to_owned(),
+            )
+        })
+        .collect();
+    let mut drops = 0;
+    for table in ["/proc/net/udp", "/proc/net/udp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            if let (Some(inode), Some(dropped)) = (fields.get(9), fields.get(12))
+                && inodes.contains(*inode)
+            {
+                drops += dropped.parse::<u64>().unwrap_or(0);
+            }
+        }
+    }
+    Ok(drops)
+}
+
+/// The 1-, 5- and 15-minute load averages, as `/proc/loadavg` prints them.
+pub fn load_average() -> anyhow::Result<String> {
+    let load = std::fs::read_to_string("/proc/loadavg").context("reading /proc/loadavg")?;
+    Ok(load
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" "))
+}
+
 /// How many more files a process may open: its soft `Max open files` limit less the
 /// descriptors it holds, from `/proc/<pid>/limits` and `/proc/<pid>/fd`.
 pub fn fd_headroom(pid: u32) -> anyhow::Result<usize> {
