@@ -108,20 +108,22 @@ impl ParticipantRecorder {
         if self.failed {
             return None;
         }
-        let rtp = if data.params.spec().codec.is_audio() {
-            data.time.numer()
+        let (rtp, ask) = if data.params.spec().codec.is_audio() {
+            (data.time.numer(), None)
         } else {
             match self.layer.step(&Frame::of(data), layers) {
-                Step::Forward(time) => time.numer(),
+                Step::Forward(time) => (time.numer(), None),
                 Step::Drop => return None,
                 Step::DropAskKeyframe(rid) => return Some(rid),
+                // The file itself starts at a keyframe (`try_write`).
+                Step::ForwardAskKeyframe(time) => (time.numer(), Some(None)),
             }
         };
         if let Err(error) = self.try_write(data, rtp) {
             tracing::warn!(participant = %self.participant, error.message = %error, "recording stopped writing");
             self.failed = true;
         }
-        None
+        ask
     }
 
     fn try_write(&mut self, data: &MediaData, rtp: u64) -> io::Result<()> {

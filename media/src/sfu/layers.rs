@@ -196,6 +196,9 @@ pub enum Step {
     Drop,
     /// Drop it and ask the publisher for a keyframe of this layer (`None`: the only one).
     DropAskKeyframe(Option<Rid>),
+    /// Forward it, and ask the publisher (of a track without layers) for a keyframe: the
+    /// subscriber's decoder starts at the next one.
+    ForwardAskKeyframe(MediaTime),
 }
 
 /// Per subscriber and video track: which layer it gets and how its RTP time continues.
@@ -227,10 +230,19 @@ impl Selection {
         if self.wanted == Quality::Off {
             return Step::Drop;
         }
-        let target = match frame.rid {
-            Some(_) => layers.pick(self.wanted),
-            None => None,
+        let Some(_) = frame.rid else {
+            // One stream, nothing to switch between: forwarded from the first frame (a
+            // publisher that ignores keyframe requests still gets through), asking for a
+            // keyframe when this subscriber starts or resumes.
+            if self.current.is_none() {
+                self.switch_to(frame);
+                if !frame.keyframe {
+                    return Step::ForwardAskKeyframe(self.continued(frame));
+                }
+            }
+            return Step::Forward(self.continued(frame));
         };
+        let target = layers.pick(self.wanted);
         if self.current == Some(frame.rid) && (frame.rid == target || target.is_none()) {
             return Step::Forward(self.continued(frame));
         }
@@ -407,7 +419,7 @@ mod tests {
     }
 
     #[test]
-    fn off_forwards_no_video_and_turning_it_back_on_waits_for_a_keyframe() {
+    fn off_forwards_no_video_and_turning_it_back_on_asks_for_a_keyframe() {
         let start = Instant::now();
         let mut selection = Selection::default();
         let layers = Layers::default();
@@ -423,7 +435,7 @@ mod tests {
         let key = selection.step(&frame("", true, 3000, 9000, start), &layers);
         // Assert
         assert_eq!(while_off, Step::Drop);
-        assert_eq!(delta, Step::DropAskKeyframe(None));
+        assert!(matches!(delta, Step::ForwardAskKeyframe(_)), "{delta:?}");
         assert!(matches!(key, Step::Forward(_)));
     }
 

@@ -367,6 +367,10 @@ impl Participant {
                     self.need_keyframe.push((origin, data.mid, rid));
                     return;
                 }
+                Step::ForwardAskKeyframe(time) => {
+                    self.need_keyframe.push((origin, data.mid, None));
+                    time
+                }
             }
         } else {
             data.time
