@@ -2,9 +2,9 @@
 //! share: connecting a connection's media to the SFU, answering its renegotiation, switching
 //! media, leaving. Who may do them is checked by the caller before any step runs.
 
-use crm_core::domain::{Call, CallId};
 use std::collections::HashMap;
 
+use crm_core::domain::{Call, CallId};
 use media::sfu::{ParticipantKey, Quality};
 use serde_json::Value;
 use tokio::sync::mpsc;

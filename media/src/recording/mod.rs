@@ -104,14 +104,19 @@ impl ParticipantRecorder {
     /// Returns the layer to ask the participant for a keyframe of, when the file waits for
     /// one. The loop's writes are buffered (a few kilobytes per second per participant), so
     /// they do not hold up forwarding.
-    pub fn write(&mut self, data: &MediaData, layers: &Layers) -> Option<Option<Rid>> {
+    pub fn write(
+        &mut self,
+        data: &MediaData,
+        frame: &Frame,
+        layers: &Layers,
+    ) -> Option<Option<Rid>> {
         if self.failed {
             return None;
         }
         let (rtp, ask) = if data.params.spec().codec.is_audio() {
             (data.time.numer(), None)
         } else {
-            match self.layer.step(&Frame::of(data), layers) {
+            match self.layer.step(frame, layers) {
                 Step::Forward(time) => (time.numer(), None),
                 Step::Drop => return None,
                 Step::DropAskKeyframe(rid) => return Some(rid),

@@ -21,7 +21,7 @@ use crate::recording::{ParticipantRecorder, RecordedFile};
 
 use super::{
     CallKey, ParticipantKey, SfuError, SfuEvent, Transports,
-    layers::{Layers, Quality},
+    layers::{Frame, Layers, Quality},
     participant::{Outcome, Participant, TrackIn},
     speaker::Speakers,
 };
@@ -38,6 +38,7 @@ enum Propagated {
         call: CallKey,
         origin: ParticipantKey,
         data: MediaData,
+        frame: Frame,
         layers: Layers,
     },
     Keyframe {
@@ -282,16 +283,17 @@ impl Participants {
                 call,
                 origin,
                 data,
+                frame,
                 layers,
             } => {
                 if let Some((_, recorder)) = self.recorders.get_mut(&origin)
-                    && let Some(rid) = recorder.write(&data, &layers)
+                    && let Some(rid) = recorder.write(&data, &frame, &layers)
                     && let Some(publisher) = self.all.get_mut(&origin)
                 {
                     publisher.request_keyframe(data.mid, rid, KeyframeRequestKind::Pli);
                 }
                 for other in self.others(call, origin) {
-                    other.forward(origin, &data, &layers);
+                    other.forward(origin, &data, &frame, &layers);
                 }
             }
             Propagated::Keyframe {
@@ -343,10 +345,11 @@ fn poll_until_idle(
                 origin,
                 track,
             }),
-            Outcome::Media(data, layers) => queue.push_back(Propagated::Media {
+            Outcome::Media(data, frame, layers) => queue.push_back(Propagated::Media {
                 call,
                 origin,
                 data,
+                frame,
                 layers,
             }),
             Outcome::KeyframeRequest {

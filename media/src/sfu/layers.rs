@@ -123,7 +123,8 @@ pub struct LayerStats {
 
 impl LayerStats {
     /// Counts a frame of the track and returns the current ranking.
-    pub fn heard(&mut self, frame: &Frame, now: Instant) -> Layers {
+    pub fn heard(&mut self, frame: &Frame) -> Layers {
+        let now = frame.arrived;
         let Some(rid) = frame.rid else {
             return Layers::default();
         };
@@ -135,7 +136,6 @@ impl LayerStats {
                 layer.last_window_bytes = std::mem::take(&mut layer.bytes_in_window);
             }
         }
-        let pixels = frame.pixels;
         let index = match self.seen.iter().position(|layer| layer.rid == rid) {
             Some(index) => index,
             None if self.seen.len() < MAX_LAYERS => {
@@ -153,14 +153,14 @@ impl LayerStats {
         let layer = &mut self.seen[index];
         layer.bytes_in_window += frame.bytes as u64;
         layer.last_seen = now;
-        let resized = pixels.is_some_and(|p| layer.pixels != Some(p));
-        if let Some(pixels) = pixels {
-            layer.pixels = Some(pixels);
+        let resized = frame.pixels.is_some_and(|p| layer.pixels != Some(p));
+        if frame.pixels.is_some() {
+            layer.pixels = frame.pixels;
         }
         // Re-ranked when a window closes, a layer appears or a keyframe states a new size; in
         // between the ranking holds still, so subscribers do not flap between close bitrates.
         let appeared = !self.ranked.ranked.contains(&Some(rid));
-        if rolled || appeared || resized || self.window_started == Some(now) {
+        if rolled || appeared || resized {
             self.rank(now);
         }
         self.ranked
@@ -230,7 +230,7 @@ impl Selection {
         if self.wanted == Quality::Off {
             return Step::Drop;
         }
-        let Some(_) = frame.rid else {
+        if frame.rid.is_none() {
             // One stream, nothing to switch between: forwarded from the first frame (a
             // publisher that ignores keyframe requests still gets through), asking for a
             // keyframe when this subscriber starts or resumes.
@@ -241,17 +241,13 @@ impl Selection {
                 }
             }
             return Step::Forward(self.continued(frame));
-        };
-        let target = layers.pick(self.wanted);
-        if self.current == Some(frame.rid) && (frame.rid == target || target.is_none()) {
-            return Step::Forward(self.continued(frame));
         }
-        if frame.rid == target {
+        let target = layers.pick(self.wanted);
+        if frame.rid == target && self.current != Some(target) {
             if !frame.keyframe {
                 return Step::DropAskKeyframe(target);
             }
             self.switch_to(frame);
-            return Step::Forward(self.continued(frame));
         }
         // Until the new layer's keyframe arrives the old one keeps the picture moving.
         if self.current == Some(frame.rid) {
@@ -328,9 +324,9 @@ mod tests {
         let mut stats = LayerStats::default();
         let now = Instant::now();
         // Act
-        stats.heard(&sized("a", 1280, 720, now), now);
-        stats.heard(&sized("b", 320, 180, now), now);
-        let layers = stats.heard(&sized("c", 640, 360, now), now);
+        stats.heard(&sized("a", 1280, 720, now));
+        stats.heard(&sized("b", 320, 180, now));
+        let layers = stats.heard(&sized("c", 640, 360, now));
         // Assert
         assert_eq!(picks(&layers), rids(["b", "c", "a"]));
     }
@@ -342,9 +338,9 @@ mod tests {
         let mut layers = Layers::default();
         for tick in 0..20u64 {
             let at = start + Duration::from_millis(tick * 33);
-            stats.heard(&frame("h", false, 3000, tick, at), at);
-            stats.heard(&frame("l", false, 100, tick, at), at);
-            layers = stats.heard(&frame("m", false, 1000, tick, at), at);
+            stats.heard(&frame("h", false, 3000, tick, at));
+            stats.heard(&frame("l", false, 100, tick, at));
+            layers = stats.heard(&frame("m", false, 1000, tick, at));
         }
         assert_eq!(picks(&layers), rids(["l", "m", "h"]));
     }
@@ -353,13 +349,13 @@ mod tests {
     fn a_layer_the_browser_stopped_sending_is_not_picked() {
         let mut stats = LayerStats::default();
         let start = Instant::now();
-        stats.heard(&sized("h", 1280, 720, start), start);
-        stats.heard(&sized("l", 320, 180, start), start);
+        stats.heard(&sized("h", 1280, 720, start));
+        stats.heard(&sized("l", 320, 180, start));
         // Act: only the small layer keeps arriving for two seconds.
         let mut layers = Layers::default();
         for tick in 1..60u64 {
             let at = start + Duration::from_millis(tick * 33);
-            layers = stats.heard(&frame("l", false, 100, tick, at), at);
+            layers = stats.heard(&frame("l", false, 100, tick, at));
         }
         // Assert
         assert_eq!(layers.pick(Quality::High), Some(Rid::from("l")));
@@ -367,8 +363,8 @@ mod tests {
 
     fn two_layers(now: Instant) -> Layers {
         let mut stats = LayerStats::default();
-        stats.heard(&sized("l", 320, 180, now), now);
-        stats.heard(&sized("h", 1280, 720, now), now)
+        stats.heard(&sized("l", 320, 180, now));
+        stats.heard(&sized("h", 1280, 720, now))
     }
 
     #[test]

@@ -156,6 +156,35 @@ fn bind(address: SocketAddr) -> io::Result<tokio::net::UdpSocket> {
     tokio::net::UdpSocket::from_std(socket.into())
 }
 
+/// Free ports tried when port 0 asks for any: the TCP port of the UDP port's number may be
+/// taken (another server's, or an outgoing connection's ephemeral port).
+const ANY_PORT_TRIES: usize = 16;
+
+/// The UDP socket and, with `tcp`, a TCP listener on the same port number.
+async fn bind_both(
+    address: SocketAddr,
+    tcp: bool,
+) -> io::Result<(tokio::net::UdpSocket, Option<tokio::net::TcpListener>)> {
+    let tries = if address.port() == 0 {
+        ANY_PORT_TRIES
+    } else {
+        1
+    };
+    let mut last_error = None;
+    for _ in 0..tries {
+        let socket = bind(address)?;
+        if !tcp {
+            return Ok((socket, None));
+        }
+        let same_port = SocketAddr::new(address.ip(), socket.local_addr()?.port());
+        match tokio::net::TcpListener::bind(same_port).await {
+            Ok(listener) => return Ok((socket, Some(listener))),
+            Err(error) => last_error = Some(error),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| io::Error::other("no port for the media sockets")))
+}
+
 /// A handle on the running SFU; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Sfu {
@@ -195,14 +224,9 @@ impl Sfu {
         // The process-wide DTLS/SRTP crypto is aws-lc-rs (str0m's default backend); installing
         // it twice (tests start several servers in one process) is harmless.
         str0m::crypto::from_feature_flags().install_process_default();
-        let socket = bind(config.bind)?;
+        let (socket, listener) = bind_both(config.bind, config.tcp).await?;
         let port = socket.local_addr()?.port();
         let address = SocketAddr::new(config.public_ip, port);
-        let listener = if config.tcp {
-            Some(tokio::net::TcpListener::bind(SocketAddr::new(config.bind.ip(), port)).await?)
-        } else {
-            None
-        };
         let transports = Transports {
             udp: config.udp,
             tcp: listener.is_some(),

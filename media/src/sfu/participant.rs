@@ -85,7 +85,9 @@ pub(super) enum Outcome {
     Transmit(Protocol, SocketAddr, Vec<u8>),
     /// The participant started publishing a track: offer it to the rest of the call.
     TrackOpen(Weak<TrackIn>),
-    Media(MediaData, Layers),
+    /// Media the participant sent, what layer selection needs of it, and the layers its track
+    /// is sent in now: worked out once here for every subscriber of the frame.
+    Media(MediaData, Frame, Layers),
     /// A subscriber (or the SFU itself) needs a keyframe of `origin`'s track `mid`.
     KeyframeRequest {
         origin: ParticipantKey,
@@ -120,8 +122,8 @@ pub(super) struct Participant {
 }
 
 impl Participant {
-    /// Creates the participant's `Rtc` with the shared socket as its only candidate (and the
-    /// TCP listener at the same address, passive) and answers its offer.
+    /// Creates the participant's `Rtc` with the shared socket and the TCP listener at the same
+    /// address (passive) as its candidates, as `transports` allows, and answers its offer.
     pub fn accept(
         call: CallKey,
         key: ParticipantKey,
@@ -243,14 +245,15 @@ impl Participant {
                 if !data.contiguous {
                     self.request_keyframe(data.mid, data.rid, KeyframeRequestKind::Fir);
                 }
+                let frame = Frame::of(&data);
                 let layers = self
                     .tracks_in
                     .iter_mut()
                     .find(|t| t.track.mid == data.mid)
                     .filter(|t| t.track.kind == MediaKind::Video)
-                    .map(|t| t.layers.heard(&Frame::of(&data), Instant::now()))
+                    .map(|t| t.layers.heard(&frame))
                     .unwrap_or_default();
-                Outcome::Media(data, layers)
+                Outcome::Media(data, frame, layers)
             }
             Event::KeyframeRequest(request) => self.keyframe_wanted(request),
             _ => Outcome::Nothing,
@@ -351,7 +354,13 @@ impl Participant {
 
     /// Writes another participant's media to the matching outgoing track: audio as it comes,
     /// video in the simulcast layer this participant's view of the publisher asks for.
-    pub fn forward(&mut self, origin: ParticipantKey, data: &MediaData, layers: &Layers) {
+    pub fn forward(
+        &mut self,
+        origin: ParticipantKey,
+        data: &MediaData,
+        frame: &Frame,
+        layers: &Layers,
+    ) {
         let Some(track) = self.tracks_out.iter_mut().find(|out| {
             out.origin == origin
                 && out.origin_mid == data.mid
@@ -360,7 +369,7 @@ impl Participant {
             return;
         };
         let time = if track.kind == MediaKind::Video {
-            match track.selection.step(&Frame::of(data), layers) {
+            match track.selection.step(frame, layers) {
                 Step::Forward(time) => time,
                 Step::Drop => return,
                 Step::DropAskKeyframe(rid) => {
@@ -452,7 +461,7 @@ impl Participant {
         for track in &mut self.tracks_out {
             if let TrackOutState::Negotiating(mid) = track.state {
                 // The new subscriber can decode nothing until the publisher's next keyframe:
-                // its selection drops frames and asks for one until a keyframe comes.
+                // its selection asks for one with the first frame it forwards (or drops).
                 track.state = TrackOutState::Open(mid);
             }
         }
