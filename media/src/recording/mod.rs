@@ -64,6 +64,10 @@ pub struct RecordedFile {
     pub bytes: u64,
 }
 
+/// How long video is left out when a recording starts, so the file starts on the largest
+/// layer rather than on whichever arrived first.
+const LAYERS_SETTLE: std::time::Duration = std::time::Duration::from_millis(300);
+
 /// One participant's recording in progress.
 pub(crate) struct ParticipantRecorder {
     participant: ParticipantKey,
@@ -72,6 +76,8 @@ pub(crate) struct ParticipantRecorder {
     video: Option<IvfWriter<BufWriter<File>>>,
     /// Which simulcast layer goes into the video file (the largest).
     layer: Selection,
+    /// When the recorder saw the participant's first video frame.
+    first_video: Option<std::time::Instant>,
     /// Writing failed (disk full, folder gone): stop trying, keep what was written.
     failed: bool,
 }
@@ -84,6 +90,7 @@ impl ParticipantRecorder {
             audio: None,
             video: None,
             layer: Selection::default(),
+            first_video: None,
             failed: false,
         }
     }
@@ -115,6 +122,14 @@ impl ParticipantRecorder {
         }
         let (rtp, ask) = if data.params.spec().codec.is_audio() {
             (data.time.numer(), None)
+        } else if frame
+            .arrived
+            .duration_since(*self.first_video.get_or_insert(frame.arrived))
+            < LAYERS_SETTLE
+        {
+            // A camera's simulcast layers start within a frame or two of each other: choosing
+            // at the first frame would start the file on the smallest layer and switch.
+            return None;
         } else {
             match self.layer.step(frame, layers) {
                 Step::Forward(time) => (time.numer(), None),
