@@ -44,12 +44,7 @@ pub async fn publish_to_watchers(
     watchers: &[UserId],
 ) {
     let (line_wide, room): (Vec<ChatEvent>, Vec<ChatEvent>) =
-        events.into_iter().partition(|event| {
-            matches!(
-                event,
-                ChatEvent::ConversationUpdated { .. } | ChatEvent::SlaBreached { .. }
-            )
-        });
+        events.into_iter().partition(is_line_wide);
     publish(
         state,
         &Changed {
@@ -67,6 +62,14 @@ pub async fn publish_to_watchers(
             }
         }
     }
+}
+
+/// Events about a conversation's state, which go to the line's watchers.
+pub fn is_line_wide(event: &ChatEvent) -> bool {
+    matches!(
+        event,
+        ChatEvent::ConversationUpdated { .. } | ChatEvent::SlaBreached { .. }
+    )
 }
 
 async fn notify_mentioned(state: &AppState, message: &crm_core::domain::Message) {

@@ -9,6 +9,7 @@ mod delivery;
 pub mod error;
 mod events;
 pub mod http;
+mod inbound_batch;
 pub mod open_lines;
 mod routes;
 pub mod settings;
@@ -102,6 +103,7 @@ impl Application {
             accounts: Accounts::new(store.clone(), session_ttl_seconds),
             rooms: Rooms::new(store.clone()),
             open_lines: OpenLines::new(store.clone()),
+            inbound_batch: inbound_batch::InboundBatcher::start(OpenLines::new(store.clone())),
             outbox: Outbox::new(store.clone()),
             widget: Widget::new(store.clone()),
             outbox_wakeup: Arc::default(),

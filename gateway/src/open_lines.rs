@@ -10,7 +10,7 @@ use crm_core::{
         Channel, ChatEvent, Conversation, ConversationStatus, InboundMessage, LineId, Message,
         NewAttachment, Timestamp, UserId, now,
     },
-    service::{Assignment, ConversationChange},
+    service::{Assignment, ConversationChange, is_plain},
 };
 use realtime::PresenceStatus;
 use tokio_util::sync::CancellationToken;
@@ -41,10 +41,20 @@ pub async fn receive_stored(
     message: &InboundMessage,
     files: &[Option<NewAttachment>],
 ) -> Result<(Conversation, Option<Message>), crm_core::Error> {
-    let received = state
-        .open_lines
-        .receive_with_files(channel, message, files)
-        .await?;
+    let batched = if files.is_empty() && is_plain(message) {
+        state.inbound_batch.store(channel, message).await?
+    } else {
+        None
+    };
+    let received = match batched {
+        Some(received) => received,
+        None => {
+            state
+                .open_lines
+                .receive_with_files(channel, message, files)
+                .await?
+        }
+    };
     let line = received.conversation.line_id;
     publish_change(state, line, received.events, Vec::new()).await;
     // A new client's first conversation may have made the line's deal.
@@ -69,12 +79,18 @@ pub async fn publish_change(
     events: Vec<ChatEvent>,
     notify_users: Vec<UserId>,
 ) {
-    let watchers = match state.open_lines.line_watchers(line).await {
-        Ok(watchers) => watchers,
-        Err(error) => {
-            tracing::warn!(error.message = %error, "line watchers unknown");
-            Vec::new()
+    // Only a conversation's state goes to the line's watchers; a new message (most
+    // traffic) goes to its room and needs no lookup.
+    let watchers = if events.iter().any(crate::events::is_line_wide) {
+        match state.open_lines.line_watchers(line).await {
+            Ok(watchers) => watchers,
+            Err(error) => {
+                tracing::warn!(error.message = %error, "line watchers unknown");
+                Vec::new()
+            }
         }
+    } else {
+        Vec::new()
     };
     events::publish_to_watchers(state, events, notify_users, &watchers).await;
 }

@@ -13,7 +13,10 @@ use media::BlobStore;
 use realtime::{Bus, Presence};
 use tokio_util::sync::CancellationToken;
 
-use crate::{calls::CallHub, http::metrics::Metrics, settings::Settings, throttle::LoginThrottle};
+use crate::{
+    calls::CallHub, http::metrics::Metrics, inbound_batch::InboundBatcher, settings::Settings,
+    throttle::LoginThrottle,
+};
 
 #[derive(Clone)]
 pub struct AppState(Arc<Services>);
@@ -38,6 +41,8 @@ pub struct Services {
     pub accounts: Accounts,
     pub rooms: Rooms,
     pub open_lines: OpenLines,
+    /// Stores clients' plain messages in shared transactions (group commit).
+    pub inbound_batch: InboundBatcher,
     pub outbox: Outbox,
     /// Website-widget visitors and what they may read.
     pub widget: Widget,

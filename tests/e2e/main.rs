@@ -10,6 +10,7 @@ mod calls;
 mod chat;
 mod crm;
 mod crm_contract;
+mod inbound_batch_contract;
 mod line_timers_contract;
 mod lines;
 mod outbox_contract;

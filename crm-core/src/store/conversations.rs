@@ -1,9 +1,12 @@
 //! The `conversations` and `inbound_receipts` tables.
 
+use std::collections::{HashMap, HashSet};
+
 use super::{
     Conn,
     conversation_links::{self, Linked},
     conversation_timers::labels_of,
+    crm::sql::Sql,
     rows::parse_id,
     rows::parse_opt_id,
 };
@@ -332,4 +335,109 @@ pub(crate) async fn message_by_external(
             .fetch_optional(conn)
             .await?;
     id.map(|id| parse_id(&id)).transpose()
+}
+
+/// The conversations still open for any of `chats` on a channel, labels included (the
+/// inbound batch's `find_open`); `chats` is never empty.
+pub(crate) async fn open_in_chats(
+    conn: &mut Conn,
+    channel: ChannelId,
+    chats: &[&str],
+) -> Result<Vec<Conversation>> {
+    let mut sql = Sql::new("select ");
+    sql.push(COLUMNS)
+        .push(" from conversations where channel_id = ")
+        .text(channel)
+        .push(" and external_chat_id in (")
+        .list(chats)
+        .push(") and status <> 'closed'");
+    let rows: Vec<ConversationRow> = sql.fetch_all(conn).await?;
+    let mut conversations = rows
+        .into_iter()
+        .map(Conversation::try_from)
+        .collect::<Result<Vec<_>>>()?;
+    if conversations.is_empty() {
+        return Ok(conversations);
+    }
+    let rooms: Vec<RoomId> = conversations.iter().map(|c| c.room_id).collect();
+    let mut labels = labels_of_rooms(conn, &rooms).await?;
+    for conversation in &mut conversations {
+        conversation.labels = labels.remove(&conversation.room_id).unwrap_or_default();
+    }
+    Ok(conversations)
+}
+
+/// Which of `keys` were received before (the inbound batch's `receipt`).
+pub(crate) async fn known_receipts(conn: &mut Conn, keys: &[&str]) -> Result<HashSet<String>> {
+    let mut sql = Sql::new("select dedup_key from inbound_receipts where dedup_key in (");
+    sql.list(keys).push(")");
+    let found: Vec<(String,)> = sql.fetch_all(conn).await?;
+    Ok(found.into_iter().map(|(key,)| key).collect())
+}
+
+/// `record_receipt` for many deliveries in one statement; `receipts` is never empty.
+pub(crate) async fn record_receipts(
+    conn: &mut Conn,
+    receipts: &[(&str, MessageId)],
+    now: Timestamp,
+) -> Result<()> {
+    let mut sql = Sql::new(
+        "insert into inbound_receipts (dedup_key, message_id, created_at, updated_at) values ",
+    );
+    for (index, (key, message)) in receipts.iter().enumerate() {
+        if index > 0 {
+            sql.push(", ");
+        }
+        sql.push("(")
+            .text(key)
+            .push(", ")
+            .text(message)
+            .push(", ")
+            .int(now.millis())
+            .push(", ")
+            .int(now.millis())
+            .push(")");
+    }
+    sql.execute(conn).await?;
+    Ok(())
+}
+
+/// `client_wrote` for many conversations in one statement, returning each one's links
+/// (read under the row lock the update takes, as `client_wrote` does).
+pub(crate) async fn clients_wrote(
+    conn: &mut Conn,
+    rooms: &[RoomId],
+    now: Timestamp,
+) -> Result<HashMap<RoomId, Linked>> {
+    let mut sql = Sql::new("update conversations set last_client_message_at = ");
+    sql.int(now.millis())
+        .push(", auto_close_at = null, snoozed_until = null, updated_at = ")
+        .int(now.millis())
+        .push(" where room_id in (")
+        .list(rooms)
+        .push(") returning room_id, deal_id, lead_id");
+    let rows: Vec<(String, Option<String>, Option<String>)> = sql.fetch_all(conn).await?;
+    rows.into_iter()
+        .map(|(room, deal, lead)| {
+            Ok((
+                parse_id(&room)?,
+                conversation_links::from_row(Some((deal, lead)))?,
+            ))
+        })
+        .collect()
+}
+
+/// The labels of each of `rooms` (those without any are absent), sorted.
+async fn labels_of_rooms(
+    conn: &mut Conn,
+    rooms: &[RoomId],
+) -> Result<HashMap<RoomId, Vec<String>>> {
+    let mut sql = Sql::new("select room_id, label from conversation_labels where room_id in (");
+    sql.list(rooms).push(") order by room_id, label");
+    let rows: Vec<(String, String)> = sql.fetch_all(conn).await?;
+    let mut labels: HashMap<RoomId, Vec<String>> = HashMap::new();
+    for (room, label) in rows {
+        labels.entry(parse_id(&room)?).or_default().push(label);
+    }
+    Ok(labels)
 }

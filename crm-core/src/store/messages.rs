@@ -2,6 +2,7 @@
 
 use super::{
     Conn,
+    crm::sql::Sql,
     rows::{MessageRow, message_columns, parse_id},
 };
 use crate::{
@@ -260,5 +261,53 @@ pub(crate) async fn set_kind(
         .bind(kind.as_str())
         .execute(conn)
         .await?;
+    Ok(())
+}
+
+/// A client's plain text message, for `insert_client_messages`.
+pub(crate) struct ClientMessage<'a> {
+    pub id: MessageId,
+    pub room_id: RoomId,
+    pub seq: i64,
+    pub body: &'a str,
+    pub external_id: &'a str,
+    pub sender_name: &'a str,
+}
+
+/// Inserts clients' plain text messages (no attachments, threads or replies) in one
+/// statement, with the provider's id and the client's name that `insert` leaves to
+/// `mark_external`. `messages` is never empty.
+pub(crate) async fn insert_client_messages(
+    conn: &mut Conn,
+    messages: &[ClientMessage<'_>],
+    now: Timestamp,
+) -> Result<()> {
+    let mut sql = Sql::new(
+        "insert into messages (id, room_id, seq, body, attachments, external_id, sender_name, \
+         created_at, updated_at) values ",
+    );
+    for (index, message) in messages.iter().enumerate() {
+        if index > 0 {
+            sql.push(", ");
+        }
+        sql.push("(")
+            .text(message.id)
+            .push(", ")
+            .text(message.room_id)
+            .push(", ")
+            .int(message.seq)
+            .push(", ")
+            .text(message.body)
+            .push(", '[]', ")
+            .text(message.external_id)
+            .push(", ")
+            .text(message.sender_name)
+            .push(", ")
+            .int(now.millis())
+            .push(", ")
+            .int(now.millis())
+            .push(")");
+    }
+    sql.execute(conn).await?;
     Ok(())
 }

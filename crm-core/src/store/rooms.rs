@@ -1,7 +1,9 @@
 //! The `rooms` and `room_members` tables.
 
 use super::{
-    Conn, flag,
+    Conn,
+    crm::sql::Sql,
+    flag,
     rows::{RoomRow, room_columns},
 };
 use crate::{
@@ -196,4 +198,27 @@ pub(crate) async fn public_channels(conn: &mut Conn) -> Result<Vec<Room>> {
     .fetch_all(conn)
     .await?;
     rows.into_iter().map(Room::try_from).collect()
+}
+
+/// `next_seq` for several rooms at once: `counts` names each room once with how many
+/// messages it takes; returns each room's last sequence after the update (the room's new
+/// messages take the `count` sequences ending there). `counts` is never empty.
+pub(crate) async fn take_seqs(
+    conn: &mut Conn,
+    counts: &[(RoomId, i64)],
+    now: Timestamp,
+) -> Result<Vec<(RoomId, i64)>> {
+    let mut sql = Sql::new("update rooms set last_seq = last_seq + case id");
+    for (room, count) in counts {
+        sql.push(" when ").text(room).push(" then ").int(*count);
+    }
+    sql.push(" end, updated_at = ")
+        .int(now.millis())
+        .push(" where id in (")
+        .list(counts.iter().map(|(room, _)| room))
+        .push(") returning id, last_seq");
+    let rows: Vec<(String, i64)> = sql.fetch_all(conn).await?;
+    rows.into_iter()
+        .map(|(room, last)| Ok((super::rows::parse_id(&room)?, last)))
+        .collect()
 }

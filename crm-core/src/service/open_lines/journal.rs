@@ -142,9 +142,20 @@ pub(crate) async fn message_of(
     message: &Message,
     now: Timestamp,
 ) -> Result<()> {
-    let Some(contact) = contact else {
-        return Ok(());
-    };
+    match message_entry(contact, linked, message, now) {
+        Some(entry) => insert(tx, conversation, &entry, now).await,
+        None => Ok(()),
+    }
+}
+
+/// The timeline entry `message_of` writes; none without a contact.
+pub(crate) fn message_entry(
+    contact: Option<ContactId>,
+    linked: Linked,
+    message: &Message,
+    now: Timestamp,
+) -> Option<NewTimelineEntry> {
+    let contact = contact?;
     let direction = if message.author_id.is_some() || message.kind == MessageKind::Auto {
         "outbound"
     } else {
@@ -152,19 +163,18 @@ pub(crate) async fn message_of(
     };
     let payload = json!({
         "direction": direction,
-        "room_id": conversation.room_id,
+        "room_id": message.room_id,
         "message_id": message.id,
         "text": message.body,
     });
-    let entry = NewTimelineEntry {
+    Some(NewTimelineEntry {
         kind: TimelineKind::Message,
         author_id: message.author_id,
         occurred_at: now,
         summary: summarize(&message.body),
         payload,
         links: links(contact, linked),
-    };
-    insert(tx, conversation, &entry, now).await
+    })
 }
 
 fn links(contact: ContactId, linked: Linked) -> Vec<EntityRef> {

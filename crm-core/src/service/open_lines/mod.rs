@@ -6,6 +6,7 @@
 mod actions;
 mod admin;
 mod arrival;
+mod batch;
 mod canned;
 mod crm_link;
 mod handover;
@@ -20,6 +21,7 @@ mod transfer_options;
 
 pub use actions::{ConversationChange, TransferTarget};
 pub use admin::{LinePatch, NewLineRequest};
+pub use batch::{BatchItem, is_plain};
 pub use inbound::Received;
 pub use inbox::InboxEntry;
 pub use polling::is_polled;

@@ -133,3 +133,24 @@ pub(crate) async fn move_identities(
     .await?;
     Ok(done.rows_affected())
 }
+
+/// `live_contact_by_identity` for many accounts on one channel in one statement: the
+/// contact of each account that has a live one. `external_ids` is never empty.
+pub(crate) async fn live_contacts_by_identities(
+    conn: &mut Conn,
+    channel: ChannelKind,
+    external_ids: &[&str],
+) -> Result<HashMap<String, ContactId>> {
+    let mut sql = Sql::new(
+        "select i.external_id, i.contact_id from contact_identities i join contacts c on c.id = \
+         i.contact_id where c.deleted_at is null and i.channel = ",
+    );
+    sql.text(channel.as_str())
+        .push(" and i.external_id in (")
+        .list(external_ids)
+        .push(")");
+    let rows: Vec<(String, String)> = sql.fetch_all(conn).await?;
+    rows.into_iter()
+        .map(|(external, contact)| Ok((external, parse_id(&contact)?)))
+        .collect()
+}

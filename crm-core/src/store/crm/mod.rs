@@ -22,7 +22,7 @@ pub(crate) mod reach;
 pub(crate) mod reminders;
 pub(crate) mod search;
 pub(crate) mod shared;
-mod sql;
+pub(crate) mod sql;
 pub(crate) mod stage_history;
 pub(crate) mod tasks;
 pub(crate) mod timeline;

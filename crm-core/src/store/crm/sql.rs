@@ -47,6 +47,10 @@ impl Sql {
         self.placeholder(Value::Text(Some(value.to_string())))
     }
 
+    pub fn opt_text(&mut self, value: Option<impl ToString>) -> &mut Self {
+        self.placeholder(Value::Text(value.map(|value| value.to_string())))
+    }
+
     pub fn int(&mut self, value: i64) -> &mut Self {
         self.placeholder(Value::Int(value))
     }

@@ -86,6 +86,80 @@ pub(crate) async fn insert_in_room(
     Ok(())
 }
 
+/// `insert_in_room` for many entries in two statements (entries, then their links), for
+/// the inbound batch; `entries` is never empty.
+pub(crate) async fn insert_many_in_rooms(
+    conn: &mut Conn,
+    entries: &[(TimelineEntryId, NewTimelineEntry, RoomId)],
+    now: Timestamp,
+) -> Result<()> {
+    let mut sql = Sql::new(
+        "insert into timeline_entries (id, kind, author_id, occurred_at, summary, payload, \
+         created_at, updated_at, room_id) values ",
+    );
+    for (index, (id, entry, room)) in entries.iter().enumerate() {
+        if index > 0 {
+            sql.push(", ");
+        }
+        sql.push("(")
+            .text(id)
+            .push(", ")
+            .text(entry.kind.as_str())
+            .push(", ")
+            .opt_text(entry.author_id)
+            .push(", ")
+            .int(entry.occurred_at.millis())
+            .push(", ")
+            .text(&entry.summary)
+            .push(", ")
+            .text(&entry.payload)
+            .push(", ")
+            .int(now.millis())
+            .push(", ")
+            .int(now.millis())
+            .push(", ")
+            .text(room)
+            .push(")");
+    }
+    sql.execute(&mut *conn).await?;
+    let mut links = Sql::new(
+        "insert into timeline_links (entity_kind, entity_id, occurred_at, entry_id, created_at, \
+         updated_at) values ",
+    );
+    let mut any = false;
+    for (id, entry, _) in entries {
+        let mut seen: Vec<EntityRef> = Vec::with_capacity(entry.links.len());
+        for link in &entry.links {
+            if seen.contains(link) {
+                continue;
+            }
+            seen.push(*link);
+            if any {
+                links.push(", ");
+            }
+            any = true;
+            links
+                .push("(")
+                .text(link.kind.as_str())
+                .push(", ")
+                .text(link.id)
+                .push(", ")
+                .int(entry.occurred_at.millis())
+                .push(", ")
+                .text(id)
+                .push(", ")
+                .int(now.millis())
+                .push(", ")
+                .int(now.millis())
+                .push(")");
+        }
+    }
+    if any {
+        links.execute(conn).await?;
+    }
+    Ok(())
+}
+
 #[derive(sqlx::FromRow)]
 struct EntryRow {
     id: String,

@@ -1,0 +1,84 @@
+//! Group commit for clients' messages: webhook handlers hand plain messages to one worker,
+//! which stores whatever has queued up meanwhile in one transaction
+//! (`OpenLines::receive_batch`) and answers each handler after the commit. Under load a
+//! message costs a share of a few statements instead of a dozen round trips of its own; a
+//! message alone is stored at once, without waiting for company.
+
+use crm_core::{
+    Error,
+    domain::{Channel, InboundMessage},
+    service::{BatchItem, OpenLines, Received},
+};
+use tokio::sync::{mpsc, oneshot};
+
+/// Most messages in one transaction; bounds the statements' size (placeholders) and what
+/// one failed batch sends back to the one-by-one path.
+const MAX_BATCH: usize = 256;
+
+/// What a handler gets back: the stored message, or `None` when it is the one-by-one
+/// path's to store.
+type Answer = Result<Option<Received>, Error>;
+
+struct Job {
+    channel: Channel,
+    message: InboundMessage,
+    answer: oneshot::Sender<Answer>,
+}
+
+pub struct InboundBatcher {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl InboundBatcher {
+    /// Starts the worker on the current runtime; it stops when the batcher is dropped.
+    pub fn start(open_lines: OpenLines) -> Self {
+        let (jobs, queue) = mpsc::channel(MAX_BATCH * 4);
+        tokio::spawn(run(open_lines, queue));
+        Self { jobs }
+    }
+
+    /// Stores a plain message with whatever else is waiting. Returns only after the commit.
+    pub async fn store(&self, channel: &Channel, message: &InboundMessage) -> Answer {
+        let (answer, answered) = oneshot::channel();
+        let job = Job {
+            channel: channel.clone(),
+            message: message.clone(),
+            answer,
+        };
+        if self.jobs.send(job).await.is_err() {
+            return Ok(None);
+        }
+        answered.await.unwrap_or(Ok(None))
+    }
+}
+
+async fn run(open_lines: OpenLines, mut queue: mpsc::Receiver<Job>) {
+    let mut jobs = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+        let items: Vec<BatchItem> = jobs
+            .iter()
+            .map(|job| BatchItem {
+                channel: &job.channel,
+                message: &job.message,
+            })
+            .collect();
+        let answers = open_lines.receive_batch(&items).await;
+        drop(items);
+        match answers {
+            Ok(answers) => {
+                for (job, answer) in jobs.drain(..).zip(answers) {
+                    let _ = job.answer.send(Ok(answer));
+                }
+            }
+            Err(error) => {
+                // Nothing of the batch was stored. Each message is tried again on its own,
+                // so one that cannot be stored fails alone (and a lasting fault, the
+                // database gone, shows there as each handler's error).
+                tracing::warn!(error.message = %error, messages = jobs.len(), "inbound batch failed; storing one by one");
+                for job in jobs.drain(..) {
+                    let _ = job.answer.send(Ok(None));
+                }
+            }
+        }
+    }
+}
