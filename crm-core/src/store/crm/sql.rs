@@ -22,6 +22,8 @@ enum Value {
 pub(crate) struct Sql {
     text: String,
     values: Vec<Value>,
+    /// Where each placeholder sits in `text`, to write it as SQLite's bare `?` (see `sql_for`).
+    placeholders: Vec<std::ops::Range<usize>>,
 }
 
 impl Sql {
@@ -29,6 +31,7 @@ impl Sql {
         Self {
             text: text.to_owned(),
             values: Vec::new(),
+            placeholders: Vec::new(),
         }
     }
 
@@ -39,7 +42,9 @@ impl Sql {
 
     fn placeholder(&mut self, value: Value) -> &mut Self {
         self.values.push(value);
+        let start = self.text.len();
         let _ = write!(self.text, "${}", self.values.len());
+        self.placeholders.push(start..self.text.len());
         self
     }
 
@@ -67,11 +72,44 @@ impl Sql {
         self
     }
 
+    /// The statement for `conn`'s engine. SQLite gets bare `?` placeholders, bound in order:
+    /// for each numbered one, sqlx asks SQLite its name, a scan of every named placeholder,
+    /// which makes binding a statement with thousands of values (a multi-row insert)
+    /// quadratic. Each placeholder is used once and in order, so the two forms agree.
+    fn sql_for(&self, conn: &Conn) -> String {
+        match conn.backend_name() {
+            "SQLite" => self.unnumbered().unwrap_or_else(|| self.text.clone()),
+            _ => self.text.clone(),
+        }
+    }
+
+    /// The text with bare `?` placeholders; none when the statement has a `$` of its own
+    /// (a JSON path, say), which the numbered form keeps unambiguous.
+    fn unnumbered(&self) -> Option<String> {
+        let mut text = String::with_capacity(self.text.len());
+        let mut from = 0;
+        for placeholder in &self.placeholders {
+            let piece = &self.text[from..placeholder.start];
+            if piece.contains('$') {
+                return None;
+            }
+            text.push_str(piece);
+            text.push('?');
+            from = placeholder.end;
+        }
+        let rest = &self.text[from..];
+        if rest.contains('$') {
+            return None;
+        }
+        text.push_str(rest);
+        Some(text)
+    }
+
     pub async fn fetch_all<T>(self, conn: &mut Conn) -> Result<Vec<T>>
     where
         T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
     {
-        let mut query = sqlx::query_as::<_, T>(AssertSqlSafe(self.text));
+        let mut query = sqlx::query_as::<_, T>(AssertSqlSafe(self.sql_for(conn)));
         for value in self.values {
             query = match value {
                 Value::Text(text) => query.bind(text),
@@ -82,7 +120,7 @@ impl Sql {
     }
 
     pub async fn fetch_scalar(self, conn: &mut Conn) -> Result<i64> {
-        let mut query = sqlx::query_scalar::<_, i64>(AssertSqlSafe(self.text));
+        let mut query = sqlx::query_scalar::<_, i64>(AssertSqlSafe(self.sql_for(conn)));
         for value in self.values {
             query = match value {
                 Value::Text(text) => query.bind(text),
@@ -93,7 +131,7 @@ impl Sql {
     }
 
     pub async fn execute(self, conn: &mut Conn) -> Result<u64> {
-        let mut query = sqlx::query(AssertSqlSafe(self.text));
+        let mut query = sqlx::query(AssertSqlSafe(self.sql_for(conn)));
         for value in self.values {
             query = match value {
                 Value::Text(text) => query.bind(text),
@@ -183,6 +221,19 @@ mod tests {
         sql.text("x").push(" and b in (").list(["y", "z"]).push(")");
         assert_eq!(sql.text, "select 1 where a = $1 and b in ($2, $3)");
         assert_eq!(sql.values.len(), 3);
+    }
+
+    #[test]
+    fn sqlite_gets_bare_placeholders_unless_the_statement_has_a_dollar_of_its_own() {
+        let mut sql = Sql::new("select 1 where a = ");
+        sql.int(10).push(" and b in (").list(["y", "z"]).push(")");
+        assert_eq!(
+            sql.unnumbered().as_deref(),
+            Some("select 1 where a = ? and b in (?, ?)")
+        );
+        let mut path = Sql::new("select json_extract(c, '$.k') = ");
+        path.text("v");
+        assert_eq!(path.unnumbered(), None);
     }
 
     #[test]
