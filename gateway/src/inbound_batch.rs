@@ -10,6 +10,7 @@ use crm_core::{
     service::{BatchItem, OpenLines, Received},
 };
 use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
 
 /// Most messages in one transaction; bounds the statements' size (placeholders) and what
 /// one failed batch sends back to the one-by-one path.
@@ -30,10 +31,17 @@ pub struct InboundBatcher {
 }
 
 impl InboundBatcher {
-    /// Starts the worker on the current runtime; it stops when the batcher is dropped.
-    pub fn start(open_lines: OpenLines) -> Self {
+    /// Starts the worker on the current runtime. It stops when the batcher is dropped or
+    /// `shutdown` is cancelled, giving its connection back so the pool can close; messages
+    /// still arriving then are stored one by one.
+    pub fn start(open_lines: OpenLines, shutdown: CancellationToken) -> Self {
         let (jobs, queue) = mpsc::channel(MAX_BATCH * 4);
-        tokio::spawn(run(open_lines, queue));
+        tokio::spawn(async move {
+            tokio::select! {
+                () = run(open_lines, queue) => {}
+                () = shutdown.cancelled() => {}
+            }
+        });
         Self { jobs }
     }
 
@@ -53,6 +61,7 @@ impl InboundBatcher {
 }
 
 async fn run(open_lines: OpenLines, mut queue: mpsc::Receiver<Job>) {
+    let mut writer = open_lines.inbound_writer();
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut jobs, MAX_BATCH).await > 0 {
         let items: Vec<BatchItem> = jobs
@@ -62,8 +71,14 @@ async fn run(open_lines: OpenLines, mut queue: mpsc::Receiver<Job>) {
                 message: &job.message,
             })
             .collect();
-        let answers = open_lines.receive_batch(&items).await;
+        let started = std::time::Instant::now();
+        let answers = writer.receive_batch(&items).await;
         drop(items);
+        tracing::trace!(
+            messages = jobs.len(),
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "inbound batch"
+        );
         match answers {
             Ok(answers) => {
                 for (job, answer) in jobs.drain(..).zip(answers) {

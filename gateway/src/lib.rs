@@ -103,7 +103,10 @@ impl Application {
             accounts: Accounts::new(store.clone(), session_ttl_seconds),
             rooms: Rooms::new(store.clone()),
             open_lines: OpenLines::new(store.clone()),
-            inbound_batch: inbound_batch::InboundBatcher::start(OpenLines::new(store.clone())),
+            inbound_batch: inbound_batch::InboundBatcher::start(
+                OpenLines::new(store.clone()),
+                shutdown.clone(),
+            ),
             outbox: Outbox::new(store.clone()),
             widget: Widget::new(store.clone()),
             outbox_wakeup: Arc::default(),

@@ -22,8 +22,9 @@ pub use crm::{
 };
 pub use crm::{Chunk, CsvExchange, Entity, Export, ExportFilter, ImportReport, RowError};
 pub use open_lines::{
-    Assignment, BatchItem, ConversationChange, InboxEntry, LinePatch, NewLineRequest, OpenLines,
-    Received, TimerPass, TransferOptions, TransferTarget, is_plain, is_polled,
+    Assignment, BatchItem, ConversationChange, InboundWriter, InboxEntry, LinePatch,
+    NewLineRequest, OpenLines, Received, TimerPass, TransferOptions, TransferTarget, is_plain,
+    is_polled,
 };
 pub use outbox::{DeliveryUpdate, MAX_ATTEMPTS, Outbox};
 pub use rooms::{Changed, Rooms};

@@ -346,11 +346,11 @@ pub(crate) async fn open_in_chats(
 ) -> Result<Vec<Conversation>> {
     let mut sql = Sql::new("select ");
     sql.push(COLUMNS)
-        .push(" from conversations where channel_id = ")
+        .push(" from ")
+        .values(chats)
+        .push(" v join conversations on external_chat_id = v.column1 where channel_id = ")
         .text(channel)
-        .push(" and external_chat_id in (")
-        .list(chats)
-        .push(") and status <> 'closed'");
+        .push(" and status <> 'closed'");
     let rows: Vec<ConversationRow> = sql.fetch_all(conn).await?;
     let mut conversations = rows
         .into_iter()
@@ -369,8 +369,9 @@ pub(crate) async fn open_in_chats(
 
 /// Which of `keys` were received before (the inbound batch's `receipt`).
 pub(crate) async fn known_receipts(conn: &mut Conn, keys: &[&str]) -> Result<HashSet<String>> {
-    let mut sql = Sql::new("select dedup_key from inbound_receipts where dedup_key in (");
-    sql.list(keys).push(")");
+    let mut sql = Sql::new("select dedup_key from ");
+    sql.values(keys)
+        .push(" v join inbound_receipts on dedup_key = v.column1");
     let found: Vec<(String,)> = sql.fetch_all(conn).await?;
     Ok(found.into_iter().map(|(key,)| key).collect())
 }
@@ -413,9 +414,9 @@ pub(crate) async fn clients_wrote(
     sql.int(now.millis())
         .push(", auto_close_at = null, snoozed_until = null, updated_at = ")
         .int(now.millis())
-        .push(" where room_id in (")
-        .list(rooms)
-        .push(") returning room_id, deal_id, lead_id");
+        .push(" from ")
+        .values(rooms)
+        .push(" v where room_id = v.column1 returning room_id, deal_id, lead_id");
     let rows: Vec<(String, Option<String>, Option<String>)> = sql.fetch_all(conn).await?;
     rows.into_iter()
         .map(|(room, deal, lead)| {
@@ -432,8 +433,9 @@ async fn labels_of_rooms(
     conn: &mut Conn,
     rooms: &[RoomId],
 ) -> Result<HashMap<RoomId, Vec<String>>> {
-    let mut sql = Sql::new("select room_id, label from conversation_labels where room_id in (");
-    sql.list(rooms).push(") order by room_id, label");
+    let mut sql = Sql::new("select room_id, label from ");
+    sql.values(rooms)
+        .push(" v join conversation_labels on room_id = v.column1 order by room_id, label");
     let rows: Vec<(String, String)> = sql.fetch_all(conn).await?;
     let mut labels: HashMap<RoomId, Vec<String>> = HashMap::new();
     for (room, label) in rows {

@@ -56,25 +56,27 @@ pub type Conn = AnyConnection;
 
 /// A transaction; on SQLite it also holds this process's turn to write (see `Store::begin`).
 /// Dropped without `commit`, it rolls back.
-pub struct Tx {
-    inner: Transaction<'static, sqlx::Any>,
+/// `Tx<'static>` owns its pooled connection; a shorter-lived one runs on a connection the
+/// caller keeps (`Store::begin_on`).
+pub struct Tx<'c> {
+    inner: Transaction<'c, sqlx::Any>,
     _turn: Option<OwnedMutexGuard<()>>,
 }
 
-impl Tx {
+impl Tx<'_> {
     pub async fn commit(self) -> Result<()> {
         Ok(self.inner.commit().await?)
     }
 }
 
-impl std::ops::Deref for Tx {
+impl std::ops::Deref for Tx<'_> {
     type Target = Conn;
     fn deref(&self) -> &Conn {
         &self.inner
     }
 }
 
-impl std::ops::DerefMut for Tx {
+impl std::ops::DerefMut for Tx<'_> {
     fn deref_mut(&mut self) -> &mut Conn {
         &mut self.inner
     }
@@ -229,20 +231,49 @@ impl Store {
     /// takes the write lock up front (`begin immediate`): a deferred transaction that reads
     /// and then writes fails with "database is locked" when another writer committed in
     /// between, instead of waiting its turn.
-    pub async fn begin(&self) -> Result<Tx> {
-        let turn = match &self.writer {
-            Some(writer) => Some(
-                tokio::time::timeout(self.acquire_timeout, Arc::clone(writer).lock_owned())
-                    .await
-                    .map_err(|_| Error::Internal("timed out waiting to write".into()))?,
-            ),
-            None => None,
-        };
+    pub async fn begin(&self) -> Result<Tx<'static>> {
+        let turn = self.turn_to_write().await?;
         let inner = match self.backend {
             Backend::Sqlite => self.pool.begin_with("begin immediate").await?,
             Backend::Postgres => self.pool.begin().await?,
         };
         Ok(Tx { inner, _turn: turn })
+    }
+
+    /// `begin` on a connection the caller keeps (see `dedicated`).
+    pub async fn begin_on<'c>(&self, conn: &'c mut Conn) -> Result<Tx<'c>> {
+        use sqlx::Connection as _;
+        let turn = self.turn_to_write().await?;
+        let inner = match self.backend {
+            Backend::Sqlite => conn.begin_with("begin immediate").await?,
+            Backend::Postgres => conn.begin().await?,
+        };
+        Ok(Tx { inner, _turn: turn })
+    }
+
+    async fn turn_to_write(&self) -> Result<Option<OwnedMutexGuard<()>>> {
+        let Some(writer) = &self.writer else {
+            return Ok(None);
+        };
+        tokio::time::timeout(self.acquire_timeout, Arc::clone(writer).lock_owned())
+            .await
+            .map(Some)
+            .map_err(|_| Error::Internal("timed out waiting to write".into()))
+    }
+
+    /// A pooled connection for a writer that works all the time (the inbound batch), kept
+    /// out of the pool for as long as the caller holds it. On SQLite this is what keeps its
+    /// page cache warm: a connection's cache is dropped whenever another connection has
+    /// committed since its last transaction, so a busy writer that takes whichever
+    /// connection is free re-reads every page it touches, one `pread` each, every time.
+    /// Its cache is larger than the others' for the same reason.
+    pub async fn dedicated(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
+        use sqlx::Executor as _;
+        let mut conn = self.pool.acquire().await?;
+        if self.backend == Backend::Sqlite {
+            conn.execute("pragma cache_size = -65536").await?;
+        }
+        Ok(conn)
     }
 
     pub async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {

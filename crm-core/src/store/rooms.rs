@@ -208,15 +208,15 @@ pub(crate) async fn take_seqs(
     counts: &[(RoomId, i64)],
     now: Timestamp,
 ) -> Result<Vec<(RoomId, i64)>> {
-    let mut sql = Sql::new("update rooms set last_seq = last_seq + case id");
-    for (room, count) in counts {
-        sql.push(" when ").text(room).push(" then ").int(*count);
+    let mut sql = Sql::new("update rooms set last_seq = last_seq + v.column2, updated_at = ");
+    sql.int(now.millis()).push(" from (values ");
+    for (index, (room, count)) in counts.iter().enumerate() {
+        if index > 0 {
+            sql.push(", ");
+        }
+        sql.push("(").text(room).push(", ").int(*count).push(")");
     }
-    sql.push(" end, updated_at = ")
-        .int(now.millis())
-        .push(" where id in (")
-        .list(counts.iter().map(|(room, _)| room))
-        .push(") returning id, last_seq");
+    sql.push(") v where id = v.column1 returning id, last_seq");
     let rows: Vec<(String, i64)> = sql.fetch_all(conn).await?;
     rows.into_iter()
         .map(|(room, last)| Ok((super::rows::parse_id(&room)?, last)))

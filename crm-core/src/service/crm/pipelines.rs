@@ -293,7 +293,7 @@ impl Pipelines {
 
     /// A transaction holding the pipeline's row lock (PostgreSQL), so two edits of one
     /// pipeline's stages run one after the other.
-    async fn locked(&self, id: PipelineId) -> Result<crate::store::Tx> {
+    async fn locked(&self, id: PipelineId) -> Result<crate::store::Tx<'static>> {
         let mut tx = self.store.begin().await?;
         crm_store::lock(
             &mut tx,

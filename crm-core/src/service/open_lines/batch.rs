@@ -7,6 +7,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use sqlx::{Any, pool::PoolConnection};
+
 use super::{OpenLines, inbound::Received, journal};
 use crate::{
     Error, Result,
@@ -15,7 +17,8 @@ use crate::{
         MessageBody, MessageId, MessageKind, RoomId, crm::TimelineEntryId, now,
     },
     store::{
-        conversations, crm::identities, crm::timeline as timeline_store, message_store, room_store,
+        Conn, conversations, crm::identities, crm::timeline as timeline_store, message_store,
+        room_store,
     },
 };
 
@@ -35,6 +38,23 @@ impl OpenLines {
     /// message: what storing it did, or `None` for a message left to `receive`. An error
     /// stores nothing of the batch.
     pub async fn receive_batch(&self, batch: &[BatchItem<'_>]) -> Result<Vec<Option<Received>>> {
+        let mut conn = self.store.acquire().await?;
+        self.receive_batch_on(&mut conn, batch).await
+    }
+
+    /// A writer that stores batches on a connection of its own (`Store::dedicated`).
+    pub fn inbound_writer(&self) -> InboundWriter {
+        InboundWriter {
+            lines: self.clone(),
+            conn: None,
+        }
+    }
+
+    async fn receive_batch_on(
+        &self,
+        conn: &mut Conn,
+        batch: &[BatchItem<'_>],
+    ) -> Result<Vec<Option<Received>>> {
         let mut answers: Vec<Option<Received>> = batch.iter().map(|_| None).collect();
         let mut taken: Vec<(usize, MessageBody)> = Vec::with_capacity(batch.len());
         let mut keys = HashSet::with_capacity(batch.len());
@@ -53,7 +73,7 @@ impl OpenLines {
             return Ok(answers);
         }
         let now = now();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.begin_on(conn).await?;
         let keys: Vec<&str> = taken
             .iter()
             .map(|(index, _)| batch[*index].message.dedup_key.as_str())
@@ -143,27 +163,35 @@ impl OpenLines {
                 sender_name: message.sender_name.as_deref().unwrap_or_default(),
             })
             .collect();
-        message_store::insert_client_messages(&mut tx, &rows, now).await?;
+        let chunks = statement_chunks(&messages);
+        for chunk in &chunks {
+            message_store::insert_client_messages(&mut tx, &rows[chunk.clone()], now).await?;
+        }
         let receipts: Vec<(&str, MessageId)> = stored
             .iter()
             .zip(&messages)
             .map(|((index, ..), message)| (batch[*index].message.dedup_key.as_str(), message.id))
             .collect();
-        conversations::record_receipts(&mut tx, &receipts, now).await?;
+        for chunk in &chunks {
+            conversations::record_receipts(&mut tx, &receipts[chunk.clone()], now).await?;
+        }
         let rooms: Vec<RoomId> = counts.iter().map(|(room, _)| *room).collect();
         let linked = conversations::clients_wrote(&mut tx, &rooms, now).await?;
         let entries: Vec<_> = stored
             .iter()
             .zip(&messages)
-            .filter_map(|((_, _, contact, conversation), message)| {
+            .map(|((_, _, contact, conversation), message)| {
                 let room = conversation.room_id;
                 let links = linked.get(&room).copied().unwrap_or_default();
                 journal::message_entry(Some(*contact), links, message, now)
                     .map(|entry| (TimelineEntryId::new(), entry, room))
             })
             .collect();
-        if !entries.is_empty() {
-            timeline_store::insert_many_in_rooms(&mut tx, &entries, now).await?;
+        for chunk in &chunks {
+            let entries: Vec<_> = entries[chunk.clone()].iter().flatten().cloned().collect();
+            if !entries.is_empty() {
+                timeline_store::insert_many_in_rooms(&mut tx, &entries, now).await?;
+            }
         }
         tx.commit().await?;
 
@@ -182,6 +210,57 @@ impl OpenLines {
             });
         }
         Ok(answers)
+    }
+}
+
+/// Most text (message bodies, which the timeline entry repeats) and most messages per
+/// multi-row statement.
+const CHUNK_TEXT: usize = 16 * 1024;
+const CHUNK_MESSAGES: usize = 64;
+
+/// Splits a batch into runs of messages whose multi-row statements stay small. sqlx does not
+/// turn off Nagle's algorithm on its PostgreSQL sockets, so a statement larger than one TCP
+/// segment (64 KiB on loopback) waits for the server's delayed acknowledgement — 40 ms
+/// per statement, four statements per batch — before its last part is sent.
+fn statement_chunks(messages: &[Message]) -> Vec<std::ops::Range<usize>> {
+    let mut chunks = Vec::new();
+    let (mut start, mut text) = (0, 0);
+    for (index, message) in messages.iter().enumerate() {
+        if index > start
+            && (text + message.body.len() > CHUNK_TEXT || index - start == CHUNK_MESSAGES)
+        {
+            chunks.push(start..index);
+            (start, text) = (index, 0);
+        }
+        text += message.body.len();
+    }
+    if start < messages.len() {
+        chunks.push(start..messages.len());
+    }
+    chunks
+}
+
+/// `OpenLines::receive_batch` for one long-lived caller, on a connection it keeps.
+pub struct InboundWriter {
+    lines: OpenLines,
+    conn: Option<PoolConnection<Any>>,
+}
+
+impl InboundWriter {
+    pub async fn receive_batch(
+        &mut self,
+        batch: &[BatchItem<'_>],
+    ) -> Result<Vec<Option<Received>>> {
+        let conn = match &mut self.conn {
+            Some(conn) => conn,
+            None => self.conn.insert(self.lines.store.dedicated().await?),
+        };
+        let stored = self.lines.receive_batch_on(conn, batch).await;
+        if stored.is_err() {
+            // The connection may be what failed; the next batch starts on a fresh one.
+            self.conn = None;
+        }
+        stored
     }
 }
 
@@ -215,5 +294,51 @@ fn client_message(
         created_at: now,
         meta: None,
         reactions: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn messages(bodies: &[usize]) -> Vec<Message> {
+        let inbound = InboundMessage {
+            channel: ChannelKind::Telegram,
+            account: "1".into(),
+            chat_id: "1".into(),
+            chat_kind: crate::domain::ChatKind::Private,
+            chat_title: None,
+            message_id: "1".into(),
+            dedup_key: "1".into(),
+            sender: crate::domain::ExternalSender {
+                id: "1".into(),
+                display_name: "A".into(),
+                username: None,
+                phone: None,
+                email: None,
+            },
+            text: String::new(),
+            attachments: Vec::new(),
+            reply_to: None,
+            sent_at: now(),
+            edited: false,
+        };
+        bodies
+            .iter()
+            .map(|length| {
+                let body = MessageBody::parse(&"x".repeat(*length)).unwrap();
+                client_message(&inbound, RoomId::new(), 1, &body, now())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_batch_is_cut_by_count_and_by_text_and_every_message_is_in_one_chunk() {
+        assert_eq!(
+            statement_chunks(&messages(&[10; 130])),
+            [0..64, 64..128, 128..130]
+        );
+        assert_eq!(statement_chunks(&messages(&[4000; 9])), [0..4, 4..8, 8..9]);
+        assert_eq!(statement_chunks(&messages(&[])), []);
     }
 }

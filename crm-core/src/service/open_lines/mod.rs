@@ -21,7 +21,7 @@ mod transfer_options;
 
 pub use actions::{ConversationChange, TransferTarget};
 pub use admin::{LinePatch, NewLineRequest};
-pub use batch::{BatchItem, is_plain};
+pub use batch::{BatchItem, InboundWriter, is_plain};
 pub use inbound::Received;
 pub use inbox::InboxEntry;
 pub use polling::is_polled;

@@ -141,14 +141,11 @@ pub(crate) async fn live_contacts_by_identities(
     channel: ChannelKind,
     external_ids: &[&str],
 ) -> Result<HashMap<String, ContactId>> {
-    let mut sql = Sql::new(
-        "select i.external_id, i.contact_id from contact_identities i join contacts c on c.id = \
-         i.contact_id where c.deleted_at is null and i.channel = ",
-    );
-    sql.text(channel.as_str())
-        .push(" and i.external_id in (")
-        .list(external_ids)
-        .push(")");
+    let mut sql = Sql::new("select i.external_id, i.contact_id from ");
+    sql.values(external_ids)
+        .push(" v join contact_identities i on i.external_id = v.column1 and i.channel = ")
+        .text(channel.as_str())
+        .push(" join contacts c on c.id = i.contact_id where c.deleted_at is null");
     let rows: Vec<(String, String)> = sql.fetch_all(conn).await?;
     rows.into_iter()
         .map(|(external, contact)| Ok((external, parse_id(&contact)?)))

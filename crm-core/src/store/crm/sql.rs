@@ -72,6 +72,25 @@ impl Sql {
         self
     }
 
+    /// `(values ($a), ($b), …)`: a one-column table (its column is `column1` on both
+    /// engines) to join against instead of `in (…)`. PostgreSQL evaluates a long `in` list
+    /// of parameters as an array built again for every row it filters — 160 ms for 172
+    /// values over 200 rows — while a join against the list looks each value up in an index.
+    /// Never empty.
+    pub fn values<T: ToString>(&mut self, values: impl IntoIterator<Item = T>) -> &mut Self {
+        self.text.push_str("(values ");
+        for (index, value) in values.into_iter().enumerate() {
+            if index > 0 {
+                self.text.push_str(", ");
+            }
+            self.text.push('(');
+            self.text(value);
+            self.text.push(')');
+        }
+        self.text.push(')');
+        self
+    }
+
     /// The statement for `conn`'s engine. SQLite gets bare `?` placeholders, bound in order:
     /// for each numbered one, sqlx asks SQLite its name, a scan of every named placeholder,
     /// which makes binding a statement with thousands of values (a multi-row insert)
