@@ -188,9 +188,13 @@ impl OpenLines {
             })
             .collect();
         for chunk in &chunks {
-            let entries: Vec<_> = entries[chunk.clone()].iter().flatten().cloned().collect();
+            let entries: Vec<_> = entries[chunk.clone()]
+                .iter()
+                .flatten()
+                .map(|(id, entry, room)| (*id, entry, Some(*room)))
+                .collect();
             if !entries.is_empty() {
-                timeline_store::insert_many_in_rooms(&mut tx, &entries, now).await?;
+                timeline_store::insert_many(&mut tx, &entries, now).await?;
             }
         }
         tx.commit().await?;

@@ -37,60 +37,14 @@ pub(crate) async fn insert_in_room(
     room: Option<RoomId>,
     now: Timestamp,
 ) -> Result<()> {
-    sqlx::query(
-        "insert into timeline_entries (id, kind, author_id, occurred_at, summary, payload, \
-         created_at, updated_at, room_id) values ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
-    )
-    .bind(id.to_string())
-    .bind(entry.kind.as_str())
-    .bind(entry.author_id.map(|id| id.to_string()))
-    .bind(entry.occurred_at.millis())
-    .bind(entry.summary.as_str())
-    .bind(entry.payload.to_string())
-    .bind(now.millis())
-    .bind(room.map(|room| room.to_string()))
-    .execute(&mut *conn)
-    .await?;
-    let mut links: Vec<EntityRef> = Vec::with_capacity(entry.links.len());
-    for link in &entry.links {
-        if !links.contains(link) {
-            links.push(*link);
-        }
-    }
-    if links.is_empty() {
-        return Ok(());
-    }
-    let mut sql = Sql::new(
-        "insert into timeline_links (entity_kind, entity_id, occurred_at, entry_id, created_at, \
-         updated_at) values ",
-    );
-    for (index, link) in links.iter().enumerate() {
-        if index > 0 {
-            sql.push(", ");
-        }
-        sql.push("(")
-            .text(link.kind.as_str())
-            .push(", ")
-            .text(link.id)
-            .push(", ")
-            .int(entry.occurred_at.millis())
-            .push(", ")
-            .text(id)
-            .push(", ")
-            .int(now.millis())
-            .push(", ")
-            .int(now.millis())
-            .push(")");
-    }
-    sql.execute(conn).await?;
-    Ok(())
+    insert_many(conn, &[(id, entry, room)], now).await
 }
 
-/// `insert_in_room` for many entries in two statements (entries, then their links), for
-/// the inbound batch; `entries` is never empty.
-pub(crate) async fn insert_many_in_rooms(
+/// `insert_in_room` for many entries in two statements (entries, then their links); the
+/// inbound batch writes a batch's entries this way. `entries` is never empty.
+pub(crate) async fn insert_many(
     conn: &mut Conn,
-    entries: &[(TimelineEntryId, NewTimelineEntry, RoomId)],
+    entries: &[(TimelineEntryId, &NewTimelineEntry, Option<RoomId>)],
     now: Timestamp,
 ) -> Result<()> {
     let mut sql = Sql::new(
@@ -118,7 +72,7 @@ pub(crate) async fn insert_many_in_rooms(
             .push(", ")
             .int(now.millis())
             .push(", ")
-            .text(room)
+            .opt_text(*room)
             .push(")");
     }
     sql.execute(&mut *conn).await?;
@@ -128,6 +82,7 @@ pub(crate) async fn insert_many_in_rooms(
     );
     let mut any = false;
     for (id, entry, _) in entries {
+        // An entry names each entity once, however often its links repeat it.
         let mut seen: Vec<EntityRef> = Vec::with_capacity(entry.links.len());
         for link in &entry.links {
             if seen.contains(link) {
