@@ -5,16 +5,17 @@
 //! cannot take that way — a first message, an edit, a file, a reply, a repeat delivery,
 //! a snoozed conversation, an unknown sender — is left to `receive`, one at a time.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use sqlx::{Any, pool::PoolConnection};
 
 use super::{OpenLines, inbound::Received, journal};
+use crate::service::rooms::as_stored;
 use crate::{
     Error, Result,
     domain::{
         Channel, ChannelId, ChannelKind, ChatEvent, Conversation, InboundMessage, Message,
-        MessageBody, MessageId, MessageKind, RoomId, crm::TimelineEntryId, now,
+        MessageBody, MessageId, NewMessage, RoomId, crm::TimelineEntryId, now,
     },
     store::{
         Conn, conversations, crm::identities, crm::timeline as timeline_store, message_store,
@@ -127,26 +128,28 @@ impl OpenLines {
             return Ok(answers);
         }
 
-        let mut counts: Vec<(RoomId, i64)> = Vec::new();
+        // Sorted, so every writer (one per node) locks the rooms it shares with another in
+        // the same order and two batches never deadlock.
+        let mut counts: BTreeMap<RoomId, i64> = BTreeMap::new();
         for (_, _, _, conversation) in &stored {
-            let room = conversation.room_id;
-            match counts.iter_mut().find(|(counted, _)| *counted == room) {
-                Some((_, count)) => *count += 1,
-                None => counts.push((room, 1)),
-            }
+            *counts.entry(conversation.room_id).or_default() += 1;
         }
-        let last: HashMap<RoomId, i64> = room_store::take_seqs(&mut tx, &counts, now)
+        let counts: Vec<(RoomId, i64)> = counts.into_iter().collect();
+        // Each room's messages take the sequences ending at its new last one, in batch order.
+        let mut next: HashMap<RoomId, i64> = room_store::take_seqs(&mut tx, &counts, now)
             .await?
             .into_iter()
-            .collect();
-        let mut next: HashMap<RoomId, i64> = counts
-            .iter()
-            .map(|(room, count)| (*room, last.get(room).copied().unwrap_or(0) - count + 1))
+            .filter_map(|(room, last)| {
+                let at = counts
+                    .binary_search_by_key(&room, |(counted, _)| *counted)
+                    .ok()?;
+                Some((room, last - counts[at].1 + 1))
+            })
             .collect();
         let mut messages: Vec<Message> = Vec::with_capacity(stored.len());
         for (index, body, _, conversation) in &stored {
             let room = conversation.room_id;
-            let Some(seq) = next.get_mut(&room).filter(|_| last.contains_key(&room)) else {
+            let Some(seq) = next.get_mut(&room) else {
                 return Err(Error::not_found("room"));
             };
             messages.push(client_message(batch[*index].message, room, *seq, body, now));
@@ -222,10 +225,10 @@ impl OpenLines {
 const CHUNK_TEXT: usize = 16 * 1024;
 const CHUNK_MESSAGES: usize = 64;
 
-/// Splits a batch into runs of messages whose multi-row statements stay small. sqlx does not
-/// turn off Nagle's algorithm on its PostgreSQL sockets, so a statement larger than one TCP
-/// segment (64 KiB on loopback) waits for the server's delayed acknowledgement — 40 ms
-/// per statement, four statements per batch — before its last part is sent.
+/// Splits a batch into runs of messages whose multi-row statements stay small: well inside
+/// the engines' placeholder limits, and, on PostgreSQL, one TCP segment each (64 KiB on
+/// loopback), so a statement never depends on how the socket handles a partial segment
+/// (sqlx 0.9.0 left Nagle's algorithm on: 40 ms per larger statement; see vendor/).
 fn statement_chunks(messages: &[Message]) -> Vec<std::ops::Range<usize>> {
     let mut chunks = Vec::new();
     let (mut start, mut text) = (0, 0);
@@ -276,29 +279,19 @@ fn client_message(
     body: &MessageBody,
     now: crate::domain::Timestamp,
 ) -> Message {
-    Message {
-        id: MessageId::new(),
+    let new = NewMessage {
         room_id,
-        seq,
-        client_id: None,
         author_id: None,
-        body: body.as_str().to_owned(),
+        client_id: None,
+        body: body.clone(),
         attachments: serde_json::Value::Array(Vec::new()),
         thread_root_id: None,
         reply_to_id: None,
-        reply_count: 0,
-        last_reply_at: None,
-        delivery_status: None,
-        delivery_error: None,
-        external_id: Some(inbound.message_id.clone()),
-        sender_name: Some(inbound.sender.display_name.clone()),
-        kind: MessageKind::Message,
-        edited_at: None,
-        deleted_at: None,
-        created_at: now,
-        meta: None,
-        reactions: Vec::new(),
-    }
+    };
+    let mut message = as_stored(&new, MessageId::new(), seq, now);
+    message.external_id = Some(inbound.message_id.clone());
+    message.sender_name = Some(inbound.sender.display_name.clone());
+    message
 }
 
 #[cfg(test)]

@@ -139,8 +139,13 @@ pub(crate) async fn append_unsent(
         message_store::count_reply(tx, root, now).await?;
     }
     attachment_store::link_message(tx, id, new.room_id, &new.attachments, now).await?;
-    // Everything else of a new row is its column default; no need to read it back.
-    Ok(Message {
+    Ok(as_stored(new, id, seq, now))
+}
+
+/// The message a new row holds: everything not in `new` is its column default, so nothing
+/// needs reading back.
+pub(crate) fn as_stored(new: &NewMessage, id: MessageId, seq: i64, now: Timestamp) -> Message {
+    Message {
         id,
         room_id: new.room_id,
         seq,
@@ -162,7 +167,7 @@ pub(crate) async fn append_unsent(
         created_at: now,
         meta: None,
         reactions: Vec::new(),
-    })
+    }
 }
 
 /// The stored files behind a staff message's attachment references, for the provider.

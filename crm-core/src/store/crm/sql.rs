@@ -95,11 +95,12 @@ impl Sql {
     /// for each numbered one, sqlx asks SQLite its name, a scan of every named placeholder,
     /// which makes binding a statement with thousands of values (a multi-row insert)
     /// quadratic. Each placeholder is used once and in order, so the two forms agree.
-    fn sql_for(&self, conn: &Conn) -> String {
-        match conn.backend_name() {
-            "SQLite" => self.unnumbered().unwrap_or_else(|| self.text.clone()),
-            _ => self.text.clone(),
-        }
+    fn sql_for(&mut self, conn: &Conn) -> String {
+        let unnumbered = match conn.backend_name() {
+            "SQLite" => self.unnumbered(),
+            _ => None,
+        };
+        unnumbered.unwrap_or_else(|| std::mem::take(&mut self.text))
     }
 
     /// The text with bare `?` placeholders; none when the statement has a `$` of its own
@@ -124,7 +125,7 @@ impl Sql {
         Some(text)
     }
 
-    pub async fn fetch_all<T>(self, conn: &mut Conn) -> Result<Vec<T>>
+    pub async fn fetch_all<T>(mut self, conn: &mut Conn) -> Result<Vec<T>>
     where
         T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
     {
@@ -138,7 +139,7 @@ impl Sql {
         Ok(query.fetch_all(conn).await?)
     }
 
-    pub async fn fetch_scalar(self, conn: &mut Conn) -> Result<i64> {
+    pub async fn fetch_scalar(mut self, conn: &mut Conn) -> Result<i64> {
         let mut query = sqlx::query_scalar::<_, i64>(AssertSqlSafe(self.sql_for(conn)));
         for value in self.values {
             query = match value {
@@ -149,7 +150,7 @@ impl Sql {
         Ok(query.fetch_one(conn).await?)
     }
 
-    pub async fn execute(self, conn: &mut Conn) -> Result<u64> {
+    pub async fn execute(mut self, conn: &mut Conn) -> Result<u64> {
         let mut query = sqlx::query(AssertSqlSafe(self.sql_for(conn)));
         for value in self.values {
             query = match value {
