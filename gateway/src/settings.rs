@@ -152,6 +152,17 @@ impl Default for DatabaseSettings {
 pub struct BusSettings {
     pub redis_url: SecretUrl,
     pub capacity_per_topic: usize,
+    /// A connection that keeps receiving a channel's fan-out writes it at most once per
+    /// this many milliseconds, everything that arrived meanwhile in one write; 0 writes every
+    /// event at once. Conversations with few members and answers to a client's own frames
+    /// are always written at once. default: 20
+    pub fanout_window_ms: u64,
+}
+
+impl BusSettings {
+    pub fn fanout_window(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.fanout_window_ms)
+    }
 }
 
 impl Default for BusSettings {
@@ -159,6 +170,7 @@ impl Default for BusSettings {
         Self {
             redis_url: SecretUrl(String::new()),
             capacity_per_topic: 1024,
+            fanout_window_ms: 20,
         }
     }
 }

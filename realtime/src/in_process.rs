@@ -21,8 +21,8 @@ pub const MAX_CAPACITY_PER_TOPIC: usize = 1 << 16;
 /// it into a [`crate::BusItem`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Delivery {
-    /// A published payload.
-    Message(Bytes),
+    /// A published payload, with how many subscribers on this node it was sent to.
+    Message(Bytes, usize),
     /// Messages may have been lost upstream of this node (the Redis subscriber connection was
     /// down); subscribers must resync from history. Takes one buffer slot like a message, so
     /// it never grows memory, and a subscriber whose buffer overflows past it is still told
@@ -64,22 +64,23 @@ impl Hub {
     /// Sends to every local subscriber of `topic` (looked up by name, so Redis channel names
     /// need no re-validation) and returns how many there were. Prunes a topic found empty.
     pub(crate) fn publish(&self, topic: &str, payload: Bytes) -> usize {
-        self.send(topic, Delivery::Message(payload))
+        self.send(topic, |fanout| Delivery::Message(payload, fanout))
     }
 
     /// Tells every local subscriber of `topic` that it may have missed messages, ordered
     /// after everything already sent on the topic and before anything sent later. Returns
     /// how many subscribers were told.
     pub(crate) fn resync(&self, topic: &str) -> usize {
-        self.send(topic, Delivery::Resync)
+        self.send(topic, |_| Delivery::Resync)
     }
 
-    fn send(&self, topic: &str, delivery: Delivery) -> usize {
+    /// Sends what `delivery` makes of the topic's current subscriber count.
+    fn send(&self, topic: &str, delivery: impl FnOnce(usize) -> Delivery) -> usize {
         let mut topics = self.lock();
         let Some(sender) = topics.get(topic) else {
             return 0;
         };
-        match sender.send(delivery) {
+        match sender.send(delivery(sender.receiver_count())) {
             Ok(receivers) => receivers,
             Err(_) => {
                 topics.remove(topic);

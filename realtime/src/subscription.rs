@@ -47,6 +47,7 @@ pub struct Subscription {
     // sees the topic's true receiver count when releasing it.
     stream: BroadcastStream<Delivery>,
     guard: ReleaseGuard,
+    fanout: usize,
 }
 
 struct ReleaseGuard {
@@ -69,7 +70,15 @@ impl Subscription {
         Self {
             stream: BroadcastStream::new(receiver),
             guard: ReleaseGuard { topic, release },
+            fanout: 0,
         }
+    }
+
+    /// How many subscribers on this node the last message received here was sent to: a
+    /// reader can tell a channel's fan-out to thousands of connections from a conversation
+    /// between two, and batch its writes for the first only.
+    pub fn fanout(&self) -> usize {
+        self.fanout
     }
 
     /// The topic this subscription listens to (handy as a `StreamMap` key).
@@ -90,9 +99,13 @@ impl Stream for Subscription {
     type Item = BusItem;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<BusItem>> {
-        Pin::new(&mut self.stream).poll_next(cx).map(|item| {
+        let this = &mut *self;
+        Pin::new(&mut this.stream).poll_next(cx).map(|item| {
             item.map(|received| match received {
-                Ok(Delivery::Message(payload)) => BusItem::Message(payload),
+                Ok(Delivery::Message(payload, fanout)) => {
+                    this.fanout = fanout;
+                    BusItem::Message(payload)
+                }
                 Ok(Delivery::Resync) => BusItem::Lagged { skipped: 0 },
                 Err(BroadcastStreamRecvError::Lagged(skipped)) => BusItem::Lagged { skipped },
             })

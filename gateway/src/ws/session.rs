@@ -5,13 +5,15 @@
 
 use std::{
     collections::{HashMap, HashSet},
+    pin::Pin,
+    task::{Context, Poll},
     time::{Duration, Instant},
 };
 
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, close_code};
 use bytes::Bytes;
 use crm_core::domain::{ChatEvent, RoomId};
-use futures_util::{FutureExt, SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, Stream, StreamExt};
 use realtime::{BusError, BusItem, Subscription, Topic};
 use serde_json::json;
 use tokio_stream::StreamMap;
@@ -45,7 +47,7 @@ pub(super) struct Session {
     pub caller: AuthUser,
     /// This connection's name in the presence registry.
     pub connection_id: String,
-    topics: StreamMap<Source, Subscription>,
+    topics: StreamMap<Source, Fanned>,
     members_of: HashSet<RoomId>,
     /// Highest message sequence delivered (or known to the client) per received room.
     delivered: HashMap<RoomId, i64>,
@@ -100,73 +102,213 @@ pub(super) async fn run(state: AppState, socket: WebSocket, caller: AuthUser) {
     }
 }
 
-async fn serve(session: &mut Session, socket: WebSocket) {
+async fn serve(session: &mut Session, mut socket: WebSocket) {
     let state = session.state.clone();
-    let (mut sink, mut stream) = socket.split();
     let mut heartbeat = tokio::time::interval(realtime::DEFAULT_PRESENCE_TTL / 3);
     heartbeat.tick().await;
     let hello = match Box::pin(session.start()).await {
         Ok(hello) => hello,
         Err(error) => {
             tracing::warn!(error.message = %error, "websocket session could not start");
-            let _ = sink.send(close(close_code::AGAIN, "try again later")).await;
+            let _ = socket
+                .send(close(close_code::AGAIN, "try again later"))
+                .await;
             return;
         }
     };
-    if sink.send(hello).await.is_err() {
+    if socket.send(hello).await.is_err() {
         return;
     }
     let shutdown = state.shutdown.clone().cancelled_owned();
     tokio::pin!(shutdown);
+    let mut writes = Writes::new(state.settings.bus.fanout_window());
+    // Made on the first hold: most connections never receive a fan-out fast enough to need
+    // it, and a timer would add to what every idle connection holds.
+    let mut held: Option<Pin<Box<tokio::time::Sleep>>> = None;
+    // The socket is read and written from this one task, never split: `split` would put a
+    // lock in front of every read and every frame written, for halves that never run
+    // concurrently.
     loop {
+        // Frames that answer the client, or come from a small conversation, go out at once.
+        let mut urgent = false;
         // The large per-frame work is boxed so the connection's own future stays small:
         // tens of thousands of idle connections each hold one.
-        let frames = tokio::select! {
+        let queued = tokio::select! {
             () = &mut shutdown => {
-                let _ = sink.send(close(close_code::AWAY, "server shutting down")).await;
+                let _ = socket.send(close(close_code::AWAY, "server shutting down")).await;
                 break;
             }
-            Some(frame) = next_signal(&mut session.signals) => vec![text(&frame)],
-            Some((source, item)) = session.topics.next(), if session.streaming => {
-                Box::pin(session.on_bus(source, item)).await
+            () = hold_passed(&mut held), if writes.holding => {
+                writes.holding = false;
+                Some(0)
+            }
+            Some(frame) = next_signal(&mut session.signals) => {
+                urgent = true;
+                queue(&mut socket, vec![text(&frame)]).await
+            }
+            Some((source, (item, fanout))) = session.topics.next(), if session.streaming && !writes.holding => {
+                urgent = fanout < FANOUT;
+                relay(session, &mut socket, source, item).await
             }
             _ = heartbeat.tick() => {
                 let user = session.caller.user.id.to_string();
                 if let Err(error) = Box::pin(state.presence.heartbeat(&user, &session.connection_id)).await {
                     tracing::warn!(error.message = %error, "presence heartbeat failed");
                 }
-                Vec::new()
+                Some(0)
             }
-            incoming = stream.next() => match incoming {
-                Some(Ok(Message::Text(frame))) => Box::pin(session.on_client(&frame)).await,
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Text(frame))) => {
+                    urgent = true;
+                    let frames = Box::pin(session.on_client(&frame)).await;
+                    queue(&mut socket, frames).await
+                }
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
-                Some(Ok(_)) => Vec::new(),
+                Some(Ok(_)) => Some(0),
             },
         };
-        // Frames are queued, then whatever else the bus already has ready is added, and the
-        // socket is flushed once: one write for a burst instead of one per frame.
-        let mut queued = 0;
-        for frame in frames {
-            if sink.feed(frame).await.is_err() {
-                return;
-            }
-            queued += 1;
-        }
-        while session.streaming && queued < MAX_BATCH {
-            let Some(Some((source, item))) = session.topics.next().now_or_never() else {
+        let Some(mut queued) = queued else { return };
+        // Whatever else the bus already has ready joins the frames queued above (unless
+        // a fan-out is being held back), and all of it goes out in one write.
+        while session.streaming && !writes.holding && queued < MAX_BATCH {
+            let Some(Some((source, (item, fanout)))) = session.topics.next().now_or_never() else {
                 break;
             };
-            for frame in Box::pin(session.on_bus(source, item)).await {
-                if sink.feed(frame).await.is_err() {
-                    return;
-                }
-                queued += 1;
+            urgent |= fanout < FANOUT;
+            match relay(session, &mut socket, source, item).await {
+                Some(more) => queued += more,
+                None => return,
             }
         }
-        if queued > 0 && sink.flush().await.is_err() {
-            return;
+        let now = tokio::time::Instant::now();
+        match writes.queued(queued, urgent || queued >= MAX_BATCH, now) {
+            Write::Later => {}
+            Write::Now => {
+                if socket.flush().await.is_err() {
+                    return;
+                }
+                if writes.holding {
+                    hold_until(&mut held, writes.last_flush + writes.window);
+                }
+            }
+            Write::At(deadline) => hold_until(&mut held, deadline),
         }
     }
+}
+
+fn hold_until(held: &mut Option<Pin<Box<tokio::time::Sleep>>>, deadline: tokio::time::Instant) {
+    match held {
+        Some(timer) => timer.as_mut().reset(deadline),
+        None => *held = Some(Box::pin(tokio::time::sleep_until(deadline))),
+    }
+}
+
+async fn hold_passed(held: &mut Option<Pin<Box<tokio::time::Sleep>>>) {
+    match held {
+        Some(timer) => timer.as_mut().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A bus event sent to at least this many connections of this node is a fan-out (a
+/// channel's message, a busy line's), whose writes a busy connection batches (`Writes`);
+/// events of smaller rooms (direct messages, small groups) are written at once.
+const FANOUT: usize = 32;
+
+/// When this connection's socket is written. Every write is a system call that, for a
+/// channel's message to thousands of members, is most of the node's work; so a connection
+/// that keeps receiving fan-out frames writes them at most once per `window`: after such a
+/// write it stops reading the bus until the window has passed, then writes everything that
+/// arrived meanwhile at once. A connection that receives now and then writes at once, as
+/// do answers to the client's own frames and small conversations' frames.
+struct Writes {
+    window: Duration,
+    /// Frames queued on the socket and not yet written.
+    pending: usize,
+    last_flush: tokio::time::Instant,
+    /// Fan-out frames are being held until `last_flush + window`.
+    holding: bool,
+}
+
+enum Write {
+    /// Nothing to write, or a hold already waits for its deadline.
+    Later,
+    /// Flush the socket; if `holding` is then set, hold until the window passes.
+    Now,
+    /// Hold what is queued until this time.
+    At(tokio::time::Instant),
+}
+
+impl Writes {
+    fn new(window: Duration) -> Self {
+        let now = tokio::time::Instant::now();
+        Self {
+            window,
+            pending: 0,
+            // As if the last write were a window ago: the first fan-out goes out at once.
+            last_flush: now.checked_sub(window).unwrap_or(now),
+            holding: false,
+        }
+    }
+
+    /// Takes `count` newly queued frames into account and says when to write.
+    fn queued(&mut self, count: usize, urgent: bool, now: tokio::time::Instant) -> Write {
+        self.pending += count;
+        if self.pending == 0 {
+            // A hold that ended with nothing new: back to reading the bus.
+            return Write::Later;
+        }
+        if self.holding && !urgent {
+            return Write::Later;
+        }
+        if urgent || self.window.is_zero() || now >= self.last_flush + self.window {
+            let fan_out = !urgent && !self.window.is_zero();
+            self.pending = 0;
+            self.last_flush = now;
+            self.holding = fan_out;
+            return Write::Now;
+        }
+        self.holding = true;
+        Write::At(self.last_flush + self.window)
+    }
+}
+
+/// Queues `frames` on the socket without flushing; `None` when the socket is gone.
+async fn queue(socket: &mut WebSocket, frames: Vec<Message>) -> Option<usize> {
+    let count = frames.len();
+    for frame in frames {
+        socket.feed(frame).await.ok()?;
+    }
+    Some(count)
+}
+
+/// Queues what one bus item yields for this connection; `None` when the socket is gone.
+/// The common item, the next message of a room or a plain event, is routed without
+/// allocating; anything that needs the database or changes subscriptions takes the boxed
+/// path.
+async fn relay(
+    session: &mut Session,
+    socket: &mut WebSocket,
+    source: Source,
+    item: BusItem,
+) -> Option<usize> {
+    match session.route(source, item) {
+        Routed::Drop => Some(0),
+        Routed::Forward(frame) => socket.feed(frame).await.ok().map(|()| 1),
+        Routed::Handle(source, item) => {
+            let frames = Box::pin(session.on_bus(source, item)).await;
+            queue(socket, frames).await
+        }
+    }
+}
+
+/// What to do with one bus item, decided without awaiting anything.
+enum Routed {
+    /// Nothing for this connection (a message it already has, an unreadable payload).
+    Drop,
+    Forward(Message),
+    /// It needs `Session::on_bus`: a gap to fill, a membership change, a lag.
+    Handle(Source, BusItem),
 }
 
 impl Session {
@@ -176,12 +318,12 @@ impl Session {
         let user = self.caller.user.id;
         self.topics.insert(
             Source::User,
-            self.state.bus.subscribe(&Topic::user(user)?).await?,
+            Fanned(self.state.bus.subscribe(&Topic::user(user)?).await?),
         );
         let presence_topic = Topic::presence(realtime::PRESENCE_TENANT)?;
         self.topics.insert(
             Source::Presence,
-            self.state.bus.subscribe(&presence_topic).await?,
+            Fanned(self.state.bus.subscribe(&presence_topic).await?),
         );
         self.state
             .presence
@@ -190,7 +332,7 @@ impl Session {
         for room in self.state.rooms.room_ids(user).await? {
             self.topics.insert(
                 Source::Room(room),
-                self.state.bus.subscribe(&Topic::room(room)?).await?,
+                Fanned(self.state.bus.subscribe(&Topic::room(room)?).await?),
             );
             self.members_of.insert(room);
         }
@@ -241,7 +383,7 @@ impl Session {
         if !self.topics.contains_key(&Source::Room(room)) {
             self.topics.insert(
                 Source::Room(room),
-                self.state.bus.subscribe(&Topic::room(room)?).await?,
+                Fanned(self.state.bus.subscribe(&Topic::room(room)?).await?),
             );
             self.delivered.insert(room, last_seq);
         }
@@ -253,7 +395,7 @@ impl Session {
         if !self.topics.contains_key(&Source::Crm) {
             let topic = crate::crm_events::topic()?;
             self.topics
-                .insert(Source::Crm, self.state.bus.subscribe(&topic).await?);
+                .insert(Source::Crm, Fanned(self.state.bus.subscribe(&topic).await?));
         }
         Ok(())
     }
@@ -266,6 +408,33 @@ impl Session {
         self.topics.remove(&Source::Room(room));
         self.delivered.remove(&room);
         self.members_of.remove(&room);
+    }
+
+    fn route(&mut self, source: Source, item: BusItem) -> Routed {
+        let BusItem::Message(payload) = &item else {
+            return Routed::Handle(source, item);
+        };
+        if matches!(source, Source::Presence | Source::Crm) {
+            return forward_one(payload.clone());
+        }
+        let Some((header, json)) = envelope::decode(payload) else {
+            return Routed::Drop;
+        };
+        match (header.kind, header.room_id) {
+            (Kind::MessageCreated, Some(room)) => {
+                let delivered = self.delivered.get(&room).copied().unwrap_or(header.seq - 1);
+                if header.seq <= delivered {
+                    Routed::Drop
+                } else if header.seq == delivered + 1 {
+                    self.delivered.insert(room, header.seq);
+                    forward_one(json)
+                } else {
+                    Routed::Handle(source, item)
+                }
+            }
+            (Kind::Other, _) => forward_one(json),
+            _ => Routed::Handle(source, item),
+        }
     }
 
     pub(super) async fn on_bus(&mut self, source: Source, item: BusItem) -> Vec<Message> {
@@ -293,7 +462,10 @@ impl Session {
         let Some((header, json)) = envelope::decode(&payload) else {
             return Vec::new();
         };
-        let mine = header.subject.as_deref() == Some(self.caller.user.id.to_string().as_str());
+        let mine = header
+            .subject
+            .as_deref()
+            .is_some_and(|subject| subject == self.caller.user.id.to_string());
         match (header.kind, header.room_id) {
             (Kind::MessageCreated, Some(room)) => {
                 self.message_created(room, header.seq, json).await
@@ -409,6 +581,27 @@ impl Session {
     }
 }
 
+/// A subscription whose items say how many connections of this node the event went to.
+pub(super) struct Fanned(Subscription);
+
+impl Stream for Fanned {
+    type Item = (BusItem, usize);
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let subscription = &mut self.0;
+        Pin::new(&mut *subscription)
+            .poll_next(cx)
+            .map(|item| item.map(|item| (item, subscription.fanout())))
+    }
+}
+
+fn forward_one(json: Bytes) -> Routed {
+    match Utf8Bytes::try_from(json) {
+        Ok(frame) => Routed::Forward(Message::Text(frame)),
+        Err(_) => Routed::Drop,
+    }
+}
+
 fn forward(json: Bytes) -> Vec<Message> {
     match Utf8Bytes::try_from(json) {
         Ok(frame) => vec![Message::Text(frame)],
@@ -422,4 +615,115 @@ enum StartError {
     Bus(#[from] BusError),
     #[error(transparent)]
     Store(#[from] crm_core::Error),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WINDOW: Duration = Duration::from_millis(20);
+
+    fn at(start: tokio::time::Instant, millis: u64) -> tokio::time::Instant {
+        start + Duration::from_millis(millis)
+    }
+
+    fn quiet_connection(start: tokio::time::Instant) -> Writes {
+        let mut writes = Writes::new(WINDOW);
+        writes.last_flush = start;
+        writes
+    }
+
+    #[test]
+    fn a_fan_out_after_a_quiet_spell_is_written_at_once_then_the_bus_waits_a_window() {
+        let start = tokio::time::Instant::now();
+        let mut writes = quiet_connection(start);
+
+        assert!(matches!(
+            writes.queued(1, false, at(start, 100)),
+            Write::Now
+        ));
+        assert!(writes.holding, "later fan-out frames wait for the window");
+        assert_eq!(writes.last_flush, at(start, 100));
+    }
+
+    #[test]
+    fn fan_out_frames_within_the_window_wait_for_its_end_and_go_out_together() {
+        let start = tokio::time::Instant::now();
+        let mut writes = quiet_connection(start);
+        assert!(matches!(
+            writes.queued(1, false, at(start, 100)),
+            Write::Now
+        ));
+        // The hold ends: the loop clears `holding` and counts what the bus had meanwhile.
+        writes.holding = false;
+
+        let decision = writes.queued(3, false, at(start, 120));
+
+        assert!(matches!(decision, Write::Now));
+        assert_eq!(writes.pending, 0);
+        assert!(writes.holding);
+    }
+
+    #[test]
+    fn a_fan_out_frame_soon_after_another_write_is_held_until_the_window_passes() {
+        let start = tokio::time::Instant::now();
+        let mut writes = quiet_connection(start);
+        assert!(matches!(writes.queued(1, true, at(start, 100)), Write::Now));
+
+        let decision = writes.queued(1, false, at(start, 105));
+
+        assert!(matches!(decision, Write::At(deadline) if deadline == at(start, 120)));
+        assert!(writes.holding);
+        assert_eq!(writes.pending, 1);
+    }
+
+    #[test]
+    fn an_answer_to_the_client_goes_out_at_once_with_whatever_was_held() {
+        let start = tokio::time::Instant::now();
+        let mut writes = quiet_connection(start);
+        assert!(matches!(
+            writes.queued(1, false, at(start, 100)),
+            Write::Now
+        ));
+        assert!(matches!(
+            writes.queued(2, false, at(start, 101)),
+            Write::Later
+        ));
+
+        let decision = writes.queued(1, true, at(start, 102));
+
+        assert!(matches!(decision, Write::Now));
+        assert_eq!(writes.pending, 0);
+        assert!(!writes.holding, "the bus is read again at once");
+    }
+
+    #[test]
+    fn a_hold_that_ends_with_nothing_new_goes_back_to_reading_the_bus() {
+        let start = tokio::time::Instant::now();
+        let mut writes = quiet_connection(start);
+        assert!(matches!(
+            writes.queued(1, false, at(start, 100)),
+            Write::Now
+        ));
+        writes.holding = false;
+
+        assert!(matches!(
+            writes.queued(0, false, at(start, 120)),
+            Write::Later
+        ));
+        assert!(!writes.holding);
+    }
+
+    #[test]
+    fn without_a_window_every_frame_is_written_at_once() {
+        let start = tokio::time::Instant::now();
+        let mut writes = Writes::new(Duration::ZERO);
+        for millis in [0, 1, 2] {
+            assert!(matches!(
+                writes.queued(1, false, at(start, millis)),
+                Write::Now
+            ));
+            assert!(!writes.holding);
+        }
+    }
 }

@@ -211,3 +211,70 @@ async fn a_client_too_slow_to_keep_up_is_told_to_resync_and_can_recover() {
     assert_eq!(caught_up["message"]["body"], "after the flood");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_channel_is_written_once_per_window_and_nothing_is_lost() {
+    // Arrange: a long window, so that what it holds back is plain to see, and a channel
+    // that reaches 40 connections (a fan-out; two-person rooms are never held).
+    const WINDOW: Duration = Duration::from_millis(600);
+    let app = TestApp::spawn_with(TestOptions {
+        backend: Backend::Sqlite,
+        configure: |settings| settings.bus.fanout_window_ms = 600,
+        ..TestOptions::default()
+    })
+    .await
+    .unwrap();
+    let staff = Staff::hire(&app, &["anna", "boris"]).await;
+    let channel = create_room(
+        &app,
+        staff.token(0),
+        "channel",
+        "announcements",
+        &[staff.id(1)],
+        false,
+    )
+    .await;
+    let mut tabs = Vec::new();
+    for _ in 0..40 {
+        tabs.push(ChatClient::live(&app, staff.token(1)).await);
+    }
+    // Past the window of the connections' own `resumed`, the next event goes out at once.
+    tokio::time::sleep(WINDOW + Duration::from_millis(100)).await;
+
+    // Act: one message, then four more while the window after it is still open.
+    post(&app, staff.token(0), &channel, "first").await;
+    let watcher = &mut tabs[0];
+    watcher
+        .next_matching(|f| f["type"] == "message.created" && f["message"]["seq"] == 1)
+        .await;
+    let first_seen = tokio::time::Instant::now();
+    for n in 2..=5 {
+        post(&app, staff.token(0), &channel, &format!("then {n}")).await;
+    }
+    watcher
+        .next_matching(|f| f["type"] == "message.created" && f["message"]["seq"] == 2)
+        .await;
+    let second_seen = tokio::time::Instant::now();
+
+    // Assert: the second waited for the window to pass (less a margin for how late the
+    // first was read), and every tab has every message once, in order.
+    let waited = second_seen - first_seen;
+    assert!(
+        waited >= WINDOW - Duration::from_millis(200),
+        "the second message came {waited:?} after the first"
+    );
+    for (index, tab) in tabs.iter_mut().enumerate() {
+        let mut seqs: Vec<i64> = tab
+            .drain(Duration::from_millis(300))
+            .await
+            .iter()
+            .filter(|f| f["type"] == "message.created")
+            .map(seq_of)
+            .collect();
+        if index == 0 {
+            seqs.splice(0..0, [1, 2]);
+        }
+        assert_eq!(seqs, vec![1, 2, 3, 4, 5], "tab {index}");
+    }
+    app.stop().await;
+}
