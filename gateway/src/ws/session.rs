@@ -131,6 +131,7 @@ async fn serve(session: &mut Session, mut socket: WebSocket) {
     loop {
         // Frames that answer the client, or come from a small conversation, go out at once.
         let mut urgent = false;
+        let mut hold_ended = false;
         // The large per-frame work is boxed so the connection's own future stays small:
         // tens of thousands of idle connections each hold one.
         let queued = tokio::select! {
@@ -140,6 +141,7 @@ async fn serve(session: &mut Session, mut socket: WebSocket) {
             }
             () = hold_passed(&mut held), if writes.holding => {
                 writes.holding = false;
+                hold_ended = true;
                 Some(0)
             }
             Some(frame) = next_signal(&mut session.signals) => {
@@ -181,7 +183,7 @@ async fn serve(session: &mut Session, mut socket: WebSocket) {
             }
         }
         let now = tokio::time::Instant::now();
-        match writes.queued(queued, urgent || queued >= MAX_BATCH, now) {
+        match writes.queued(queued, urgent || queued >= MAX_BATCH, hold_ended, now) {
             Write::Later => {}
             Write::Now => {
                 if socket.flush().await.is_err() {
@@ -216,17 +218,18 @@ async fn hold_passed(held: &mut Option<Pin<Box<tokio::time::Sleep>>>) {
 const FANOUT: usize = 32;
 
 /// When this connection's socket is written. Every write is a system call that, for a
-/// channel's message to thousands of members, is most of the node's work; so a connection
-/// that keeps receiving fan-out frames writes them at most once per `window`: after such a
-/// write it stops reading the bus until the window has passed, then writes everything that
-/// arrived meanwhile at once. A connection that receives now and then writes at once, as
-/// do answers to the client's own frames and small conversations' frames.
+/// channel's message to thousands of members, is most of the node's work. A fan-out frame
+/// that arrives within `window` of the connection's last write marks the connection busy:
+/// the frame waits until the window has passed, and from then on the connection reads the
+/// bus only once per window and writes everything that arrived meanwhile at once, until a
+/// window passes with nothing new. A connection that receives now and then writes at once,
+/// as do answers to the client's own frames and small conversations' frames.
 struct Writes {
     window: Duration,
     /// Frames queued on the socket and not yet written.
     pending: usize,
     last_flush: tokio::time::Instant,
-    /// Fan-out frames are being held until `last_flush + window`.
+    /// Busy: the bus is not read until `last_flush + window`.
     holding: bool,
 }
 
@@ -252,24 +255,41 @@ impl Writes {
     }
 
     /// Takes `count` newly queued frames into account and says when to write.
-    fn queued(&mut self, count: usize, urgent: bool, now: tokio::time::Instant) -> Write {
+    /// `hold_ended` is set when a hold's deadline has just passed.
+    fn queued(
+        &mut self,
+        count: usize,
+        urgent: bool,
+        hold_ended: bool,
+        now: tokio::time::Instant,
+    ) -> Write {
         self.pending += count;
         if self.pending == 0 {
-            // A hold that ended with nothing new: back to reading the bus.
+            // Quiet for a whole window: back to writing each frame as it comes.
             return Write::Later;
         }
-        if self.holding && !urgent {
+        if urgent || self.window.is_zero() {
+            return self.flush(now, false);
+        }
+        if hold_ended {
+            // Still busy: batch the next window too.
+            return self.flush(now, true);
+        }
+        if self.holding {
             return Write::Later;
         }
-        if urgent || self.window.is_zero() || now >= self.last_flush + self.window {
-            let fan_out = !urgent && !self.window.is_zero();
-            self.pending = 0;
-            self.last_flush = now;
-            self.holding = fan_out;
-            return Write::Now;
+        if now >= self.last_flush + self.window {
+            return self.flush(now, false);
         }
         self.holding = true;
         Write::At(self.last_flush + self.window)
+    }
+
+    fn flush(&mut self, now: tokio::time::Instant, hold: bool) -> Write {
+        self.pending = 0;
+        self.last_flush = now;
+        self.holding = hold;
+        Write::Now
     }
 }
 
@@ -627,91 +647,82 @@ mod tests {
         start + Duration::from_millis(millis)
     }
 
-    fn quiet_connection(start: tokio::time::Instant) -> Writes {
+    /// A connection that last wrote at `start + 100 ms`.
+    fn just_written(start: tokio::time::Instant) -> Writes {
         let mut writes = Writes::new(WINDOW);
-        writes.last_flush = start;
+        assert!(matches!(
+            writes.queued(1, false, false, at(start, 100)),
+            Write::Now
+        ));
         writes
     }
 
     #[test]
-    fn a_fan_out_after_a_quiet_spell_is_written_at_once_then_the_bus_waits_a_window() {
+    fn fan_out_frames_further_apart_than_the_window_are_each_written_at_once() {
         let start = tokio::time::Instant::now();
-        let mut writes = quiet_connection(start);
+        let mut writes = just_written(start);
 
+        assert!(!writes.holding);
         assert!(matches!(
-            writes.queued(1, false, at(start, 100)),
+            writes.queued(1, false, false, at(start, 125)),
             Write::Now
         ));
-        assert!(writes.holding, "later fan-out frames wait for the window");
-        assert_eq!(writes.last_flush, at(start, 100));
+        assert!(
+            !writes.holding,
+            "no timer for a connection that is not busy"
+        );
     }
 
     #[test]
-    fn fan_out_frames_within_the_window_wait_for_its_end_and_go_out_together() {
+    fn a_fan_out_frame_within_the_window_waits_for_its_end() {
         let start = tokio::time::Instant::now();
-        let mut writes = quiet_connection(start);
-        assert!(matches!(
-            writes.queued(1, false, at(start, 100)),
-            Write::Now
-        ));
-        // The hold ends: the loop clears `holding` and counts what the bus had meanwhile.
-        writes.holding = false;
+        let mut writes = just_written(start);
 
-        let decision = writes.queued(3, false, at(start, 120));
-
-        assert!(matches!(decision, Write::Now));
-        assert_eq!(writes.pending, 0);
-        assert!(writes.holding);
-    }
-
-    #[test]
-    fn a_fan_out_frame_soon_after_another_write_is_held_until_the_window_passes() {
-        let start = tokio::time::Instant::now();
-        let mut writes = quiet_connection(start);
-        assert!(matches!(writes.queued(1, true, at(start, 100)), Write::Now));
-
-        let decision = writes.queued(1, false, at(start, 105));
+        let decision = writes.queued(1, false, false, at(start, 105));
 
         assert!(matches!(decision, Write::At(deadline) if deadline == at(start, 120)));
         assert!(writes.holding);
-        assert_eq!(writes.pending, 1);
+        assert!(matches!(
+            writes.queued(2, false, false, at(start, 110)),
+            Write::Later
+        ));
+        assert_eq!(writes.pending, 3);
+    }
+
+    #[test]
+    fn a_busy_connection_writes_once_per_window_until_a_window_brings_nothing() {
+        let start = tokio::time::Instant::now();
+        let mut writes = just_written(start);
+        let _ = writes.queued(1, false, false, at(start, 105));
+        // The hold ends: the loop clears `holding` and counts what the bus had meanwhile.
+        writes.holding = false;
+
+        assert!(matches!(
+            writes.queued(4, false, true, at(start, 120)),
+            Write::Now
+        ));
+        assert_eq!(writes.pending, 0);
+        assert!(writes.holding, "the next window is batched too");
+
+        writes.holding = false;
+        assert!(matches!(
+            writes.queued(0, false, true, at(start, 140)),
+            Write::Later
+        ));
+        assert!(!writes.holding, "quiet again: the bus is read at once");
     }
 
     #[test]
     fn an_answer_to_the_client_goes_out_at_once_with_whatever_was_held() {
         let start = tokio::time::Instant::now();
-        let mut writes = quiet_connection(start);
-        assert!(matches!(
-            writes.queued(1, false, at(start, 100)),
-            Write::Now
-        ));
-        assert!(matches!(
-            writes.queued(2, false, at(start, 101)),
-            Write::Later
-        ));
+        let mut writes = just_written(start);
+        let _ = writes.queued(2, false, false, at(start, 101));
 
-        let decision = writes.queued(1, true, at(start, 102));
+        let decision = writes.queued(1, true, false, at(start, 102));
 
         assert!(matches!(decision, Write::Now));
         assert_eq!(writes.pending, 0);
         assert!(!writes.holding, "the bus is read again at once");
-    }
-
-    #[test]
-    fn a_hold_that_ends_with_nothing_new_goes_back_to_reading_the_bus() {
-        let start = tokio::time::Instant::now();
-        let mut writes = quiet_connection(start);
-        assert!(matches!(
-            writes.queued(1, false, at(start, 100)),
-            Write::Now
-        ));
-        writes.holding = false;
-
-        assert!(matches!(
-            writes.queued(0, false, at(start, 120)),
-            Write::Later
-        ));
-        assert!(!writes.holding);
     }
 
     #[test]
@@ -720,7 +731,7 @@ mod tests {
         let mut writes = Writes::new(Duration::ZERO);
         for millis in [0, 1, 2] {
             assert!(matches!(
-                writes.queued(1, false, at(start, millis)),
+                writes.queued(1, false, false, at(start, millis)),
                 Write::Now
             ));
             assert!(!writes.holding);
