@@ -155,7 +155,7 @@ pub struct BusSettings {
     /// A connection that keeps receiving a channel's fan-out writes it at most once per
     /// this many milliseconds, everything that arrived meanwhile in one write; 0 writes every
     /// event at once. Conversations with few members and answers to a client's own frames
-    /// are always written at once. default: 20
+    /// are always written at once. default: 30
     pub fanout_window_ms: u64,
 }
 
@@ -170,7 +170,7 @@ impl Default for BusSettings {
         Self {
             redis_url: SecretUrl(String::new()),
             capacity_per_topic: 1024,
-            fanout_window_ms: 20,
+            fanout_window_ms: 30,
         }
     }
 }
