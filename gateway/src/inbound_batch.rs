@@ -4,17 +4,21 @@
 //! message costs a share of a few statements instead of a dozen round trips of its own; a
 //! message alone is stored at once, without waiting for company.
 
+use std::{sync::Arc, time::Duration};
+
 use crm_core::{
-    Error,
+    Error, Store,
     domain::{Channel, InboundMessage},
     service::{BatchItem, OpenLines, Received},
 };
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 /// Most messages in one transaction; bounds the statements' size (placeholders) and what
 /// one failed batch sends back to the one-by-one path.
 const MAX_BATCH: usize = 256;
+/// Least time between two checkpoints of SQLite's write-ahead log.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(100);
 
 /// What a handler gets back: the stored message, or `None` when it is the one-by-one
 /// path's to store.
@@ -34,11 +38,21 @@ impl InboundBatcher {
     /// Starts the worker on the current runtime. It stops when the batcher is dropped or
     /// `shutdown` is cancelled, giving its connection back so the pool can close; messages
     /// still arriving then are stored one by one.
-    pub fn start(open_lines: OpenLines, shutdown: CancellationToken) -> Self {
+    pub fn start(store: Store, open_lines: OpenLines, shutdown: CancellationToken) -> Self {
         let (jobs, queue) = mpsc::channel(MAX_BATCH * 4);
+        let committed = Arc::new(Notify::new());
+        tokio::spawn({
+            let (committed, shutdown) = (committed.clone(), shutdown.clone());
+            async move {
+                tokio::select! {
+                    () = run(open_lines, queue, committed) => {}
+                    () = shutdown.cancelled() => {}
+                }
+            }
+        });
         tokio::spawn(async move {
             tokio::select! {
-                () = run(open_lines, queue) => {}
+                () = checkpoint(store, committed) => {}
                 () = shutdown.cancelled() => {}
             }
         });
@@ -60,7 +74,28 @@ impl InboundBatcher {
     }
 }
 
-async fn run(open_lines: OpenLines, mut queue: mpsc::Receiver<Job>) {
+/// The writer's connection leaves SQLite's write-ahead log to this task (`Store::dedicated`):
+/// after commits, at most every `CHECKPOINT_INTERVAL`, the log is copied into the database
+/// file on another connection, so the copy and its `fsync` run beside the writer instead
+/// of inside one of its commits. What a reader still needs stays in the log for the next
+/// pass; other connections still checkpoint when they write.
+async fn checkpoint(store: Store, committed: Arc<Notify>) {
+    loop {
+        committed.notified().await;
+        match store.checkpoint().await {
+            Ok(None) => return,
+            Ok(Some((log, copied))) => {
+                tracing::trace!(log, copied, "write-ahead log checkpointed");
+            }
+            Err(error) => {
+                tracing::warn!(error.message = %error, "write-ahead log checkpoint failed");
+            }
+        }
+        tokio::time::sleep(CHECKPOINT_INTERVAL).await;
+    }
+}
+
+async fn run(open_lines: OpenLines, mut queue: mpsc::Receiver<Job>, committed: Arc<Notify>) {
     let mut writer = open_lines.inbound_writer();
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut jobs, MAX_BATCH).await > 0 {
@@ -81,6 +116,7 @@ async fn run(open_lines: OpenLines, mut queue: mpsc::Receiver<Job>) {
         );
         match answers {
             Ok(answers) => {
+                committed.notify_one();
                 for (job, answer) in jobs.drain(..).zip(answers) {
                     let _ = job.answer.send(Ok(answer));
                 }

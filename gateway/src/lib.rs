@@ -104,6 +104,7 @@ impl Application {
             rooms: Rooms::new(store.clone()),
             open_lines: OpenLines::new(store.clone()),
             inbound_batch: inbound_batch::InboundBatcher::start(
+                store.clone(),
                 OpenLines::new(store.clone()),
                 shutdown.clone(),
             ),

@@ -32,7 +32,7 @@ use std::{fmt, str::FromStr, sync::Arc, time::Duration};
 
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::{
-    AnyConnection, AnyPool, Transaction,
+    AnyConnection, AnyPool, Row, Transaction,
     any::{AnyConnectOptions, AnyPoolOptions},
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -267,13 +267,32 @@ impl Store {
     /// committed since its last transaction, so a busy writer that takes whichever
     /// connection is free re-reads every page it touches, one `pread` each, every time.
     /// Its cache is larger than the others' for the same reason.
+    ///
+    /// On SQLite it never checkpoints the write-ahead log itself (a commit that crosses the
+    /// WAL's size limit would otherwise copy pages into the database file and `fsync`
+    /// before returning): whoever keeps it calls [`Store::checkpoint`] from another task.
     pub async fn dedicated(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
         use sqlx::Executor as _;
         let mut conn = self.pool.acquire().await?;
         if self.backend == Backend::Sqlite {
-            conn.execute("pragma cache_size = -65536").await?;
+            conn.execute("pragma cache_size = -65536; pragma wal_autocheckpoint = 0")
+                .await?;
         }
         Ok(conn)
+    }
+
+    /// SQLite: copies what the write-ahead log holds into the database file as far as no
+    /// reader still needs it, without blocking writers or readers (`PASSIVE`), on a pooled
+    /// connection. Returns the log's size and how much of it is now in the file, in pages.
+    /// `None` on PostgreSQL, which checkpoints by itself.
+    pub async fn checkpoint(&self) -> Result<Option<(i64, i64)>> {
+        if self.backend != Backend::Sqlite {
+            return Ok(None);
+        }
+        let row = sqlx::query("pragma wal_checkpoint(passive)")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(Some((row.try_get(1)?, row.try_get(2)?)))
     }
 
     pub async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
