@@ -35,9 +35,10 @@ pub struct InboundBatcher {
 }
 
 impl InboundBatcher {
-    /// Starts the worker on the current runtime. It stops when the batcher is dropped or
-    /// `shutdown` is cancelled, giving its connection back so the pool can close; messages
-    /// still arriving then are stored one by one.
+    /// Starts the worker, and on SQLite the checkpointer beside it, on the current runtime.
+    /// The worker stops when the batcher is dropped or `shutdown` is cancelled, giving its
+    /// connection back so the pool can close; messages still arriving then are stored one
+    /// by one.
     pub fn start(store: Store, open_lines: OpenLines, shutdown: CancellationToken) -> Self {
         let (jobs, queue) = mpsc::channel(MAX_BATCH * 4);
         let committed = Arc::new(Notify::new());

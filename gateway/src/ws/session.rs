@@ -146,7 +146,7 @@ async fn serve(session: &mut Session, mut socket: WebSocket) {
             }
             Some(frame) = next_signal(&mut session.signals) => {
                 urgent = true;
-                queue(&mut socket, vec![text(&frame)]).await
+                socket.feed(text(&frame)).await.ok().map(|()| 1)
             }
             Some((source, (item, fanout))) = session.topics.next(), if session.streaming && !writes.holding => {
                 urgent = fanout < FANOUT;
@@ -304,8 +304,7 @@ async fn queue(socket: &mut WebSocket, frames: Vec<Message>) -> Option<usize> {
 
 /// Queues what one bus item yields for this connection; `None` when the socket is gone.
 /// The common item, the next message of a room or a plain event, is routed without
-/// allocating; anything that needs the database or changes subscriptions takes the boxed
-/// path.
+/// allocating; a gap to fill or a room joined needs the database and takes the boxed path.
 async fn relay(
     session: &mut Session,
     socket: &mut WebSocket,
@@ -315,20 +314,41 @@ async fn relay(
     match session.route(source, item) {
         Routed::Drop => Some(0),
         Routed::Forward(frame) => socket.feed(frame).await.ok().map(|()| 1),
-        Routed::Handle(source, item) => {
-            let frames = Box::pin(session.on_bus(source, item)).await;
+        Routed::Gap {
+            room,
+            after,
+            seq,
+            json,
+        } => {
+            let frames = Box::pin(session.fill_gap(room, after, seq, json)).await;
+            queue(socket, frames).await
+        }
+        Routed::Joined { room, json } => {
+            let frames = Box::pin(session.joined(room, json)).await;
             queue(socket, frames).await
         }
     }
 }
 
-/// What to do with one bus item, decided without awaiting anything.
+/// What one bus item means for this connection.
 enum Routed {
-    /// Nothing for this connection (a message it already has, an unreadable payload).
+    /// Nothing for it (a message it already has, its own membership change twice, an
+    /// unreadable payload).
     Drop,
     Forward(Message),
-    /// It needs `Session::on_bus`: a gap to fill, a membership change, a lag.
-    Handle(Source, BusItem),
+    /// A message above the next one expected: those after `after` come from the database
+    /// first.
+    Gap {
+        room: RoomId,
+        after: i64,
+        seq: i64,
+        json: Bytes,
+    },
+    /// This user joined a room: start receiving it.
+    Joined {
+        room: RoomId,
+        json: Bytes,
+    },
 }
 
 impl Session {
@@ -430,38 +450,13 @@ impl Session {
         self.members_of.remove(&room);
     }
 
+    /// Decides what one bus item means for this connection. Everything but a gap to fill
+    /// from the database and a room joined is decided here, without awaiting anything.
     fn route(&mut self, source: Source, item: BusItem) -> Routed {
-        let BusItem::Message(payload) = &item else {
-            return Routed::Handle(source, item);
-        };
-        if matches!(source, Source::Presence | Source::Crm) {
-            return forward_one(payload.clone());
-        }
-        let Some((header, json)) = envelope::decode(payload) else {
-            return Routed::Drop;
-        };
-        match (header.kind, header.room_id) {
-            (Kind::MessageCreated, Some(room)) => {
-                let delivered = self.delivered.get(&room).copied().unwrap_or(header.seq - 1);
-                if header.seq <= delivered {
-                    Routed::Drop
-                } else if header.seq == delivered + 1 {
-                    self.delivered.insert(room, header.seq);
-                    forward_one(json)
-                } else {
-                    Routed::Handle(source, item)
-                }
-            }
-            (Kind::Other, _) => forward_one(json),
-            _ => Routed::Handle(source, item),
-        }
-    }
-
-    pub(super) async fn on_bus(&mut self, source: Source, item: BusItem) -> Vec<Message> {
         let payload = match item {
             BusItem::Message(payload) => payload,
             BusItem::Lagged { skipped } => {
-                return vec![match source {
+                return Routed::Forward(match source {
                     Source::Room(room) => {
                         text(&json!({"type": "resync", "room_id": room, "skipped": skipped}))
                     }
@@ -472,7 +467,7 @@ impl Session {
                     Source::Crm => {
                         text(&json!({"type": "resync", "crm": true, "skipped": skipped}))
                     }
-                }];
+                });
             }
         };
         // Presence and CRM events are plain JSON frames, not chat event envelopes.
@@ -480,60 +475,78 @@ impl Session {
             return forward(payload);
         }
         let Some((header, json)) = envelope::decode(&payload) else {
-            return Vec::new();
+            return Routed::Drop;
         };
-        let mine = header
-            .subject
-            .as_deref()
-            .is_some_and(|subject| subject == self.caller.user.id.to_string());
+        let mine = || {
+            header
+                .subject
+                .as_deref()
+                .is_some_and(|subject| subject == self.caller.user.id.to_string())
+        };
         match (header.kind, header.room_id) {
             (Kind::MessageCreated, Some(room)) => {
-                self.message_created(room, header.seq, json).await
-            }
-            (Kind::Joined, Some(room)) if source == Source::User => {
-                self.members_of.insert(room);
-                let last_seq = self
-                    .state
-                    .rooms
-                    .get(&self.caller.user, room)
-                    .await
-                    .map(|r| r.last_seq)
-                    .unwrap_or(0);
-                if self.watch(room, last_seq).await.is_err() {
-                    return vec![text(&json!({"type": "resync", "room_id": room}))];
+                let seq = header.seq;
+                let delivered = self.delivered.get(&room).copied().unwrap_or(seq - 1);
+                if seq <= delivered {
+                    Routed::Drop
+                } else if seq == delivered + 1 {
+                    self.delivered.insert(room, seq);
+                    forward(json)
+                } else {
+                    Routed::Gap {
+                        room,
+                        after: delivered,
+                        seq,
+                        json,
+                    }
                 }
-                forward(json)
             }
-            (Kind::Left, Some(room)) if source == Source::User && mine => {
+            (Kind::Joined, Some(room)) if source == Source::User => Routed::Joined { room, json },
+            (Kind::Left, Some(room)) if source == Source::User && mine() => {
                 self.unwatch(room);
                 forward(json)
             }
             // The user topic already carried this user's own membership change.
-            (Kind::Joined | Kind::Left, _) if mine => Vec::new(),
+            (Kind::Joined | Kind::Left, _) if mine() => Routed::Drop,
             _ => forward(json),
         }
     }
 
-    async fn message_created(&mut self, room: RoomId, seq: i64, json: Bytes) -> Vec<Message> {
-        let delivered = self.delivered.get(&room).copied().unwrap_or(seq - 1);
-        if seq <= delivered {
-            return Vec::new();
-        }
-        let mut frames = Vec::new();
-        if seq > delivered + 1 {
-            match self.catch_up(room, delivered, seq - 1).await {
-                Ok(missed) => frames.extend(missed),
-                Err(error) => {
-                    return vec![
-                        error.into_frame(),
-                        text(&json!({"type": "resync", "room_id": room})),
-                    ];
-                }
+    /// Sends the messages of `room` after `after` from the database, then the one with
+    /// `seq` that revealed the gap.
+    async fn fill_gap(&mut self, room: RoomId, after: i64, seq: i64, json: Bytes) -> Vec<Message> {
+        let mut frames = match self.catch_up(room, after, seq - 1).await {
+            Ok(missed) => missed,
+            Err(error) => {
+                return vec![
+                    error.into_frame(),
+                    text(&json!({"type": "resync", "room_id": room})),
+                ];
             }
-        }
+        };
         self.delivered.insert(room, seq);
-        frames.extend(forward(json));
+        frames.extend(Utf8Bytes::try_from(json).ok().map(Message::Text));
         frames
+    }
+
+    /// This user joined `room` (or it was made with them): receive it from where it stands.
+    async fn joined(&mut self, room: RoomId, json: Bytes) -> Vec<Message> {
+        self.members_of.insert(room);
+        let last_seq = self
+            .state
+            .rooms
+            .get(&self.caller.user, room)
+            .await
+            .map(|r| r.last_seq)
+            .unwrap_or(0);
+        if self.watch(room, last_seq).await.is_err() {
+            return vec![text(&json!({"type": "resync", "room_id": room}))];
+        }
+        Utf8Bytes::try_from(json)
+            .ok()
+            .map(Message::Text)
+            .into_iter()
+            .collect()
     }
 
     /// Messages of a room after `after` up to `until`, as `message.created` frames.
@@ -615,17 +628,10 @@ impl Stream for Fanned {
     }
 }
 
-fn forward_one(json: Bytes) -> Routed {
+fn forward(json: Bytes) -> Routed {
     match Utf8Bytes::try_from(json) {
         Ok(frame) => Routed::Forward(Message::Text(frame)),
         Err(_) => Routed::Drop,
-    }
-}
-
-fn forward(json: Bytes) -> Vec<Message> {
-    match Utf8Bytes::try_from(json) {
-        Ok(frame) => vec![Message::Text(frame)],
-        Err(_) => Vec::new(),
     }
 }
 
