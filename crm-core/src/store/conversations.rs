@@ -383,7 +383,8 @@ pub(crate) async fn record_receipts(
     now: Timestamp,
 ) -> Result<()> {
     let mut sql = Sql::new(
-        "insert into inbound_receipts (dedup_key, message_id, created_at, updated_at) values ",
+        "insert into inbound_receipts (dedup_key, message_id, created_at, updated_at) \
+         select * from (values ",
     );
     for (index, (key, message)) in receipts.iter().enumerate() {
         if index > 0 {
@@ -399,6 +400,8 @@ pub(crate) async fn record_receipts(
             .int(now.millis())
             .push(")");
     }
+    sql.pad(receipts.len(), "(null, null, null, null)")
+        .push(") v where column1 is not null");
     sql.execute(conn).await?;
     Ok(())
 }

@@ -284,7 +284,7 @@ pub(crate) async fn insert_client_messages(
 ) -> Result<()> {
     let mut sql = Sql::new(
         "insert into messages (id, room_id, seq, body, attachments, external_id, sender_name, \
-         created_at, updated_at) values ",
+         created_at, updated_at) select * from (values ",
     );
     for (index, message) in messages.iter().enumerate() {
         if index > 0 {
@@ -308,6 +308,8 @@ pub(crate) async fn insert_client_messages(
             .int(now.millis())
             .push(")");
     }
+    sql.pad(messages.len(), "(null, null, null, null, null, null, null, null, null)")
+        .push(") v where column1 is not null");
     sql.execute(conn).await?;
     Ok(())
 }

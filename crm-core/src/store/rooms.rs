@@ -216,6 +216,7 @@ pub(crate) async fn take_seqs(
         }
         sql.push("(").text(room).push(", ").int(*count).push(")");
     }
+    sql.pad(counts.len(), "(null, null)");
     sql.push(") v where id = v.column1 returning id, last_seq");
     let rows: Vec<(String, i64)> = sql.fetch_all(conn).await?;
     rows.into_iter()

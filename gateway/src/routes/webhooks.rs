@@ -33,7 +33,7 @@ async fn telegram_update(
         .map_err(|_| ApiError::not_found("no such channel"))?;
     let channel = state
         .open_lines
-        .channel(channel_id)
+        .webhook_channel(channel_id)
         .await
         .map_err(|_| ApiError::not_found("no such channel"))?;
     if channel.kind != ChannelKind::Telegram {

@@ -1,5 +1,7 @@
 //! Lines and their channels, configured by admins.
 
+use std::sync::Arc;
+
 use super::{OpenLines, require_admin};
 use crate::{
     Error, Result,
@@ -254,6 +256,15 @@ impl OpenLines {
         lines::get_channel(&mut conn, id)
             .await?
             .ok_or(Error::not_found("channel"))
+    }
+
+    /// `channel` for a provider's webhook, read from memory while fresh (see
+    /// `channel_cache`): the channel as it was at most a few seconds ago.
+    pub async fn webhook_channel(&self, id: ChannelId) -> Result<Arc<Channel>> {
+        if let Some(channel) = self.channels.get(id) {
+            return Ok(channel);
+        }
+        Ok(self.channels.keep(self.channel(id).await?))
     }
 
     pub async fn channel_by_account(&self, kind: ChannelKind, account: &str) -> Result<Channel> {

@@ -8,6 +8,7 @@ mod admin;
 mod arrival;
 mod batch;
 mod canned;
+mod channel_cache;
 mod crm_link;
 mod handover;
 mod inbound;
@@ -39,12 +40,14 @@ use crate::{
 pub struct OpenLines {
     store: Store,
     contacts: Contacts,
+    channels: std::sync::Arc<channel_cache::ChannelCache>,
 }
 
 impl OpenLines {
     pub fn new(store: Store) -> Self {
         Self {
             contacts: Contacts::new(store.clone()),
+            channels: Default::default(),
             store,
         }
     }

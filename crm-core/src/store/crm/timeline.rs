@@ -49,7 +49,7 @@ pub(crate) async fn insert_many(
 ) -> Result<()> {
     let mut sql = Sql::new(
         "insert into timeline_entries (id, kind, author_id, occurred_at, summary, payload, \
-         created_at, updated_at, room_id) values ",
+         created_at, updated_at, room_id) select * from (values ",
     );
     for (index, (id, entry, room)) in entries.iter().enumerate() {
         if index > 0 {
@@ -75,12 +75,14 @@ pub(crate) async fn insert_many(
             .opt_text(*room)
             .push(")");
     }
+    sql.pad(entries.len(), "(null, null, null, null, null, null, null, null, null)")
+        .push(") v where column1 is not null");
     sql.execute(&mut *conn).await?;
     let mut links = Sql::new(
         "insert into timeline_links (entity_kind, entity_id, occurred_at, entry_id, created_at, \
-         updated_at) values ",
+         updated_at) select * from (values ",
     );
-    let mut any = false;
+    let mut rows = 0;
     for (id, entry, _) in entries {
         // An entry names each entity once, however often its links repeat it.
         let mut seen: Vec<EntityRef> = Vec::with_capacity(entry.links.len());
@@ -89,10 +91,10 @@ pub(crate) async fn insert_many(
                 continue;
             }
             seen.push(*link);
-            if any {
+            if rows > 0 {
                 links.push(", ");
             }
-            any = true;
+            rows += 1;
             links
                 .push("(")
                 .text(link.kind.as_str())
@@ -109,7 +111,10 @@ pub(crate) async fn insert_many(
                 .push(")");
         }
     }
-    if any {
+    if rows > 0 {
+        links
+            .pad(rows, "(null, null, null, null, null, null)")
+            .push(") v where column1 is not null");
         links.execute(conn).await?;
     }
     Ok(())
