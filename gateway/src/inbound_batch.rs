@@ -1,13 +1,23 @@
-//! Group commit for clients' messages: webhook handlers hand plain messages to one worker,
+//! Group commit for clients' messages: webhook handlers hand plain messages to a writer,
 //! which stores whatever has queued up meanwhile in one transaction
 //! (`OpenLines::receive_batch`) and answers each handler after the commit. Under load a
 //! message costs a share of a few statements instead of a dozen round trips of its own; a
 //! message alone is stored at once, without waiting for company.
+//!
+//! SQLite takes one writer at a time, so it gets one. On PostgreSQL a lone writer spends
+//! most of each batch waiting for round trips while the database has cores to spare, so
+//! several write side by side, each on its own connection. A chat always goes to the same
+//! writer: its messages are stored in the order they came, and two writers never lock the
+//! same room or conversation, so they neither wait for nor deadlock each other.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    hash::{BuildHasher, RandomState},
+    sync::Arc,
+    time::Duration,
+};
 
 use crm_core::{
-    Error, Store,
+    Backend, Error, Store,
     domain::{Channel, InboundMessage},
     service::{BatchItem, OpenLines, Received},
 };
@@ -19,6 +29,10 @@ use tokio_util::sync::CancellationToken;
 const MAX_BATCH: usize = 256;
 /// Least time between two checkpoints of SQLite's write-ahead log.
 const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(100);
+/// Writers side by side on PostgreSQL, each keeping one of the pool's connections. Measured
+/// (docs/BENCHMARKS.md): two sustain more than one; a third splits the batches so small
+/// that each message costs the database more, and p99 grows.
+const POSTGRES_WRITERS: usize = 2;
 
 /// What a handler gets back: the stored message, or `None` when it is the one-by-one
 /// path's to store.
@@ -31,7 +45,9 @@ struct Job {
 }
 
 pub struct InboundBatcher {
-    jobs: mpsc::Sender<Job>,
+    /// One queue per writer.
+    writers: Vec<mpsc::Sender<Job>>,
+    shard: RandomState,
 }
 
 impl InboundBatcher {
@@ -40,24 +56,41 @@ impl InboundBatcher {
     /// connection back so the pool can close; messages still arriving then are stored one
     /// by one.
     pub fn start(store: Store, open_lines: OpenLines, shutdown: CancellationToken) -> Self {
-        let (jobs, queue) = mpsc::channel(MAX_BATCH * 4);
+        let count = match store.backend() {
+            Backend::Sqlite => 1,
+            Backend::Postgres => POSTGRES_WRITERS,
+        };
         let committed = Arc::new(Notify::new());
-        tokio::spawn({
-            let (committed, shutdown) = (committed.clone(), shutdown.clone());
-            async move {
-                tokio::select! {
-                    () = run(open_lines, queue, committed) => {}
-                    () = shutdown.cancelled() => {}
+        let writers = (0..count)
+            .map(|_| {
+                let (jobs, queue) = mpsc::channel(MAX_BATCH * 4);
+                let (open_lines, committed) = (open_lines.clone(), committed.clone());
+                let shutdown = shutdown.clone();
+                let writer = async move {
+                    tokio::select! {
+                        () = run(open_lines, queue, committed) => {}
+                        () = shutdown.cancelled() => {}
+                    }
+                };
+                match store.backend() {
+                    Backend::Sqlite => on_own_thread(writer),
+                    Backend::Postgres => {
+                        tokio::spawn(writer);
+                    }
                 }
-            }
-        });
+                jobs
+            })
+            .collect();
         tokio::spawn(async move {
             tokio::select! {
                 () = checkpoint(store, committed) => {}
                 () = shutdown.cancelled() => {}
             }
         });
-        Self { jobs }
+        Self {
+            writers,
+            shard: RandomState::new(),
+        }
     }
 
     /// Stores a plain message with whatever else is waiting. Returns only after the commit.
@@ -68,10 +101,34 @@ impl InboundBatcher {
             message: message.clone(),
             answer,
         };
-        if self.jobs.send(job).await.is_err() {
+        let chat = self.shard.hash_one((channel.id, &message.chat_id));
+        let writer = &self.writers[(chat % self.writers.len() as u64) as usize];
+        if writer.send(job).await.is_err() {
             return Ok(None);
         }
         answered.await.unwrap_or(Ok(None))
+    }
+}
+
+/// Runs SQLite's writer on a thread of its own. Each of its statements is a hand-off to the
+/// connection's thread and back; on the shared runtime every hand-back waited in line
+/// behind the webhook requests the batch was serving, which made each batch longer and
+/// the next one larger. A thread of its own is woken at once. If no thread can be
+/// started, the queue closes and messages are stored one by one.
+fn on_own_thread(writer: impl std::future::Future<Output = ()> + Send + 'static) {
+    let started = std::thread::Builder::new()
+        .name("inbound-writer".into())
+        .spawn(move || {
+            match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime.block_on(writer),
+                Err(error) => tracing::error!(%error, "the inbound writer has no runtime"),
+            }
+        });
+    if let Err(error) = started {
+        tracing::error!(%error, "the inbound writer's thread did not start");
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::{
     Conn,
-    crm::sql::Sql,
+    crm::sql::{Sql, padded},
     rows::{MessageRow, message_columns, parse_id},
 };
 use crate::{
@@ -286,30 +286,27 @@ pub(crate) async fn insert_client_messages(
         "insert into messages (id, room_id, seq, body, attachments, external_id, sender_name, \
          created_at, updated_at) select * from (values ",
     );
-    for (index, message) in messages.iter().enumerate() {
-        if index > 0 {
-            sql.push(", ");
-        }
-        sql.push("(")
-            .text(message.id)
+    for index in 0..padded(messages.len()) {
+        let message = messages.get(index);
+        sql.push(if index > 0 { ", (" } else { "(" })
+            .opt_text(message.map(|m| m.id))
             .push(", ")
-            .text(message.room_id)
+            .opt_text(message.map(|m| m.room_id))
             .push(", ")
-            .int(message.seq)
+            .opt_int(message.map(|m| m.seq))
             .push(", ")
-            .text(message.body)
+            .opt_text(message.map(|m| m.body))
             .push(", '[]', ")
-            .text(message.external_id)
+            .opt_text(message.map(|m| m.external_id))
             .push(", ")
-            .text(message.sender_name)
+            .opt_text(message.map(|m| m.sender_name))
             .push(", ")
             .int(now.millis())
             .push(", ")
             .int(now.millis())
             .push(")");
     }
-    sql.pad(messages.len(), "(null, null, null, null, null, null, null, null, null)")
-        .push(") v where column1 is not null");
+    sql.push(") v where column1 is not null");
     sql.execute(conn).await?;
     Ok(())
 }

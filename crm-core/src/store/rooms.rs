@@ -2,7 +2,7 @@
 
 use super::{
     Conn,
-    crm::sql::Sql,
+    crm::sql::{Sql, padded},
     flag,
     rows::{RoomRow, room_columns},
 };
@@ -210,13 +210,15 @@ pub(crate) async fn take_seqs(
 ) -> Result<Vec<(RoomId, i64)>> {
     let mut sql = Sql::new("update rooms set last_seq = last_seq + v.column2, updated_at = ");
     sql.int(now.millis()).push(" from (values ");
-    for (index, (room, count)) in counts.iter().enumerate() {
-        if index > 0 {
-            sql.push(", ");
-        }
-        sql.push("(").text(room).push(", ").int(*count).push(")");
+    // Padded rows (see `padded`) name no room.
+    for index in 0..padded(counts.len()) {
+        let row = counts.get(index);
+        sql.push(if index > 0 { ", (" } else { "(" })
+            .opt_text(row.map(|(room, _)| room))
+            .push(", ")
+            .opt_int(row.map(|(_, count)| *count))
+            .push(")");
     }
-    sql.pad(counts.len(), "(null, null)");
     sql.push(") v where id = v.column1 returning id, last_seq");
     let rows: Vec<(String, i64)> = sql.fetch_all(conn).await?;
     rows.into_iter()

@@ -14,14 +14,20 @@ use crate::{
     domain::{DepartmentId, UserId},
 };
 
-/// The rows a multi-row statement of `rows` rows is written with (see `Sql::pad`).
+/// The rows a multi-row statement is written with for `rows` rows: the next power of two,
+/// the rows past `rows` bound to nulls and written like the others. A statement's text is
+/// what the connection's prepared-statement cache (100 entries) keys it by; one text per
+/// row count churned that cache on every batch, and a statement missing from it is parsed,
+/// planned and, on PostgreSQL, described in a round trip of its own before it runs. Padded,
+/// a statement has at most nine texts up to 256 rows. The caller makes sure a row of nulls
+/// matches or inserts nothing (`where column1 is not null` for an insert).
 pub(crate) fn padded(rows: usize) -> usize {
     rows.max(1).next_power_of_two()
 }
 
 enum Value {
     Text(Option<String>),
-    Int(i64),
+    Int(Option<i64>),
 }
 
 pub(crate) struct Sql {
@@ -62,6 +68,10 @@ impl Sql {
     }
 
     pub fn int(&mut self, value: i64) -> &mut Self {
+        self.placeholder(Value::Int(Some(value)))
+    }
+
+    pub fn opt_int(&mut self, value: Option<i64>) -> &mut Self {
         self.placeholder(Value::Int(value))
     }
 
@@ -81,38 +91,15 @@ impl Sql {
     /// engines) to join against instead of `in (…)`. PostgreSQL evaluates a long `in` list
     /// of parameters as an array built again for every row it filters — 160 ms for 172
     /// values over 200 rows — while a join against the list looks each value up in an index.
-    /// Padded with `null` rows (see `pad`), which no join or `=` matches. Never empty.
-    pub fn values<T: ToString>(&mut self, values: impl IntoIterator<Item = T>) -> &mut Self {
+    /// Padded to `padded` rows with nulls, which no join or `=` matches. Never empty.
+    pub fn values<T: ToString>(&mut self, values: &[T]) -> &mut Self {
         self.text.push_str("(values ");
-        let mut rows = 0;
-        for value in values {
-            if rows > 0 {
-                self.text.push_str(", ");
-            }
-            self.text.push('(');
-            self.text(value);
+        for row in 0..padded(values.len()) {
+            self.text.push_str(if row > 0 { ", (" } else { "(" });
+            self.opt_text(values.get(row).map(|value| value.to_string()));
             self.text.push(')');
-            rows += 1;
         }
-        self.pad(rows, "(null)");
         self.text.push(')');
-        self
-    }
-
-    /// Writes `null_row` after the `rows` rows of a multi-row `values` list until it has a
-    /// power of two of them. A statement's text is what the connection's prepared-statement
-    /// cache (100 entries) keys it by; one text per row count churned that cache on every
-    /// batch, and a statement missing from it is parsed, planned and, on PostgreSQL,
-    /// described in a round trip of its own before it runs. Padded, a statement has at most
-    /// nine texts up to 256 rows. The caller makes sure a row of nulls matches or inserts
-    /// nothing (`where column1 is not null` for an insert).
-    pub fn pad(&mut self, rows: usize, null_row: &'static str) -> &mut Self {
-        for row in rows..padded(rows) {
-            if row > 0 {
-                self.text.push_str(", ");
-            }
-            self.text.push_str(null_row);
-        }
         self
     }
 
@@ -258,6 +245,8 @@ pub(crate) fn prefix_end(prefix: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
 
     #[test]
@@ -266,6 +255,31 @@ mod tests {
         sql.text("x").push(" and b in (").list(["y", "z"]).push(")");
         assert_eq!(sql.text, "select 1 where a = $1 and b in ($2, $3)");
         assert_eq!(sql.values.len(), 3);
+    }
+
+    #[test]
+    fn value_lists_are_padded_with_null_rows_to_a_power_of_two() {
+        let mut three = Sql::new("select * from ");
+        three.values(&["a", "b", "c"]);
+        assert_eq!(three.text, "select * from (values ($1), ($2), ($3), ($4))");
+        assert!(
+            matches!(three.values[3], Value::Text(None)),
+            "the fourth row is a null"
+        );
+        let mut four = Sql::new("select * from ");
+        four.values(&["a", "b", "c", "d"]);
+        assert_eq!(four.text, three.text);
+
+        // Every row count up to 256 is written in one of nine texts.
+        let texts: HashSet<String> = (1..=256)
+            .map(|rows| {
+                let mut sql = Sql::new("select * from ");
+                let values: Vec<usize> = (0..rows).collect();
+                sql.values(&values);
+                sql.text
+            })
+            .collect();
+        assert_eq!(texts.len(), 9);
     }
 
     #[test]

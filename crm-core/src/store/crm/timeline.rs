@@ -2,7 +2,7 @@
 //! primary key `(entity_kind, entity_id, occurred_at, entry_id)` read backwards, joined to
 //! the entries by id; the visibility of the entity is part of the same statement.
 
-use super::sql::{Scope, Sql};
+use super::sql::{Scope, Sql, padded};
 use crate::{
     Error, Result,
     domain::{
@@ -51,72 +51,68 @@ pub(crate) async fn insert_many(
         "insert into timeline_entries (id, kind, author_id, occurred_at, summary, payload, \
          created_at, updated_at, room_id) select * from (values ",
     );
-    for (index, (id, entry, room)) in entries.iter().enumerate() {
-        if index > 0 {
-            sql.push(", ");
-        }
-        sql.push("(")
-            .text(id)
+    for index in 0..padded(entries.len()) {
+        let row = entries.get(index);
+        let entry = row.map(|(_, entry, _)| *entry);
+        sql.push(if index > 0 { ", (" } else { "(" })
+            .opt_text(row.map(|(id, ..)| id))
             .push(", ")
-            .text(entry.kind.as_str())
+            .opt_text(entry.map(|e| e.kind.as_str()))
             .push(", ")
-            .opt_text(entry.author_id)
+            .opt_text(entry.and_then(|e| e.author_id))
             .push(", ")
-            .int(entry.occurred_at.millis())
+            .opt_int(entry.map(|e| e.occurred_at.millis()))
             .push(", ")
-            .text(&entry.summary)
+            .opt_text(entry.map(|e| &e.summary))
             .push(", ")
-            .text(&entry.payload)
-            .push(", ")
-            .int(now.millis())
+            .opt_text(entry.map(|e| &e.payload))
             .push(", ")
             .int(now.millis())
             .push(", ")
-            .opt_text(*room)
+            .int(now.millis())
+            .push(", ")
+            .opt_text(row.and_then(|(.., room)| *room))
             .push(")");
     }
-    sql.pad(entries.len(), "(null, null, null, null, null, null, null, null, null)")
-        .push(") v where column1 is not null");
+    sql.push(") v where column1 is not null");
     sql.execute(&mut *conn).await?;
-    let mut links = Sql::new(
-        "insert into timeline_links (entity_kind, entity_id, occurred_at, entry_id, created_at, \
-         updated_at) select * from (values ",
-    );
-    let mut rows = 0;
+    let mut rows: Vec<(EntityRef, i64, TimelineEntryId)> = Vec::new();
     for (id, entry, _) in entries {
         // An entry names each entity once, however often its links repeat it.
         let mut seen: Vec<EntityRef> = Vec::with_capacity(entry.links.len());
         for link in &entry.links {
-            if seen.contains(link) {
-                continue;
+            if !seen.contains(link) {
+                seen.push(*link);
+                rows.push((*link, entry.occurred_at.millis(), *id));
             }
-            seen.push(*link);
-            if rows > 0 {
-                links.push(", ");
-            }
-            rows += 1;
-            links
-                .push("(")
-                .text(link.kind.as_str())
-                .push(", ")
-                .text(link.id)
-                .push(", ")
-                .int(entry.occurred_at.millis())
-                .push(", ")
-                .text(id)
-                .push(", ")
-                .int(now.millis())
-                .push(", ")
-                .int(now.millis())
-                .push(")");
         }
     }
-    if rows > 0 {
-        links
-            .pad(rows, "(null, null, null, null, null, null)")
-            .push(") v where column1 is not null");
-        links.execute(conn).await?;
+    if rows.is_empty() {
+        return Ok(());
     }
+    let mut links = Sql::new(
+        "insert into timeline_links (entity_kind, entity_id, occurred_at, entry_id, created_at, \
+         updated_at) select * from (values ",
+    );
+    for index in 0..padded(rows.len()) {
+        let row = rows.get(index);
+        links
+            .push(if index > 0 { ", (" } else { "(" })
+            .opt_text(row.map(|(link, ..)| link.kind.as_str()))
+            .push(", ")
+            .opt_text(row.map(|(link, ..)| link.id))
+            .push(", ")
+            .opt_int(row.map(|(_, occurred_at, _)| *occurred_at))
+            .push(", ")
+            .opt_text(row.map(|(.., entry)| entry))
+            .push(", ")
+            .int(now.millis())
+            .push(", ")
+            .int(now.millis())
+            .push(")");
+    }
+    links.push(") v where column1 is not null");
+    links.execute(conn).await?;
     Ok(())
 }
 
