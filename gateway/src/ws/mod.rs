@@ -13,6 +13,7 @@ pub mod envelope;
 pub(crate) mod frames;
 mod guest;
 mod session;
+mod topics;
 
 use std::time::Duration;
 

@@ -16,13 +16,13 @@ use crm_core::domain::{ChatEvent, RoomId};
 use futures_util::{FutureExt, SinkExt, Stream, StreamExt};
 use realtime::{BusError, BusItem, Subscription, Topic};
 use serde_json::json;
-use tokio_stream::StreamMap;
 
 use super::{
     close,
     envelope::{self, Kind},
     frames::FrameError,
     text,
+    topics::Topics,
 };
 use crate::{http::auth::AuthUser, state::AppState};
 
@@ -47,7 +47,7 @@ pub(super) struct Session {
     pub caller: AuthUser,
     /// This connection's name in the presence registry.
     pub connection_id: String,
-    topics: StreamMap<Source, Fanned>,
+    topics: Topics,
     members_of: HashSet<RoomId>,
     /// Highest message sequence delivered (or known to the client) per received room.
     delivered: HashMap<RoomId, i64>,
@@ -83,7 +83,7 @@ pub(super) async fn run(state: AppState, socket: WebSocket, caller: AuthUser) {
         state: state.clone(),
         connection_id: uuid::Uuid::now_v7().to_string(),
         caller,
-        topics: StreamMap::new(),
+        topics: Topics::default(),
         members_of: HashSet::new(),
         delivered: HashMap::new(),
         last_typing: HashMap::new(),
@@ -615,7 +615,7 @@ impl Session {
 }
 
 /// A subscription whose items say how many connections of this node the event went to.
-pub(super) struct Fanned(Subscription);
+pub(super) struct Fanned(pub(super) Subscription);
 
 impl Stream for Fanned {
     type Item = (BusItem, usize);
