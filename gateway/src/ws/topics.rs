@@ -6,54 +6,44 @@
 //! a `FuturesUnordered` underneath), so an event costs the same in 2 rooms or 2,000.
 
 use std::{
-    collections::HashMap,
     pin::Pin,
     task::{Context, Poll},
 };
 
-use futures_util::{
-    Stream, StreamExt,
-    stream::{AbortHandle, Abortable, SelectAll},
-};
+use futures_util::{Stream, StreamExt, stream::SelectAll};
 use realtime::BusItem;
 
 use super::session::{Fanned, Source};
 
 type Item = (BusItem, usize);
 
+/// Removing a subscription rebuilds the set (leaving a room, closing a CRM screen: rare),
+/// so a subscription carries nothing for its removal and an idle connection stays small.
 #[derive(Default)]
 pub(super) struct Topics {
     streams: SelectAll<Keyed>,
-    /// The subscription each source has now, by the number it was inserted with.
-    live: HashMap<Source, (u64, AbortHandle)>,
-    inserted: u64,
 }
 
 impl Topics {
     /// Receives `source` from `stream`, instead of whatever it was received from before.
     pub fn insert(&mut self, source: Source, stream: Fanned) {
-        self.inserted += 1;
-        let (handle, registration) = AbortHandle::new_pair();
-        if let Some((_, replaced)) = self.live.insert(source, (self.inserted, handle)) {
-            replaced.abort();
-        }
-        self.streams.push(Keyed {
-            source,
-            inserted: self.inserted,
-            stream: Abortable::new(stream, registration),
-            ended: false,
-        });
+        self.remove(&source);
+        self.streams.push(Keyed { source, stream });
     }
 
     pub fn contains_key(&self, source: &Source) -> bool {
-        self.live.contains_key(source)
+        self.streams.iter().any(|keyed| keyed.source == *source)
     }
 
-    /// Stops receiving `source`. Its subscription is dropped (leaving the topic) the next
-    /// time the set is polled; nothing it still holds is delivered.
+    /// Stops receiving `source`: its subscription is dropped (leaving the topic) at once,
+    /// with whatever it still held. The others are polled once more on the next poll, so
+    /// nothing ready is missed.
     pub fn remove(&mut self, source: &Source) {
-        if let Some((_, handle)) = self.live.remove(source) {
-            handle.abort();
+        if self.contains_key(source) {
+            self.streams = std::mem::take(&mut self.streams)
+                .into_iter()
+                .filter(|keyed| keyed.source != *source)
+                .collect();
         }
     }
 }
@@ -61,51 +51,26 @@ impl Topics {
 impl Stream for Topics {
     type Item = (Source, Item);
 
-    /// Ends (`None`) while it holds no subscription, as `StreamMap` did.
+    /// Ends (`None`) while it holds no subscription, as `StreamMap` did. A subscription whose
+    /// topic ends is dropped from the set.
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        loop {
-            match self.streams.poll_next_unpin(cx) {
-                Poll::Ready(Some((source, _, Some(item)))) => {
-                    return Poll::Ready(Some((source, item)));
-                }
-                // A subscription ended (its topic closed, or it was replaced or removed):
-                // forget it unless another has taken its source since.
-                Poll::Ready(Some((source, inserted, None))) => {
-                    if self
-                        .live
-                        .get(&source)
-                        .is_some_and(|(now, _)| *now == inserted)
-                    {
-                        self.live.remove(&source);
-                    }
-                }
-                Poll::Ready(None) => return Poll::Ready(None),
-                Poll::Pending => return Poll::Pending,
-            }
-        }
+        self.streams.poll_next_unpin(cx)
     }
 }
 
-/// One subscription with its source; says once that it ended, then ends.
 struct Keyed {
     source: Source,
-    inserted: u64,
-    stream: Abortable<Fanned>,
-    ended: bool,
+    stream: Fanned,
 }
 
 impl Stream for Keyed {
-    type Item = (Source, u64, Option<Item>);
+    type Item = (Source, Item);
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        if self.ended {
-            return Poll::Ready(None);
-        }
-        let (source, inserted) = (self.source, self.inserted);
-        self.stream.poll_next_unpin(cx).map(|item| {
-            self.ended = item.is_none();
-            Some((source, inserted, item))
-        })
+        let source = self.source;
+        self.stream
+            .poll_next_unpin(cx)
+            .map(|item| item.map(|item| (source, item)))
     }
 }
 
