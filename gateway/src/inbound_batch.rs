@@ -56,10 +56,8 @@ impl InboundBatcher {
     /// connection back so the pool can close; messages still arriving then are stored one
     /// by one.
     pub fn start(store: Store, open_lines: OpenLines, shutdown: CancellationToken) -> Self {
-        let count = match store.backend() {
-            Backend::Sqlite => 1,
-            Backend::Postgres => POSTGRES_WRITERS,
-        };
+        let sqlite = store.backend() == Backend::Sqlite;
+        let count = if sqlite { 1 } else { POSTGRES_WRITERS };
         let committed = Arc::new(Notify::new());
         let writers = (0..count)
             .map(|_| {
@@ -72,11 +70,10 @@ impl InboundBatcher {
                         () = shutdown.cancelled() => {}
                     }
                 };
-                match store.backend() {
-                    Backend::Sqlite => on_own_thread(writer),
-                    Backend::Postgres => {
-                        tokio::spawn(writer);
-                    }
+                if sqlite {
+                    on_own_thread(writer);
+                } else {
+                    tokio::spawn(writer);
                 }
                 jobs
             })
