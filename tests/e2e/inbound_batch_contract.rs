@@ -10,15 +10,18 @@ use crm_core::{
     Store,
     domain::{
         ChannelKind, ChatKind, DisplayName, ExternalSender, InboundMessage, Login, NewUser,
-        Password, Role, RoomId, Timestamp, User, crm::EntityRef, now,
+        Password, Role, RoomId, Timestamp, User,
+        crm::{Currency, EntityRef, Money, NewDeal, TimelineCursor},
+        now,
     },
-    service::{Accounts, BatchItem, LinePatch, OpenLines, Rooms, Timeline},
+    service::{Accounts, BatchItem, Deals, LinePatch, OpenLines, Rooms, Timeline},
 };
 use serde_json::json;
 
 crate::on_both_stores!(
     a_batch_stores_plain_messages_and_leaves_the_rest_to_receive,
-    concurrent_batches_and_single_messages_share_a_rooms_sequence
+    concurrent_batches_and_single_messages_share_a_rooms_sequence,
+    a_long_batch_is_stored_whole_with_its_entries_on_the_conversations_deal
 );
 
 async fn user(store: &Store, login: &str, role: Role) -> User {
@@ -300,4 +303,108 @@ async fn concurrent_batches_and_single_messages_share_a_rooms_sequence(store: St
         texts.extend(stored.into_iter().map(|(_, text)| text));
     }
     assert_eq!(texts.len(), 101, "hello once per room is one text");
+}
+
+async fn a_long_batch_is_stored_whole_with_its_entries_on_the_conversations_deal(store: Store) {
+    // Arrange: two open conversations, the first linked to a deal.
+    let Fixture {
+        admin,
+        operator,
+        lines,
+        channel,
+    } = fixture(&store).await;
+    let mut rooms = Vec::new();
+    for chat in 1..=2 {
+        let first = lines
+            .receive(&channel, &inbound(chat, "0", "hello"))
+            .await
+            .unwrap();
+        rooms.push(first.conversation.room_id);
+    }
+    lines
+        .distribute(channel.line_id.unwrap(), &HashSet::from([operator.id]))
+        .await
+        .unwrap();
+    let deal = Deals::new(store.clone())
+        .create(
+            Some(&admin),
+            NewDeal {
+                title: "Order".into(),
+                money: Money::parse("100", Currency::parse("RUB").unwrap()).unwrap(),
+                expected_close: None,
+                pipeline_id: None,
+                stage_id: None,
+                probability: None,
+                contact_id: None,
+                company_id: None,
+                source: None,
+                responsible_id: None,
+                custom: json!({}),
+            },
+        )
+        .await
+        .unwrap();
+    lines
+        .link_deal(&admin, rooms[0], Some(deal.id))
+        .await
+        .unwrap();
+
+    // Act: more messages than one statement takes (64), alternating between the two.
+    let messages: Vec<InboundMessage> = (1..=150)
+        .map(|n| {
+            let id = format!("m{n}");
+            inbound(1 + n % 2, &id, &id)
+        })
+        .collect();
+    let batch: Vec<BatchItem> = messages
+        .iter()
+        .map(|message| BatchItem {
+            channel: &channel,
+            message,
+        })
+        .collect();
+    let answers = lines.receive_batch(&batch).await.unwrap();
+
+    // Assert: every message stored in order; the linked conversation's answers and entries
+    // carry its deal, the other's do not.
+    for (message, answer) in messages.iter().zip(&answers) {
+        let answer = answer.as_ref().expect("stored by the batch");
+        let linked = answer.conversation.room_id == rooms[0];
+        assert_eq!(answer.conversation.deal_id.is_some(), linked);
+        assert_eq!(answer.message.as_ref().unwrap().body, message.text);
+    }
+    for (room, parity) in rooms.iter().zip([0, 1]) {
+        let stored = history(&store, &operator, *room).await;
+        let mut expected = vec![(1, "hello".to_owned())];
+        expected.extend(
+            (1..=150)
+                .filter(|n| n % 2 == parity)
+                .zip(2..)
+                .map(|(n, seq)| (seq, format!("m{n}"))),
+        );
+        assert_eq!(stored, expected);
+    }
+    let mut on_deal = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = Timeline::new(store.clone())
+            .page(&admin, EntityRef::deal(deal.id), cursor, 100)
+            .await
+            .unwrap();
+        on_deal.extend(
+            page.entries
+                .iter()
+                .filter_map(|entry| entry.payload["text"].as_str().map(str::to_owned)),
+        );
+        if page.next_cursor.is_none() {
+            break;
+        }
+        cursor = page.entries.last().map(TimelineCursor::after);
+    }
+    let said: HashSet<String> = on_deal.into_iter().filter(|t| t.starts_with('m')).collect();
+    let expected: HashSet<String> = (1..=150)
+        .filter(|n| n % 2 == 0)
+        .map(|n| format!("m{n}"))
+        .collect();
+    assert_eq!(said, expected);
 }

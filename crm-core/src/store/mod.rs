@@ -10,6 +10,7 @@ pub(crate) mod attachments;
 pub(crate) mod audit;
 pub(crate) mod calls;
 pub(crate) mod canned;
+pub(crate) mod client_batch;
 pub(crate) mod conversation_links;
 pub(crate) mod conversation_timers;
 pub(crate) mod conversations;
@@ -103,6 +104,14 @@ impl Backend {
                 "database.url",
                 format!("unsupported scheme; expected one of {}", Self::SCHEMES),
             ))
+        }
+    }
+
+    /// The engine `conn` talks to.
+    pub fn of(conn: &Conn) -> Self {
+        match conn.backend_name() {
+            "PostgreSQL" => Backend::Postgres,
+            _ => Backend::Sqlite,
         }
     }
 

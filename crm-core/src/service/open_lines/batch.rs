@@ -5,7 +5,7 @@
 //! cannot take that way — a first message, an edit, a file, a reply, a repeat delivery,
 //! a snoozed conversation, an unknown sender — is left to `receive`, one at a time.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use sqlx::{Any, pool::PoolConnection};
 
@@ -15,11 +15,16 @@ use crate::{
     Error, Result,
     domain::{
         Channel, ChannelId, ChannelKind, ChatEvent, Conversation, InboundMessage, Message,
-        MessageBody, MessageId, NewMessage, RoomId, crm::TimelineEntryId, now,
+        MessageBody, MessageId, NewMessage, RoomId,
+        crm::{NewTimelineEntry, TimelineEntryId},
+        now,
     },
     store::{
-        Conn, conversations, crm::identities, crm::timeline as timeline_store, message_store,
-        room_store,
+        Backend, Conn,
+        client_batch::{self, ClientRow, Written},
+        conversation_links::Linked,
+        conversations,
+        crm::identities,
     },
 };
 
@@ -56,6 +61,28 @@ impl OpenLines {
         conn: &mut Conn,
         batch: &[BatchItem<'_>],
     ) -> Result<Vec<Option<Received>>> {
+        match self.store.backend() {
+            // In process, reads and writes cost no round trips: everything under the write
+            // lock, in one transaction.
+            Backend::Sqlite => {
+                let mut tx = self.store.begin_on(conn).await?;
+                let answers = self.store_batch(&mut tx, batch, true).await?;
+                tx.commit().await?;
+                Ok(answers)
+            }
+            // Reads first, each a statement; then the writes, one statement per chunk,
+            // atomic by itself. A conversation closed between the two is no different from
+            // one closed just after the batch.
+            Backend::Postgres => self.store_batch(conn, batch, false).await,
+        }
+    }
+
+    async fn store_batch(
+        &self,
+        conn: &mut Conn,
+        batch: &[BatchItem<'_>],
+        in_transaction: bool,
+    ) -> Result<Vec<Option<Received>>> {
         let mut answers: Vec<Option<Received>> = batch.iter().map(|_| None).collect();
         let mut taken: Vec<(usize, MessageBody)> = Vec::with_capacity(batch.len());
         let mut keys = HashSet::with_capacity(batch.len());
@@ -74,12 +101,11 @@ impl OpenLines {
             return Ok(answers);
         }
         let now = now();
-        let mut tx = self.store.begin_on(conn).await?;
         let keys: Vec<&str> = taken
             .iter()
             .map(|(index, _)| batch[*index].message.dedup_key.as_str())
             .collect();
-        let known = conversations::known_receipts(&mut tx, &keys).await?;
+        let known = conversations::known_receipts(conn, &keys).await?;
         taken.retain(|(index, _)| !known.contains(&batch[*index].message.dedup_key));
 
         let mut senders: HashMap<ChannelKind, Vec<&str>> = HashMap::new();
@@ -98,14 +124,14 @@ impl OpenLines {
         let mut contacts = HashMap::new();
         for (kind, ids) in senders {
             for (external, contact) in
-                identities::live_contacts_by_identities(&mut tx, kind, &ids).await?
+                identities::live_contacts_by_identities(conn, kind, &ids).await?
             {
                 contacts.insert((kind, external), contact);
             }
         }
         let mut open: HashMap<(ChannelId, String), Conversation> = HashMap::new();
         for (channel, ids) in chats {
-            for conversation in conversations::open_in_chats(&mut tx, channel, &ids).await? {
+            for conversation in conversations::open_in_chats(conn, channel, &ids).await? {
                 open.insert(
                     (channel, conversation.external_chat_id.clone()),
                     conversation,
@@ -121,89 +147,60 @@ impl OpenLines {
             if let (Some(contact), Some(conversation)) = (contact, conversation)
                 && conversation.snoozed_until.is_none()
             {
-                stored.push((index, body, *contact, conversation.clone()));
+                stored.push((index, *contact, conversation.clone(), body));
             }
         }
         if stored.is_empty() {
             return Ok(answers);
         }
 
-        // Sorted, so every writer (one per node) locks the rooms it shares with another in
-        // the same order and two batches never deadlock.
-        let mut counts: BTreeMap<RoomId, i64> = BTreeMap::new();
-        for (_, _, _, conversation) in &stored {
-            *counts.entry(conversation.room_id).or_default() += 1;
-        }
-        let counts: Vec<(RoomId, i64)> = counts.into_iter().collect();
-        // Each room's messages take the sequences ending at its new last one, in batch order.
-        let mut next: HashMap<RoomId, i64> = room_store::take_seqs(&mut tx, &counts, now)
-            .await?
-            .into_iter()
-            .filter_map(|(room, last)| {
-                let at = counts
-                    .binary_search_by_key(&room, |(counted, _)| *counted)
-                    .ok()?;
-                Some((room, last - counts[at].1 + 1))
+        let mut messages: Vec<Message> = stored
+            .iter()
+            .map(|(index, _, conversation, body)| {
+                client_message(batch[*index].message, conversation.room_id, body, now)
             })
             .collect();
-        let mut messages: Vec<Message> = Vec::with_capacity(stored.len());
-        for (index, body, _, conversation) in &stored {
-            let room = conversation.room_id;
-            let Some(seq) = next.get_mut(&room) else {
-                return Err(Error::not_found("room"));
-            };
-            messages.push(client_message(batch[*index].message, room, *seq, body, now));
-            *seq += 1;
-        }
-        let rows: Vec<message_store::ClientMessage> = messages
+        // The entries' links to the conversation's deal and lead are the write's to find.
+        let entries: Vec<NewTimelineEntry> = stored
             .iter()
-            .map(|message| message_store::ClientMessage {
+            .zip(&messages)
+            .map(|((_, contact, ..), message)| {
+                journal::message_entry(Some(*contact), Linked::default(), message, now)
+                    .ok_or_else(|| Error::Internal("a client message without an entry".into()))
+            })
+            .collect::<Result<_>>()?;
+        let rows: Vec<ClientRow> = stored
+            .iter()
+            .zip(&messages)
+            .zip(&entries)
+            .map(|(((index, ..), message), entry)| ClientRow {
                 id: message.id,
                 room_id: message.room_id,
-                seq: message.seq,
                 body: &message.body,
                 external_id: message.external_id.as_deref().unwrap_or_default(),
                 sender_name: message.sender_name.as_deref().unwrap_or_default(),
+                dedup_key: &batch[*index].message.dedup_key,
+                entry_id: TimelineEntryId::new(),
+                entry,
             })
             .collect();
-        let chunks = statement_chunks(&messages);
-        for chunk in &chunks {
-            message_store::insert_client_messages(&mut tx, &rows[chunk.clone()], now).await?;
+        let chunks = client_batch::statement_chunks(rows.iter().map(|row| row.body.len()));
+        let Written { seqs, linked } = if in_transaction || chunks.len() == 1 {
+            client_batch::write(conn, &rows, &chunks, now).await?
+        } else {
+            // Several statements: one transaction keeps the batch whole or absent.
+            let mut tx = self.store.begin_on(conn).await?;
+            let written = client_batch::write(&mut tx, &rows, &chunks, now).await?;
+            tx.commit().await?;
+            written
+        };
+        drop(rows);
+        for (message, seq) in messages.iter_mut().zip(seqs) {
+            message.seq = seq;
         }
-        let receipts: Vec<(&str, MessageId)> = stored
-            .iter()
-            .zip(&messages)
-            .map(|((index, ..), message)| (batch[*index].message.dedup_key.as_str(), message.id))
-            .collect();
-        for chunk in &chunks {
-            conversations::record_receipts(&mut tx, &receipts[chunk.clone()], now).await?;
-        }
-        let rooms: Vec<RoomId> = counts.iter().map(|(room, _)| *room).collect();
-        let linked = conversations::clients_wrote(&mut tx, &rooms, now).await?;
-        let entries: Vec<_> = stored
-            .iter()
-            .zip(&messages)
-            .map(|((_, _, contact, conversation), message)| {
-                let room = conversation.room_id;
-                let links = linked.get(&room).copied().unwrap_or_default();
-                journal::message_entry(Some(*contact), links, message, now)
-                    .map(|entry| (TimelineEntryId::new(), entry, room))
-            })
-            .collect();
-        for chunk in &chunks {
-            let entries: Vec<_> = entries[chunk.clone()]
-                .iter()
-                .flatten()
-                .map(|(id, entry, room)| (*id, entry, Some(*room)))
-                .collect();
-            if !entries.is_empty() {
-                timeline_store::insert_many(&mut tx, &entries, now).await?;
-            }
-        }
-        tx.commit().await?;
 
-        for ((index, _, _, mut conversation), message) in stored.into_iter().zip(messages) {
-            let links = linked
+        for ((index, _, mut conversation, _), message) in stored.into_iter().zip(messages) {
+            let links: Linked = linked
                 .get(&conversation.room_id)
                 .copied()
                 .unwrap_or_default();
@@ -218,33 +215,6 @@ impl OpenLines {
         }
         Ok(answers)
     }
-}
-
-/// Most text (message bodies, which the timeline entry repeats) and most messages per
-/// multi-row statement.
-const CHUNK_TEXT: usize = 16 * 1024;
-const CHUNK_MESSAGES: usize = 64;
-
-/// Splits a batch into runs of messages whose multi-row statements stay small: well inside
-/// the engines' placeholder limits, and, on PostgreSQL, one TCP segment each (64 KiB on
-/// loopback), so a statement never depends on how the socket handles a partial segment
-/// (sqlx 0.9.0 left Nagle's algorithm on: 40 ms per larger statement; see vendor/).
-fn statement_chunks(messages: &[Message]) -> Vec<std::ops::Range<usize>> {
-    let mut chunks = Vec::new();
-    let (mut start, mut text) = (0, 0);
-    for (index, message) in messages.iter().enumerate() {
-        if index > start
-            && (text + message.body.len() > CHUNK_TEXT || index - start == CHUNK_MESSAGES)
-        {
-            chunks.push(start..index);
-            (start, text) = (index, 0);
-        }
-        text += message.body.len();
-    }
-    if start < messages.len() {
-        chunks.push(start..messages.len());
-    }
-    chunks
 }
 
 /// `OpenLines::receive_batch` for one long-lived caller, on a connection it keeps.
@@ -272,10 +242,10 @@ impl InboundWriter {
 }
 
 /// The message as `receive` would return it after storing it.
+/// Its sequence is the write's to take.
 fn client_message(
     inbound: &InboundMessage,
     room_id: RoomId,
-    seq: i64,
     body: &MessageBody,
     now: crate::domain::Timestamp,
 ) -> Message {
@@ -288,54 +258,8 @@ fn client_message(
         thread_root_id: None,
         reply_to_id: None,
     };
-    let mut message = as_stored(&new, MessageId::new(), seq, now);
+    let mut message = as_stored(&new, MessageId::new(), 0, now);
     message.external_id = Some(inbound.message_id.clone());
     message.sender_name = Some(inbound.sender.display_name.clone());
     message
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn messages(bodies: &[usize]) -> Vec<Message> {
-        let inbound = InboundMessage {
-            channel: ChannelKind::Telegram,
-            account: "1".into(),
-            chat_id: "1".into(),
-            chat_kind: crate::domain::ChatKind::Private,
-            chat_title: None,
-            message_id: "1".into(),
-            dedup_key: "1".into(),
-            sender: crate::domain::ExternalSender {
-                id: "1".into(),
-                display_name: "A".into(),
-                username: None,
-                phone: None,
-                email: None,
-            },
-            text: String::new(),
-            attachments: Vec::new(),
-            reply_to: None,
-            sent_at: now(),
-            edited: false,
-        };
-        bodies
-            .iter()
-            .map(|length| {
-                let body = MessageBody::parse(&"x".repeat(*length)).unwrap();
-                client_message(&inbound, RoomId::new(), 1, &body, now())
-            })
-            .collect()
-    }
-
-    #[test]
-    fn a_batch_is_cut_by_count_and_by_text_and_every_message_is_in_one_chunk() {
-        assert_eq!(
-            statement_chunks(&messages(&[10; 130])),
-            [0..64, 64..128, 128..130]
-        );
-        assert_eq!(statement_chunks(&messages(&[4000; 9])), [0..4, 4..8, 8..9]);
-        assert_eq!(statement_chunks(&messages(&[])), []);
-    }
 }

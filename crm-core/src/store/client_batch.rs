@@ -1,0 +1,338 @@
+//! Writes the inbound batch's client messages (`service::open_lines::batch`): each message,
+//! its receipt, its room's sequence, its conversation's state and its timeline entry with
+//! links. PostgreSQL takes a chunk in ONE statement of data-modifying `with` queries: the
+//! seven statements SQLite runs cost PostgreSQL a round trip each (0.2–0.5 ms apiece for a
+//! ten-message batch, more than the rows themselves), and a statement is atomic by itself,
+//! so a batch of one chunk needs no transaction around it either. SQLite runs in process,
+//! where a statement per table costs nothing extra, inside the caller's transaction.
+
+use std::{collections::HashMap, ops::Range};
+
+use super::{
+    Backend, Conn, conversation_links,
+    conversation_links::Linked,
+    conversations,
+    crm::{
+        sql::{Sql, padded},
+        timeline as timeline_store,
+    },
+    messages as message_store, rooms as room_store,
+    rows::parse_id,
+};
+use crate::{
+    Error, Result,
+    domain::{
+        MessageId, RoomId, Timestamp,
+        crm::{EntityKind, NewTimelineEntry, TimelineEntryId},
+    },
+};
+
+/// One client message of the batch, in the order its room's sequences are taken.
+pub(crate) struct ClientRow<'a> {
+    pub id: MessageId,
+    pub room_id: RoomId,
+    pub body: &'a str,
+    pub external_id: &'a str,
+    pub sender_name: &'a str,
+    pub dedup_key: &'a str,
+    pub entry_id: TimelineEntryId,
+    /// The message's timeline entry with the links it has whatever its conversation is
+    /// linked to; the write adds the conversation's deal and lead as it finds them.
+    pub entry: &'a NewTimelineEntry,
+}
+
+/// What writing the rows decided.
+pub(crate) struct Written {
+    /// Each row's sequence in its room, in the order of the rows.
+    pub seqs: Vec<i64>,
+    /// What each room's conversation is linked to, read under the row lock the write took
+    /// (so a deal linked meanwhile either waited for this write or is on its entries).
+    pub linked: HashMap<RoomId, Linked>,
+}
+
+/// Most text (message bodies, which the timeline entry repeats) and most messages per
+/// multi-row statement.
+const CHUNK_TEXT: usize = 16 * 1024;
+const CHUNK_MESSAGES: usize = 64;
+
+/// Splits the rows into runs whose multi-row statements stay small: well inside the
+/// engines' placeholder limits, and, on PostgreSQL, a few TCP segments at most, so a
+/// statement never depends on how the socket handles partial segments (sqlx 0.9.0 left
+/// Nagle's algorithm on: 40 ms per larger statement; see vendor/).
+pub(crate) fn statement_chunks(bodies: impl IntoIterator<Item = usize>) -> Vec<Range<usize>> {
+    let mut chunks = Vec::new();
+    let (mut start, mut text, mut end) = (0, 0, 0);
+    for (index, body) in bodies.into_iter().enumerate() {
+        if index > start && (text + body > CHUNK_TEXT || index - start == CHUNK_MESSAGES) {
+            chunks.push(start..index);
+            (start, text) = (index, 0);
+        }
+        text += body;
+        end = index + 1;
+    }
+    if start < end {
+        chunks.push(start..end);
+    }
+    chunks
+}
+
+/// Writes `rows`, a statement (PostgreSQL) or a few (SQLite) per chunk of `chunks`. Each
+/// chunk is atomic on PostgreSQL; the caller's transaction makes the whole so.
+pub(crate) async fn write(
+    conn: &mut Conn,
+    rows: &[ClientRow<'_>],
+    chunks: &[Range<usize>],
+    now: Timestamp,
+) -> Result<Written> {
+    let mut written = Written {
+        seqs: Vec::with_capacity(rows.len()),
+        linked: HashMap::new(),
+    };
+    for chunk in chunks {
+        let rows = &rows[chunk.clone()];
+        let places = places_in_rooms(rows);
+        let mut counts: HashMap<RoomId, i64> = HashMap::new();
+        for row in rows {
+            *counts.entry(row.room_id).or_default() += 1;
+        }
+        let (last_seqs, linked) = match Backend::of(conn) {
+            Backend::Postgres => write_in_one_statement(conn, rows, &places, now).await?,
+            Backend::Sqlite => write_table_by_table(conn, rows, &counts, &places, now).await?,
+        };
+        for (row, place) in rows.iter().zip(&places) {
+            let last = last_seqs
+                .get(&row.room_id)
+                .ok_or_else(|| Error::not_found("room"))?;
+            written.seqs.push(last - counts[&row.room_id] + place);
+        }
+        written.linked.extend(linked);
+    }
+    Ok(written)
+}
+
+/// Each row's place among the rows of its room, from 1.
+fn places_in_rooms(rows: &[ClientRow<'_>]) -> Vec<i64> {
+    let mut taken: HashMap<RoomId, i64> = HashMap::new();
+    rows.iter()
+        .map(|row| {
+            let place = taken.entry(row.room_id).or_default();
+            *place += 1;
+            *place
+        })
+        .collect()
+}
+
+type LastSeqs = HashMap<RoomId, i64>;
+
+/// Every table in one statement. The receipts reference the messages, so a message the
+/// statement could not insert (its room gone) fails the whole statement rather than leaving
+/// a receipt, an entry or a sequence without it.
+///
+/// The order the statement's parts touch rows in is the planner's, so `locked` takes the
+/// rooms' row locks first, sorted (`order by … for update` locks in the order it returns),
+/// and both updates read it: every writer locks a room before its conversation, as
+/// `receive` does, and rooms in one order, so two batches sharing rooms (two nodes) or a
+/// batch and a single message never deadlock.
+async fn write_in_one_statement(
+    conn: &mut Conn,
+    rows: &[ClientRow<'_>],
+    places: &[i64],
+    now: Timestamp,
+) -> Result<(LastSeqs, HashMap<RoomId, Linked>)> {
+    let mut sql = Sql::new(
+        "with m (id, room_id, place, body, external_id, sender_name, dedup_key, entry_id, \
+         kind, author_id, occurred_at, summary, payload) as (select * from (values ",
+    );
+    for index in 0..padded(rows.len()) {
+        let row = rows.get(index);
+        let entry = row.map(|row| row.entry);
+        sql.push(if index > 0 { ", (" } else { "(" })
+            .opt_text(row.map(|row| row.id))
+            .push(", ")
+            .opt_text(row.map(|row| row.room_id))
+            .push(", ")
+            .opt_int(places.get(index).copied())
+            .push(", ")
+            .opt_text(row.map(|row| row.body))
+            .push(", ")
+            .opt_text(row.map(|row| row.external_id))
+            .push(", ")
+            .opt_text(row.map(|row| row.sender_name))
+            .push(", ")
+            .opt_text(row.map(|row| row.dedup_key))
+            .push(", ")
+            .opt_text(row.map(|row| row.entry_id))
+            .push(", ")
+            .opt_text(entry.map(|entry| entry.kind.as_str()))
+            .push(", ")
+            .opt_text(entry.and_then(|entry| entry.author_id))
+            .push(", ")
+            .opt_int(entry.map(|entry| entry.occurred_at.millis()))
+            .push(", ")
+            .opt_text(entry.map(|entry| &entry.summary))
+            .push(", ")
+            .opt_text(entry.map(|entry| &entry.payload))
+            .push(")");
+    }
+    sql.push(
+        ") v where column1 is not null), \
+         counts as (select room_id, count(*) as taken from m group by room_id), \
+         locked as (select rooms.id, counts.taken from rooms join counts \
+         on counts.room_id = rooms.id order by rooms.id for update of rooms), \
+         seqs as (update rooms set last_seq = last_seq + locked.taken, updated_at = ",
+    )
+    .int(now.millis())
+    .push(
+        " from locked where rooms.id = locked.id \
+         returning rooms.id, rooms.last_seq, locked.taken), \
+         wrote as (update conversations set last_client_message_at = ",
+    )
+    .int(now.millis())
+    .push(", auto_close_at = null, snoozed_until = null, updated_at = ")
+    .int(now.millis())
+    .push(
+        " from locked where conversations.room_id = locked.id \
+         returning conversations.room_id, conversations.deal_id, conversations.lead_id), \
+         new_messages as (insert into messages (id, room_id, seq, body, attachments, \
+         external_id, sender_name, created_at, updated_at) \
+         select m.id, m.room_id, seqs.last_seq - seqs.taken + m.place, m.body, '[]', \
+         m.external_id, m.sender_name, ",
+    )
+    .int(now.millis())
+    .push(", ")
+    .int(now.millis())
+    .push(
+        " from m join seqs on seqs.id = m.room_id), \
+         receipts as (insert into inbound_receipts (dedup_key, message_id, created_at, \
+         updated_at) select dedup_key, id, ",
+    )
+    .int(now.millis())
+    .push(", ")
+    .int(now.millis())
+    .push(
+        " from m), \
+         entries as (insert into timeline_entries (id, kind, author_id, occurred_at, summary, \
+         payload, created_at, updated_at, room_id) \
+         select entry_id, kind, author_id, occurred_at, summary, payload, ",
+    )
+    .int(now.millis())
+    .push(", ")
+    .int(now.millis())
+    .push(", room_id from m), links (entity_kind, entity_id, entry_id) as (select * from (values ");
+    let fixed: Vec<_> = rows
+        .iter()
+        .flat_map(|row| row.entry.links.iter().map(|link| (link, row.entry_id)))
+        .collect();
+    for index in 0..padded(fixed.len()) {
+        let link = fixed.get(index);
+        sql.push(if index > 0 { ", (" } else { "(" })
+            .opt_text(link.map(|(link, _)| link.kind.as_str()))
+            .push(", ")
+            .opt_text(link.map(|(link, _)| link.id))
+            .push(", ")
+            .opt_text(link.map(|(_, entry)| entry))
+            .push(")");
+    }
+    sql.push(") v where column1 is not null union all select ")
+        .text(EntityKind::Deal.as_str())
+        .push(
+            ", wrote.deal_id, m.entry_id from m join wrote on wrote.room_id = m.room_id \
+             where wrote.deal_id is not null union all select ",
+        )
+        .text(EntityKind::Lead.as_str())
+        .push(
+            ", wrote.lead_id, m.entry_id from m join wrote on wrote.room_id = m.room_id \
+             where wrote.lead_id is not null), \
+             new_links as (insert into timeline_links (entity_kind, entity_id, occurred_at, \
+             entry_id, created_at, updated_at) \
+             select distinct links.entity_kind, links.entity_id, m.occurred_at, \
+             links.entry_id, ",
+        )
+        .int(now.millis())
+        .push(", ")
+        .int(now.millis())
+        .push(
+            " from links join m on m.entry_id = links.entry_id) \
+             select seqs.id, seqs.last_seq, wrote.deal_id, wrote.lead_id \
+             from seqs left join wrote on wrote.room_id = seqs.id",
+        );
+    let found: Vec<(String, i64, Option<String>, Option<String>)> = sql.fetch_all(conn).await?;
+    let mut last_seqs = HashMap::with_capacity(found.len());
+    let mut linked = HashMap::with_capacity(found.len());
+    for (room, last, deal, lead) in found {
+        let room: RoomId = parse_id(&room)?;
+        last_seqs.insert(room, last);
+        linked.insert(room, conversation_links::from_row(Some((deal, lead)))?);
+    }
+    Ok((last_seqs, linked))
+}
+
+/// A statement per table, in the caller's transaction.
+async fn write_table_by_table(
+    conn: &mut Conn,
+    rows: &[ClientRow<'_>],
+    counts: &HashMap<RoomId, i64>,
+    places: &[i64],
+    now: Timestamp,
+) -> Result<(LastSeqs, HashMap<RoomId, Linked>)> {
+    let mut counts: Vec<(RoomId, i64)> = counts.iter().map(|(room, n)| (*room, *n)).collect();
+    // Sorted, so writers that share rooms lock them in the same order and never deadlock.
+    counts.sort_unstable();
+    let last_seqs: LastSeqs = room_store::take_seqs(conn, &counts, now)
+        .await?
+        .into_iter()
+        .collect();
+    let mut messages = Vec::with_capacity(rows.len());
+    for (row, place) in rows.iter().zip(places) {
+        let (Some(last), Some(count)) = (
+            last_seqs.get(&row.room_id),
+            counts
+                .binary_search_by_key(&row.room_id, |(room, _)| *room)
+                .ok()
+                .map(|at| counts[at].1),
+        ) else {
+            return Err(Error::not_found("room"));
+        };
+        messages.push(message_store::ClientMessage {
+            id: row.id,
+            room_id: row.room_id,
+            seq: last - count + place,
+            body: row.body,
+            external_id: row.external_id,
+            sender_name: row.sender_name,
+        });
+    }
+    message_store::insert_client_messages(conn, &messages, now).await?;
+    let receipts: Vec<(&str, MessageId)> = rows.iter().map(|row| (row.dedup_key, row.id)).collect();
+    conversations::record_receipts(conn, &receipts, now).await?;
+    let rooms: Vec<RoomId> = counts.iter().map(|(room, _)| *room).collect();
+    let linked = conversations::clients_wrote(conn, &rooms, now).await?;
+    let entries: Vec<NewTimelineEntry> = rows
+        .iter()
+        .map(|row| {
+            let mut entry = row.entry.clone();
+            let links = linked.get(&row.room_id).copied().unwrap_or_default();
+            entry.links.extend(links.refs());
+            entry
+        })
+        .collect();
+    let entries: Vec<_> = rows
+        .iter()
+        .zip(&entries)
+        .map(|(row, entry)| (row.entry_id, entry, Some(row.room_id)))
+        .collect();
+    timeline_store::insert_many(conn, &entries, now).await?;
+    Ok((last_seqs, linked))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_is_cut_by_count_and_by_text_and_every_message_is_in_one_chunk() {
+        assert_eq!(statement_chunks([10; 130]), [0..64, 64..128, 128..130]);
+        assert_eq!(statement_chunks([4000; 9]), [0..4, 4..8, 8..9]);
+        assert_eq!(statement_chunks([]), []);
+    }
+}
