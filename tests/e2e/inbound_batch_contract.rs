@@ -306,7 +306,7 @@ async fn concurrent_batches_and_single_messages_share_a_rooms_sequence(store: St
 }
 
 async fn a_long_batch_is_stored_whole_with_its_entries_on_the_conversations_deal(store: Store) {
-    // Arrange: two open conversations, the first linked to a deal.
+    // Arrange: two open conversations, the first labelled and linked to a deal.
     let Fixture {
         admin,
         operator,
@@ -348,6 +348,9 @@ async fn a_long_batch_is_stored_whole_with_its_entries_on_the_conversations_deal
         .link_deal(&admin, rooms[0], Some(deal.id))
         .await
         .unwrap();
+    for label in ["vip", "billing"] {
+        lines.label(&admin, rooms[0], label, true).await.unwrap();
+    }
 
     // Act: more messages than one statement takes (64), alternating between the two.
     let messages: Vec<InboundMessage> = (1..=150)
@@ -365,12 +368,14 @@ async fn a_long_batch_is_stored_whole_with_its_entries_on_the_conversations_deal
         .collect();
     let answers = lines.receive_batch(&batch).await.unwrap();
 
-    // Assert: every message stored in order; the linked conversation's answers and entries
-    // carry its deal, the other's do not.
+    // Assert: every message stored in order; the linked conversation's answers carry its
+    // labels and deal, its entries are on the deal's timeline; the other's are not.
     for (message, answer) in messages.iter().zip(&answers) {
         let answer = answer.as_ref().expect("stored by the batch");
         let linked = answer.conversation.room_id == rooms[0];
         assert_eq!(answer.conversation.deal_id.is_some(), linked);
+        let labels: &[&str] = if linked { &["billing", "vip"] } else { &[] };
+        assert_eq!(answer.conversation.labels, labels);
         assert_eq!(answer.message.as_ref().unwrap().body, message.text);
     }
     for (room, parity) in rooms.iter().zip([0, 1]) {

@@ -1,6 +1,7 @@
-//! Writes the inbound batch's client messages (`service::open_lines::batch`): each message,
-//! its receipt, its room's sequence, its conversation's state and its timeline entry with
-//! links. PostgreSQL takes a chunk in ONE statement of data-modifying `with` queries: the
+//! Reads and writes the inbound batch's client messages (`service::open_lines::batch`):
+//! one statement finds what the batch needs to know of them, then each message, its
+//! receipt, its room's sequence, its conversation's state and its timeline entry with links
+//! are written. PostgreSQL takes a chunk in ONE statement of data-modifying `with` queries: the
 //! seven statements SQLite runs cost PostgreSQL a round trip each (0.2–0.5 ms apiece for a
 //! ten-message batch, more than the rows themselves), and a statement is atomic by itself,
 //! so a batch of one chunk needs no transaction around it either. SQLite runs in process,
@@ -11,7 +12,7 @@ use std::{collections::HashMap, ops::Range};
 use super::{
     Backend, Conn, conversation_links,
     conversation_links::Linked,
-    conversations,
+    conversations::{self, ConversationRow},
     crm::{
         sql::{Sql, padded},
         timeline as timeline_store,
@@ -22,10 +23,103 @@ use super::{
 use crate::{
     Error, Result,
     domain::{
-        MessageId, RoomId, Timestamp,
-        crm::{EntityKind, NewTimelineEntry, TimelineEntryId},
+        ChannelId, ChannelKind, Conversation, MessageId, RoomId, Timestamp,
+        crm::{ContactId, EntityKind, NewTimelineEntry, TimelineEntryId},
     },
 };
+
+/// A message the batch may take, as `read` looks it up.
+pub(crate) struct Wanted<'a> {
+    pub dedup_key: &'a str,
+    pub channel: ChannelKind,
+    pub sender: &'a str,
+    pub channel_id: ChannelId,
+    pub chat: &'a str,
+}
+
+/// What the batch needs to know of a message it may take.
+pub(crate) struct Found {
+    /// The sender's live contact.
+    pub contact: Option<ContactId>,
+    /// The chat's open conversation, labels included.
+    pub conversation: Conversation,
+}
+
+#[derive(sqlx::FromRow)]
+struct FoundRow {
+    dedup_key: String,
+    found_contact: Option<String>,
+    /// A JSON array, unsorted; null without labels.
+    found_labels: Option<String>,
+    #[sqlx(flatten)]
+    conversation: ConversationRow,
+}
+
+/// For each of `wanted` that was not received before and whose chat has an open
+/// conversation, keyed by its dedup key: that conversation and the sender's contact. One
+/// statement for what would be a lookup each (receipt, contact, conversation, labels).
+/// Every lookup is a subquery of its own, which PostgreSQL can only answer by probing an
+/// index: joined against the list, it hashed the list and scanned every receipt ever
+/// stored, or walked every live contact of a database it had no statistics of yet.
+/// `wanted` is never empty.
+pub(crate) async fn read(conn: &mut Conn, wanted: &[Wanted<'_>]) -> Result<HashMap<String, Found>> {
+    let mut sql = Sql::new(
+        "select v.column1 as dedup_key, (select c.id from contacts c where c.id = \
+         (select i.contact_id from contact_identities i where i.channel = v.column2 \
+         and i.external_id = v.column3) and c.deleted_at is null) as found_contact, ",
+    );
+    sql.push(match Backend::of(conn) {
+        Backend::Postgres => {
+            "(select json_agg(l.label)::text from conversation_labels l \
+             where l.room_id = conversations.room_id) as found_labels, "
+        }
+        Backend::Sqlite => {
+            "(select json_group_array(l.label) from conversation_labels l \
+             where l.room_id = conversations.room_id having count(*) > 0) as found_labels, "
+        }
+    })
+    .push(conversations::COLUMNS)
+    .push(" from (values ");
+    for index in 0..padded(wanted.len()) {
+        let row = wanted.get(index);
+        sql.push(if index > 0 { ", (" } else { "(" })
+            .opt_text(row.map(|row| row.dedup_key))
+            .push(", ")
+            .opt_text(row.map(|row| row.channel.as_str()))
+            .push(", ")
+            .opt_text(row.map(|row| row.sender))
+            .push(", ")
+            .opt_text(row.map(|row| row.channel_id))
+            .push(", ")
+            .opt_text(row.map(|row| row.chat))
+            .push(")");
+    }
+    sql.push(
+        ") v join conversations on conversations.channel_id = v.column4 \
+         and conversations.external_chat_id = v.column5 and conversations.status <> 'closed' \
+         where (select 1 from inbound_receipts r where r.dedup_key = v.column1) is null",
+    );
+    let rows: Vec<FoundRow> = sql.fetch_all(conn).await?;
+    rows.into_iter()
+        .map(|row| {
+            let mut conversation = Conversation::try_from(row.conversation)?;
+            if let Some(labels) = row.found_labels {
+                conversation.labels = serde_json::from_str(&labels).map_err(|error| {
+                    Error::Internal(format!("conversation labels: {error}").into())
+                })?;
+                conversation.labels.sort_unstable();
+            }
+            let contact = row.found_contact.as_deref().map(parse_id).transpose()?;
+            Ok((
+                row.dedup_key,
+                Found {
+                    contact,
+                    conversation,
+                },
+            ))
+        })
+        .collect()
+}
 
 /// One client message of the batch, in the order its room's sequences are taken.
 pub(crate) struct ClientRow<'a> {

@@ -1,6 +1,6 @@
 //! The `conversations` and `inbound_receipts` tables.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::{
     Conn,
@@ -18,7 +18,7 @@ use crate::{
 };
 
 #[derive(sqlx::FromRow)]
-struct ConversationRow {
+pub(crate) struct ConversationRow {
     room_id: String,
     line_id: String,
     channel_id: String,
@@ -39,7 +39,7 @@ struct ConversationRow {
     lead_id: Option<String>,
 }
 
-const COLUMNS: &str = "room_id, line_id, channel_id, external_chat_id, client_name, status, assignee_id, queued_at, \
+pub(crate) const COLUMNS: &str = "room_id, line_id, channel_id, external_chat_id, client_name, status, assignee_id, queued_at, \
                        assigned_at, closed_at, contact_id, first_response_ms, resolution_ms, rating, snoozed_until, sla_due_at, \
                        deal_id, lead_id";
 
@@ -337,48 +337,6 @@ pub(crate) async fn message_by_external(
     id.map(|id| parse_id(&id)).transpose()
 }
 
-/// The conversations still open for any of `chats` on a channel, labels included (the
-/// inbound batch's `find_open`); `chats` is never empty.
-pub(crate) async fn open_in_chats(
-    conn: &mut Conn,
-    channel: ChannelId,
-    chats: &[&str],
-) -> Result<Vec<Conversation>> {
-    let mut sql = Sql::new("select ");
-    sql.push(COLUMNS)
-        .push(" from ")
-        .values(chats)
-        .push(" v join conversations on external_chat_id = v.column1 where channel_id = ")
-        .text(channel)
-        .push(" and status <> 'closed'");
-    let rows: Vec<ConversationRow> = sql.fetch_all(conn).await?;
-    let mut conversations = rows
-        .into_iter()
-        .map(Conversation::try_from)
-        .collect::<Result<Vec<_>>>()?;
-    if conversations.is_empty() {
-        return Ok(conversations);
-    }
-    let rooms: Vec<RoomId> = conversations.iter().map(|c| c.room_id).collect();
-    let mut labels = labels_of_rooms(conn, &rooms).await?;
-    for conversation in &mut conversations {
-        conversation.labels = labels.remove(&conversation.room_id).unwrap_or_default();
-    }
-    Ok(conversations)
-}
-
-/// Which of `keys` were received before (the inbound batch's `receipt`). Each key is looked
-/// up in the primary key by a subquery of its own: joined against the list, PostgreSQL
-/// hashed the list and scanned every receipt ever stored (2.5 ms per batch at 10,000).
-pub(crate) async fn known_receipts(conn: &mut Conn, keys: &[&str]) -> Result<HashSet<String>> {
-    let mut sql = Sql::new("select v.column1 from ");
-    sql.values(keys).push(
-        " v where (select 1 from inbound_receipts r where r.dedup_key = v.column1) is not null",
-    );
-    let found: Vec<(String,)> = sql.fetch_all(conn).await?;
-    Ok(found.into_iter().map(|(key,)| key).collect())
-}
-
 /// `record_receipt` for many deliveries in one statement; `receipts` is never empty.
 pub(crate) async fn record_receipts(
     conn: &mut Conn,
@@ -429,20 +387,4 @@ pub(crate) async fn clients_wrote(
             ))
         })
         .collect()
-}
-
-/// The labels of each of `rooms` (those without any are absent), sorted.
-async fn labels_of_rooms(
-    conn: &mut Conn,
-    rooms: &[RoomId],
-) -> Result<HashMap<RoomId, Vec<String>>> {
-    let mut sql = Sql::new("select room_id, label from ");
-    sql.values(rooms)
-        .push(" v join conversation_labels on room_id = v.column1 order by room_id, label");
-    let rows: Vec<(String, String)> = sql.fetch_all(conn).await?;
-    let mut labels: HashMap<RoomId, Vec<String>> = HashMap::new();
-    for (room, label) in rows {
-        labels.entry(parse_id(&room)?).or_default().push(label);
-    }
-    Ok(labels)
 }

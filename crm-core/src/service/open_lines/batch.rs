@@ -5,7 +5,7 @@
 //! cannot take that way — a first message, an edit, a file, a reply, a repeat delivery,
 //! a snoozed conversation, an unknown sender — is left to `receive`, one at a time.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use sqlx::{Any, pool::PoolConnection};
 
@@ -14,17 +14,14 @@ use crate::service::rooms::as_stored;
 use crate::{
     Error, Result,
     domain::{
-        Channel, ChannelId, ChannelKind, ChatEvent, Conversation, InboundMessage, Message,
-        MessageBody, MessageId, NewMessage, RoomId,
+        Channel, ChatEvent, InboundMessage, Message, MessageBody, MessageId, NewMessage, RoomId,
         crm::{NewTimelineEntry, TimelineEntryId},
         now,
     },
     store::{
         Backend, Conn,
-        client_batch::{self, ClientRow, Written},
+        client_batch::{self, ClientRow, Found, Wanted, Written},
         conversation_links::Linked,
-        conversations,
-        crm::identities,
     },
 };
 
@@ -70,8 +67,8 @@ impl OpenLines {
                 tx.commit().await?;
                 Ok(answers)
             }
-            // Reads first, each a statement; then the writes, one statement per chunk,
-            // atomic by itself. A conversation closed between the two is no different from
+            // A statement reads what the batch needs to know; then the writes, a statement
+            // per chunk, atomic by itself. A conversation closed between the two is no different from
             // one closed just after the batch.
             Backend::Postgres => self.store_batch(conn, batch, false).await,
         }
@@ -101,53 +98,32 @@ impl OpenLines {
             return Ok(answers);
         }
         let now = now();
-        let keys: Vec<&str> = taken
+        let wanted: Vec<Wanted> = taken
             .iter()
-            .map(|(index, _)| batch[*index].message.dedup_key.as_str())
+            .map(|(index, _)| {
+                let item = &batch[*index];
+                Wanted {
+                    dedup_key: &item.message.dedup_key,
+                    channel: item.channel.kind,
+                    sender: &item.message.sender.id,
+                    channel_id: item.channel.id,
+                    chat: &item.message.chat_id,
+                }
+            })
             .collect();
-        let known = conversations::known_receipts(conn, &keys).await?;
-        taken.retain(|(index, _)| !known.contains(&batch[*index].message.dedup_key));
-
-        let mut senders: HashMap<ChannelKind, Vec<&str>> = HashMap::new();
-        let mut chats: HashMap<ChannelId, Vec<&str>> = HashMap::new();
-        for (index, _) in &taken {
-            let item = &batch[*index];
-            senders
-                .entry(item.channel.kind)
-                .or_default()
-                .push(item.message.sender.id.as_str());
-            chats
-                .entry(item.channel.id)
-                .or_default()
-                .push(item.message.chat_id.as_str());
-        }
-        let mut contacts = HashMap::new();
-        for (kind, ids) in senders {
-            for (external, contact) in
-                identities::live_contacts_by_identities(conn, kind, &ids).await?
-            {
-                contacts.insert((kind, external), contact);
-            }
-        }
-        let mut open: HashMap<(ChannelId, String), Conversation> = HashMap::new();
-        for (channel, ids) in chats {
-            for conversation in conversations::open_in_chats(conn, channel, &ids).await? {
-                open.insert(
-                    (channel, conversation.external_chat_id.clone()),
-                    conversation,
-                );
-            }
-        }
+        let mut found = client_batch::read(conn, &wanted).await?;
         // A snoozed conversation comes back to the operator's list, an event `receive` makes.
         let mut stored = Vec::with_capacity(taken.len());
         for (index, body) in taken {
-            let item = &batch[index];
-            let contact = contacts.get(&(item.channel.kind, item.message.sender.id.clone()));
-            let conversation = open.get(&(item.channel.id, item.message.chat_id.clone()));
-            if let (Some(contact), Some(conversation)) = (contact, conversation)
-                && conversation.snoozed_until.is_none()
-            {
-                stored.push((index, *contact, conversation.clone(), body));
+            let Some(Found {
+                contact: Some(contact),
+                conversation,
+            }) = found.remove(&batch[index].message.dedup_key)
+            else {
+                continue;
+            };
+            if conversation.snoozed_until.is_none() {
+                stored.push((index, contact, conversation, body));
             }
         }
         if stored.is_empty() {

@@ -105,8 +105,10 @@ pub(crate) async fn live_contact_by_identity(
     external_id: &str,
 ) -> Result<Option<ContactId>> {
     let id: Option<String> = sqlx::query_scalar(
-        "select i.contact_id from contact_identities i join contacts c on c.id = i.contact_id \
-         where i.channel = $1 and i.external_id = $2 and c.deleted_at is null",
+        // The contact by its key: joined, PostgreSQL without statistics yet (a new database)
+        // walked every live contact for each identity.
+        "select c.id from contacts c where c.id = (select i.contact_id from contact_identities i \
+         where i.channel = $1 and i.external_id = $2) and c.deleted_at is null",
     )
     .bind(channel.as_str())
     .bind(external_id)
@@ -132,31 +134,4 @@ pub(crate) async fn move_identities(
     .execute(conn)
     .await?;
     Ok(done.rows_affected())
-}
-
-/// `live_contact_by_identity` for many accounts on one channel in one statement: the
-/// contact of each account that has a live one. `external_ids` is never empty. Each
-/// account is looked up by a subquery of its own, through the (channel, external id) key:
-/// joined against the list, PostgreSQL walked every live contact of the database instead.
-pub(crate) async fn live_contacts_by_identities(
-    conn: &mut Conn,
-    channel: ChannelKind,
-    external_ids: &[&str],
-) -> Result<HashMap<String, ContactId>> {
-    let mut sql = Sql::new(
-        "select v.column1, (select i.contact_id from contact_identities i \
-         join contacts c on c.id = i.contact_id where i.channel = ",
-    );
-    sql.text(channel.as_str())
-        .push(" and i.external_id = v.column1 and c.deleted_at is null) from ")
-        .values(external_ids)
-        .push(" v");
-    let rows: Vec<(Option<String>, Option<String>)> = sql.fetch_all(conn).await?;
-    rows.into_iter()
-        .filter_map(|row| match row {
-            (Some(external), Some(contact)) => Some((external, contact)),
-            _ => None,
-        })
-        .map(|(external, contact)| Ok((external, parse_id(&contact)?)))
-        .collect()
 }
