@@ -12,6 +12,7 @@ pub mod http;
 mod inbound_batch;
 pub mod open_lines;
 mod routes;
+pub mod routing_turns;
 pub mod settings;
 pub mod state;
 mod task_reminders;
@@ -117,6 +118,7 @@ impl Application {
             sfu,
             blobs: Arc::new(blobs),
             throttle: Arc::new(throttle::LoginThrottle::new(&settings.auth)),
+            routing_turns: routing_turns::RoutingTurns::default(),
             metrics: Arc::default(),
             settings: Arc::new(settings),
             store,

@@ -95,8 +95,16 @@ pub async fn publish_change(
     events::publish_to_watchers(state, events, notify_users, &watchers).await;
 }
 
-/// Assigns what the line's available operators can take, and tells them.
+/// Assigns what the line's available operators can take, and tells them; returns once a
+/// pass that began after the call has run (see `routing_turns`).
 pub async fn route(state: &AppState, line: LineId) {
+    state
+        .routing_turns
+        .run(line, || route_pass(state, line))
+        .await;
+}
+
+async fn route_pass(state: &AppState, line: LineId) {
     let available = match available_operators(state, line).await {
         Ok(available) => available,
         Err(error) => {

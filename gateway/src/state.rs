@@ -60,6 +60,8 @@ pub struct Services {
     pub presence: Arc<dyn Presence>,
     pub metrics: Arc<Metrics>,
     pub throttle: Arc<LoginThrottle>,
+    /// Routing passes of a line take turns on this node.
+    pub routing_turns: crate::routing_turns::RoutingTurns,
     /// Cancelled when the server begins shutting down; long-lived handlers watch it.
     pub shutdown: CancellationToken,
 }

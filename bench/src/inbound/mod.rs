@@ -150,8 +150,15 @@ async fn on_server(
         params.rates.len(),
         clock,
     )?);
+    let warming = std::time::Instant::now();
     poster.warm_up(&mut operator).await?;
-    eprintln!("  {} conversations assigned to the operator", params.chats);
+    // Every chat's first message at once (32 in flight): how fast a burst of new clients
+    // is stored, routed and announced.
+    eprintln!(
+        "  {} conversations opened and assigned to the operator in {:.2} s",
+        params.chats,
+        warming.elapsed().as_secs_f64()
+    );
     let receiver = tokio::spawn(receive(Kind::Switchboard, operator, probe.clone()));
     let mut steps = Vec::new();
     for (index, &rate) in params.rates.iter().enumerate() {
