@@ -15,6 +15,11 @@ use crm_core::{
 use gateway::{Application, Settings, settings::EXAMPLE_CONFIG, store_options, telemetry};
 use tokio_util::sync::CancellationToken;
 
+/// glibc's allocator took a quarter of the server's CPU under inbound load (`perf`: `_int_malloc`,
+/// `unlink_chunk`, `malloc_consolidate`, `_int_free`); see docs/BENCHMARKS.md.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "switchboard",
