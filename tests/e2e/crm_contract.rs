@@ -62,7 +62,7 @@ mod leads;
 mod merge;
 mod pipelines;
 mod records;
-mod sales;
+pub(crate) mod sales;
 mod search;
 mod task_lists;
 mod tasks;

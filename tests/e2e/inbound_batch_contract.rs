@@ -11,7 +11,7 @@ use crm_core::{
     domain::{
         ChannelKind, ChatKind, DisplayName, ExternalSender, InboundMessage, Login, NewUser,
         Password, Role, RoomId, Timestamp, User,
-        crm::{Currency, EntityRef, Money, NewDeal, TimelineCursor},
+        crm::{EntityRef, TimelineCursor},
         now,
     },
     service::{Accounts, BatchItem, Deals, LinePatch, OpenLines, Rooms, Timeline},
@@ -105,6 +105,29 @@ async fn fixture(store: &Store) -> Fixture {
     }
 }
 
+/// Opens a conversation for each of chats `1..=chats` (a first message `first_id` saying
+/// "hello") and assigns them all to the operator; their rooms in chat order.
+async fn open_chats(fixture: &Fixture, chats: i64, first_id: &str) -> Vec<RoomId> {
+    let mut rooms = Vec::new();
+    for chat in 1..=chats {
+        let first = fixture
+            .lines
+            .receive(&fixture.channel, &inbound(chat, first_id, "hello"))
+            .await
+            .unwrap();
+        rooms.push(first.conversation.room_id);
+    }
+    fixture
+        .lines
+        .distribute(
+            fixture.channel.line_id.unwrap(),
+            &HashSet::from([fixture.operator.id]),
+        )
+        .await
+        .unwrap();
+    rooms
+}
+
 /// The room's messages as `(seq, text)`, oldest first.
 async fn history(store: &Store, reader: &User, room: RoomId) -> Vec<(i64, String)> {
     Rooms::new(store.clone())
@@ -118,25 +141,14 @@ async fn history(store: &Store, reader: &User, room: RoomId) -> Vec<(i64, String
 
 async fn a_batch_stores_plain_messages_and_leaves_the_rest_to_receive(store: Store) {
     // Arrange: three clients with open conversations, the third snoozed by its operator.
+    let fixture = fixture(&store).await;
+    let rooms = open_chats(&fixture, 3, "1").await;
     let Fixture {
         admin,
         operator,
         lines,
         channel,
-    } = fixture(&store).await;
-    let mut rooms = Vec::new();
-    for chat in 1..=3 {
-        let first = lines
-            .receive(&channel, &inbound(chat, "1", "hello"))
-            .await
-            .unwrap();
-        rooms.push(first.conversation.room_id);
-    }
-    let available = HashSet::from([operator.id]);
-    lines
-        .distribute(channel.line_id.unwrap(), &available)
-        .await
-        .unwrap();
+    } = fixture;
     let later = Timestamp::from_millis(now().millis() + 3_600_000);
     lines.snooze(&operator, rooms[2], later).await.unwrap();
     let mut edited = inbound(1, "1", "hello, edited");
@@ -229,25 +241,14 @@ async fn a_batch_stores_plain_messages_and_leaves_the_rest_to_receive(store: Sto
 
 async fn concurrent_batches_and_single_messages_share_a_rooms_sequence(store: Store) {
     // Arrange: two clients with open conversations.
+    let fixture = fixture(&store).await;
+    let rooms = open_chats(&fixture, 2, "0").await;
     let Fixture {
         operator,
         lines,
         channel,
         ..
-    } = fixture(&store).await;
-    let mut rooms = Vec::new();
-    for chat in 1..=2 {
-        let first = lines
-            .receive(&channel, &inbound(chat, "0", "hello"))
-            .await
-            .unwrap();
-        rooms.push(first.conversation.room_id);
-    }
-    let available = HashSet::from([operator.id]);
-    lines
-        .distribute(channel.line_id.unwrap(), &available)
-        .await
-        .unwrap();
+    } = fixture;
 
     // Act: four batches of 20 and 20 single messages at once, into both rooms.
     let batches: Vec<Vec<InboundMessage>> = (0..4)
@@ -307,40 +308,18 @@ async fn concurrent_batches_and_single_messages_share_a_rooms_sequence(store: St
 
 async fn a_long_batch_is_stored_whole_with_its_entries_on_the_conversations_deal(store: Store) {
     // Arrange: two open conversations, the first labelled and linked to a deal.
+    let fixture = fixture(&store).await;
+    let rooms = open_chats(&fixture, 2, "0").await;
     let Fixture {
         admin,
         operator,
         lines,
         channel,
-    } = fixture(&store).await;
-    let mut rooms = Vec::new();
-    for chat in 1..=2 {
-        let first = lines
-            .receive(&channel, &inbound(chat, "0", "hello"))
-            .await
-            .unwrap();
-        rooms.push(first.conversation.room_id);
-    }
-    lines
-        .distribute(channel.line_id.unwrap(), &HashSet::from([operator.id]))
-        .await
-        .unwrap();
+    } = fixture;
     let deal = Deals::new(store.clone())
         .create(
             Some(&admin),
-            NewDeal {
-                title: "Order".into(),
-                money: Money::parse("100", Currency::parse("RUB").unwrap()).unwrap(),
-                expected_close: None,
-                pipeline_id: None,
-                stage_id: None,
-                probability: None,
-                contact_id: None,
-                company_id: None,
-                source: None,
-                responsible_id: None,
-                custom: json!({}),
-            },
+            crate::crm_contract::sales::deal("Order", "100"),
         )
         .await
         .unwrap();
