@@ -7,7 +7,10 @@
 //! so a batch of one chunk needs no transaction around it either. SQLite runs in process,
 //! where a statement per table costs nothing extra, inside the caller's transaction.
 
-use std::{collections::HashMap, ops::Range};
+use std::{
+    collections::{BTreeMap, HashMap},
+    ops::Range,
+};
 
 use super::{
     Backend, Conn, conversation_links,
@@ -185,7 +188,7 @@ pub(crate) async fn write(
     for chunk in chunks {
         let rows = &rows[chunk.clone()];
         let places = places_in_rooms(rows);
-        let mut counts: HashMap<RoomId, i64> = HashMap::new();
+        let mut counts = Counts::new();
         for row in rows {
             *counts.entry(row.room_id).or_default() += 1;
         }
@@ -194,14 +197,28 @@ pub(crate) async fn write(
             Backend::Sqlite => write_table_by_table(conn, rows, &counts, &places, now).await?,
         };
         for (row, place) in rows.iter().zip(&places) {
-            let last = last_seqs
-                .get(&row.room_id)
-                .ok_or_else(|| Error::not_found("room"))?;
-            written.seqs.push(last - counts[&row.room_id] + place);
+            written
+                .seqs
+                .push(seq_of(&last_seqs, &counts, row.room_id, *place)?);
         }
         written.linked.extend(linked);
     }
     Ok(written)
+}
+
+/// How many of the rows go to each room; sorted, so writers that share rooms lock them in
+/// the same order and never deadlock.
+type Counts = BTreeMap<RoomId, i64>;
+
+type LastSeqs = HashMap<RoomId, i64>;
+
+/// A row's sequence: its room's messages take the sequences ending at the room's new last
+/// one, in the order of the rows.
+fn seq_of(last_seqs: &LastSeqs, counts: &Counts, room: RoomId, place: i64) -> Result<i64> {
+    match (last_seqs.get(&room), counts.get(&room)) {
+        (Some(last), Some(count)) => Ok(last - count + place),
+        _ => Err(Error::not_found("room")),
+    }
 }
 
 /// Each row's place among the rows of its room, from 1.
@@ -215,8 +232,6 @@ fn places_in_rooms(rows: &[ClientRow<'_>]) -> Vec<i64> {
         })
         .collect()
 }
-
-type LastSeqs = HashMap<RoomId, i64>;
 
 /// Every table in one statement. The receipts reference the messages, so a message the
 /// statement could not insert (its room gone) fails the whole statement rather than leaving
@@ -365,41 +380,33 @@ async fn write_in_one_statement(
 async fn write_table_by_table(
     conn: &mut Conn,
     rows: &[ClientRow<'_>],
-    counts: &HashMap<RoomId, i64>,
+    counts: &Counts,
     places: &[i64],
     now: Timestamp,
 ) -> Result<(LastSeqs, HashMap<RoomId, Linked>)> {
-    let mut counts: Vec<(RoomId, i64)> = counts.iter().map(|(room, n)| (*room, *n)).collect();
-    // Sorted, so writers that share rooms lock them in the same order and never deadlock.
-    counts.sort_unstable();
-    let last_seqs: LastSeqs = room_store::take_seqs(conn, &counts, now)
+    let sorted: Vec<(RoomId, i64)> = counts.iter().map(|(room, n)| (*room, *n)).collect();
+    let last_seqs: LastSeqs = room_store::take_seqs(conn, &sorted, now)
         .await?
         .into_iter()
         .collect();
-    let mut messages = Vec::with_capacity(rows.len());
-    for (row, place) in rows.iter().zip(places) {
-        let (Some(last), Some(count)) = (
-            last_seqs.get(&row.room_id),
-            counts
-                .binary_search_by_key(&row.room_id, |(room, _)| *room)
-                .ok()
-                .map(|at| counts[at].1),
-        ) else {
-            return Err(Error::not_found("room"));
-        };
-        messages.push(message_store::ClientMessage {
-            id: row.id,
-            room_id: row.room_id,
-            seq: last - count + place,
-            body: row.body,
-            external_id: row.external_id,
-            sender_name: row.sender_name,
-        });
-    }
+    let messages = rows
+        .iter()
+        .zip(places)
+        .map(|(row, place)| {
+            Ok(message_store::ClientMessage {
+                id: row.id,
+                room_id: row.room_id,
+                seq: seq_of(&last_seqs, counts, row.room_id, *place)?,
+                body: row.body,
+                external_id: row.external_id,
+                sender_name: row.sender_name,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     message_store::insert_client_messages(conn, &messages, now).await?;
     let receipts: Vec<(&str, MessageId)> = rows.iter().map(|row| (row.dedup_key, row.id)).collect();
     conversations::record_receipts(conn, &receipts, now).await?;
-    let rooms: Vec<RoomId> = counts.iter().map(|(room, _)| *room).collect();
+    let rooms: Vec<RoomId> = counts.keys().copied().collect();
     let linked = conversations::clients_wrote(conn, &rooms, now).await?;
     let entries: Vec<NewTimelineEntry> = rows
         .iter()

@@ -63,14 +63,14 @@ impl OpenLines {
             // lock, in one transaction.
             Backend::Sqlite => {
                 let mut tx = self.store.begin_on(conn).await?;
-                let answers = self.store_batch(&mut tx, batch, true).await?;
+                let answers = self.store_batch(&mut tx, batch).await?;
                 tx.commit().await?;
                 Ok(answers)
             }
             // A statement reads what the batch needs to know; then the writes, a statement
-            // per chunk, atomic by itself. A conversation closed between the two is no different from
-            // one closed just after the batch.
-            Backend::Postgres => self.store_batch(conn, batch, false).await,
+            // per chunk, atomic by itself. A conversation closed between the two is no
+            // different from one closed just after the batch.
+            Backend::Postgres => self.store_batch(conn, batch).await,
         }
     }
 
@@ -78,7 +78,6 @@ impl OpenLines {
         &self,
         conn: &mut Conn,
         batch: &[BatchItem<'_>],
-        in_transaction: bool,
     ) -> Result<Vec<Option<Received>>> {
         let mut answers: Vec<Option<Received>> = batch.iter().map(|_| None).collect();
         let mut taken: Vec<(usize, MessageBody)> = Vec::with_capacity(batch.len());
@@ -161,6 +160,8 @@ impl OpenLines {
             })
             .collect();
         let chunks = client_batch::statement_chunks(rows.iter().map(|row| row.body.len()));
+        // SQLite is inside its transaction already (`receive_batch_on`).
+        let in_transaction = self.store.backend() == Backend::Sqlite;
         let Written { seqs, linked } = if in_transaction || chunks.len() == 1 {
             client_batch::write(conn, &rows, &chunks, now).await?
         } else {
@@ -170,7 +171,6 @@ impl OpenLines {
             tx.commit().await?;
             written
         };
-        drop(rows);
         for (message, seq) in messages.iter_mut().zip(seqs) {
             message.seq = seq;
         }
@@ -217,8 +217,8 @@ impl InboundWriter {
     }
 }
 
-/// The message as `receive` would return it after storing it.
-/// Its sequence is the write's to take.
+/// The message as `receive` would return it after storing it, but for its sequence, which
+/// the write takes.
 fn client_message(
     inbound: &InboundMessage,
     room_id: RoomId,

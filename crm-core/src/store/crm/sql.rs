@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use sqlx::{AssertSqlSafe, FromRow, any::AnyRow};
 
-use super::super::Conn;
+use super::super::{Backend, Conn};
 use crate::{
     Result,
     domain::{DepartmentId, UserId},
@@ -108,9 +108,9 @@ impl Sql {
     /// which makes binding a statement with thousands of values (a multi-row insert)
     /// quadratic. Each placeholder is used once and in order, so the two forms agree.
     fn sql_for(&mut self, conn: &Conn) -> String {
-        let unnumbered = match conn.backend_name() {
-            "SQLite" => self.unnumbered(),
-            _ => None,
+        let unnumbered = match Backend::of(conn) {
+            Backend::Sqlite => self.unnumbered(),
+            Backend::Postgres => None,
         };
         unnumbered.unwrap_or_else(|| std::mem::take(&mut self.text))
     }
