@@ -29,6 +29,12 @@ use tokio_util::sync::CancellationToken;
 const MAX_BATCH: usize = 256;
 /// Least time between two checkpoints of SQLite's write-ahead log.
 const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(100);
+/// Write-ahead log length, in pages, past which a checkpoint makes the log start over
+/// (64 MiB with 4 KiB pages): the file's blocks are then written again instead of new
+/// ones allocated, and the log's size on disk stays bounded.
+const RESTART_LOG_AT_PAGES: i64 = 16_384;
+/// How long the writers wait, at most, while a restart waits for readers to leave the log.
+const RESTART_READERS_WAIT: Duration = Duration::from_millis(20);
 /// Writers side by side on PostgreSQL, each keeping one of the pool's connections. Measured
 /// (docs/BENCHMARKS.md): two sustain more than one; a third splits the batches so small
 /// that each message costs the database more, and p99 grows.
@@ -133,7 +139,9 @@ fn on_own_thread(writer: impl std::future::Future<Output = ()> + Send + 'static)
 /// after commits, at most every `CHECKPOINT_INTERVAL`, the log is copied into the database
 /// file on another connection, so the copy and its `fsync` run beside the writer instead
 /// of inside one of its commits. What a reader still needs stays in the log for the next
-/// pass; other connections still checkpoint when they write.
+/// pass; other connections still checkpoint when they write. Once the log is long, a pass
+/// also makes it start over (`Store::restart_log`), pausing the writers for the copy of
+/// what the passive pass left.
 async fn checkpoint(store: Store, committed: Arc<Notify>) {
     loop {
         committed.notified().await;
@@ -141,6 +149,14 @@ async fn checkpoint(store: Store, committed: Arc<Notify>) {
             Ok(None) => return,
             Ok(Some((log, copied))) => {
                 tracing::trace!(log, copied, "write-ahead log checkpointed");
+                if log >= RESTART_LOG_AT_PAGES {
+                    match store.restart_log(RESTART_READERS_WAIT).await {
+                        Ok(restarts) => tracing::debug!(log, ?restarts, "write-ahead log restart"),
+                        Err(error) => {
+                            tracing::warn!(error.message = %error, "write-ahead log restart failed");
+                        }
+                    }
+                }
             }
             Err(error) => {
                 tracing::warn!(error.message = %error, "write-ahead log checkpoint failed");

@@ -2,6 +2,8 @@
 //! services, run on SQLite and on PostgreSQL (`store_contract::sqlite::*`,
 //! `store_contract::postgres::*`).
 
+use std::time::Duration;
+
 use crm_core::{
     Error, Store,
     domain::{
@@ -28,6 +30,7 @@ crate::on_both_stores!(
     resending_with_the_same_client_id_stores_one_message,
     only_members_may_post_in_a_room,
     a_checkpoint_copies_the_write_ahead_log_into_the_database_file,
+    a_restarted_log_is_written_again_from_its_start_once_readers_leave,
 );
 
 fn client() -> ClientInfo {
@@ -436,5 +439,48 @@ async fn a_checkpoint_copies_the_write_ahead_log_into_the_database_file(store: S
             assert_eq!(copied, log);
         }
         Backend::Postgres => assert_eq!(checkpointed, None),
+    }
+}
+
+async fn a_restarted_log_is_written_again_from_its_start_once_readers_leave(store: Store) {
+    // Arrange: a log of several commits, and a reader still in a snapshot of it.
+    let accounts = Accounts::new(store.clone(), 3600);
+    for name in ["rita", "rosa", "ruth", "remy"] {
+        new_user(&accounts, None, name, Role::Operator).await;
+    }
+    let mut reader = store.acquire().await.unwrap();
+    if store.backend() == Backend::Sqlite {
+        sqlx::query("begin").execute(&mut *reader).await.unwrap();
+        sqlx::query("select count(*) from users")
+            .fetch_one(&mut *reader)
+            .await
+            .unwrap();
+    }
+
+    // Act: a restart waits for the reader only as long as it is told to.
+    let while_reading = store.restart_log(Duration::from_millis(10)).await.unwrap();
+    if store.backend() == Backend::Sqlite {
+        sqlx::query("commit").execute(&mut *reader).await.unwrap();
+    }
+    drop(reader);
+    let after_reading = store.restart_log(Duration::from_millis(10)).await.unwrap();
+    let long = store.checkpoint().await.unwrap();
+    new_user(&accounts, None, "rudi", Role::Operator).await;
+    let short = store.checkpoint().await.unwrap();
+
+    // Assert: the commit after the restart wrote the log from its first page; PostgreSQL
+    // has no such log and is left alone.
+    match store.backend() {
+        Backend::Sqlite => {
+            assert_eq!(while_reading, Some(false), "a reader still used the log");
+            assert_eq!(after_reading, Some(true));
+            let ((long, _), (short, copied)) = (long.unwrap(), short.unwrap());
+            assert!(short < long, "the log went on from {long} pages to {short}");
+            assert_eq!(copied, short);
+        }
+        Backend::Postgres => {
+            assert_eq!((while_reading, after_reading), (None, None));
+            assert_eq!(short, None);
+        }
     }
 }

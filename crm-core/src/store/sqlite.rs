@@ -39,17 +39,19 @@ pub(super) fn prepare_url(url: &str) -> Result<String> {
     Ok(prepared)
 }
 
+/// How long a statement waits for another connection's lock before failing "busy".
+pub(super) const BUSY_TIMEOUT_MS: u64 = 5000;
+
 pub(super) fn configure(options: AnyPoolOptions) -> AnyPoolOptions {
     options.after_connect(|connection, _meta| {
         Box::pin(async move {
             // WAL lets readers proceed while one writer commits; NORMAL sync is durable in WAL
             // mode across application crashes and fast enough for a chat hub.
-            connection
-                .execute(
-                    "pragma journal_mode = wal; pragma synchronous = normal; \
-                     pragma foreign_keys = on; pragma busy_timeout = 5000;",
-                )
-                .await?;
+            let pragmas = format!(
+                "pragma journal_mode = wal; pragma synchronous = normal; \
+                 pragma foreign_keys = on; pragma busy_timeout = {BUSY_TIMEOUT_MS};"
+            );
+            connection.execute(sqlx::AssertSqlSafe(pragmas)).await?;
             Ok(())
         })
     })
