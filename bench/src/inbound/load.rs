@@ -20,7 +20,10 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::{
     conn::Ws,
-    inbound::setup::SECRET,
+    inbound::{
+        http1::{Pool, Target},
+        setup::SECRET,
+    },
     probe::{Clock, Probe},
 };
 
@@ -28,8 +31,7 @@ use crate::{
 const FIRST_CHAT: u64 = 100_000;
 
 pub struct Poster {
-    http: reqwest::Client,
-    url: String,
+    http: Pool,
     /// One permit per HTTP connection: at most this many POSTs are in flight.
     connections: Arc<Semaphore>,
     width: usize,
@@ -41,24 +43,24 @@ pub struct Poster {
 }
 
 impl Poster {
-    pub fn new(
+    pub async fn new(
         url: String,
         connections: usize,
         chats: usize,
         phases: usize,
         clock: Clock,
     ) -> anyhow::Result<Self> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .http1_only()
-            .tcp_nodelay(true)
-            .pool_max_idle_per_host(connections)
-            .timeout(Duration::from_secs(30))
-            .build()
-            .context("building the HTTP client")?;
+        let headers = [
+            ("content-type", "application/json"),
+            ("x-telegram-bot-api-secret-token", SECRET),
+        ];
+        let http = Pool::new(
+            Target::parse(&url).await?,
+            &headers,
+            Duration::from_secs(30),
+        );
         Ok(Self {
             http,
-            url,
             connections: Arc::new(Semaphore::new(connections.max(1))),
             width: connections.max(1),
             chats: chats.max(1) as u64,
@@ -75,15 +77,8 @@ impl Poster {
         };
         let id = self.next_update.fetch_add(1, Ordering::Relaxed);
         let body = update(id, FIRST_CHAT + chat, &text(id));
-        let response = self
-            .http
-            .post(&self.url)
-            .header("content-type", "application/json")
-            .header("x-telegram-bot-api-secret-token", SECRET)
-            .body(body)
-            .send()
-            .await;
-        matches!(response, Ok(r) if r.status().is_success())
+        let response = self.http.post(body.as_bytes()).await;
+        matches!(response, Ok(status) if (200..300).contains(&status))
     }
 
     /// Every chat writes once, and the operator's connection sees each conversation

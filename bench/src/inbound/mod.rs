@@ -5,6 +5,7 @@
 //! embedded SQLite and on PostgreSQL.
 
 mod cpu;
+mod http1;
 mod load;
 pub mod report;
 mod setup;
@@ -143,13 +144,16 @@ async fn on_server(
     let mut operator = dialer.open(Some(&line.operator_token)).await?;
     let clock = Clock::new();
     let probe = Probe::new(clock, params.rates.len());
-    let poster = Arc::new(Poster::new(
-        line.webhook,
-        params.connections,
-        params.chats,
-        params.rates.len(),
-        clock,
-    )?);
+    let poster = Arc::new(
+        Poster::new(
+            line.webhook,
+            params.connections,
+            params.chats,
+            params.rates.len(),
+            clock,
+        )
+        .await?,
+    );
     let warming = std::time::Instant::now();
     poster.warm_up(&mut operator).await?;
     // Every chat's first message at once (32 in flight): how fast a burst of new clients
