@@ -306,6 +306,10 @@ async fn concurrent_batches_and_single_messages_share_a_rooms_sequence(store: St
     assert_eq!(texts.len(), 101, "hello once per room is one text");
 }
 
+/// Longer than a statement's 256 messages, so the batch spans two statements (and each
+/// conversation's history still fits one page).
+const LONG_BATCH: i64 = 300;
+
 async fn a_long_batch_is_stored_whole_with_its_entries_on_the_conversations_deal(store: Store) {
     // Arrange: two open conversations, the first labelled and linked to a deal.
     let fixture = fixture(&store).await;
@@ -331,8 +335,8 @@ async fn a_long_batch_is_stored_whole_with_its_entries_on_the_conversations_deal
         lines.label(&admin, rooms[0], label, true).await.unwrap();
     }
 
-    // Act: more messages than one statement takes (64), alternating between the two.
-    let messages: Vec<InboundMessage> = (1..=150)
+    // Act: more messages than one statement takes (256), alternating between the two.
+    let messages: Vec<InboundMessage> = (1..=LONG_BATCH)
         .map(|n| {
             let id = format!("m{n}");
             inbound(1 + n % 2, &id, &id)
@@ -361,7 +365,7 @@ async fn a_long_batch_is_stored_whole_with_its_entries_on_the_conversations_deal
         let stored = history(&store, &operator, *room).await;
         let mut expected = vec![(1, "hello".to_owned())];
         expected.extend(
-            (1..=150)
+            (1..=LONG_BATCH)
                 .filter(|n| n % 2 == parity)
                 .zip(2..)
                 .map(|(n, seq)| (seq, format!("m{n}"))),
@@ -386,7 +390,7 @@ async fn a_long_batch_is_stored_whole_with_its_entries_on_the_conversations_deal
         cursor = page.entries.last().map(TimelineCursor::after);
     }
     let said: HashSet<String> = on_deal.into_iter().filter(|t| t.starts_with('m')).collect();
-    let expected: HashSet<String> = (1..=150)
+    let expected: HashSet<String> = (1..=LONG_BATCH)
         .filter(|n| n % 2 == 0)
         .map(|n| format!("m{n}"))
         .collect();
