@@ -378,7 +378,12 @@ async fn write_in_one_statement(
     Ok((last_seqs, linked))
 }
 
-/// A statement per table, in the caller's transaction.
+/// A statement per table, in the caller's transaction, which took SQLite's write lock
+/// before anything else (`begin immediate`): what `rooms_before` reads stays true until
+/// the updates after it, which therefore return no rows. A statement's rows travel from
+/// SQLite's thread to the writer's one at a time, and the writer's thread parked and was
+/// woken for most of them: ~150 times per batch of 120 messages, as many as the rooms
+/// updated twice and the messages read (BENCHMARKS.md "Rows that do not come back").
 async fn write_table_by_table(
     conn: &mut Conn,
     rows: &[ClientRow<'_>],
@@ -386,10 +391,17 @@ async fn write_table_by_table(
     places: &[i64],
     now: Timestamp,
 ) -> Result<(LastSeqs, HashMap<RoomId, Linked>)> {
+    let rooms: Vec<RoomId> = counts.keys().copied().collect();
+    let before = rooms_before(conn, &rooms).await?;
     let sorted: Vec<(RoomId, i64)> = counts.iter().map(|(room, n)| (*room, *n)).collect();
-    let last_seqs: LastSeqs = room_store::take_seqs(conn, &sorted, now)
-        .await?
+    room_store::advance_seqs(conn, &sorted, now).await?;
+    let last_seqs: LastSeqs = sorted
+        .iter()
+        .filter_map(|(room, count)| before.get(room).map(|(last, _)| (*room, last + count)))
+        .collect();
+    let linked: HashMap<RoomId, Linked> = before
         .into_iter()
+        .map(|(room, (_, links))| (room, links))
         .collect();
     let messages = rows
         .iter()
@@ -408,8 +420,7 @@ async fn write_table_by_table(
     message_store::insert_client_messages(conn, &messages, now).await?;
     let receipts: Vec<(&str, MessageId)> = rows.iter().map(|row| (row.dedup_key, row.id)).collect();
     conversations::record_receipts(conn, &receipts, now).await?;
-    let rooms: Vec<RoomId> = counts.keys().copied().collect();
-    let linked = conversations::clients_wrote(conn, &rooms, now).await?;
+    conversations::clients_wrote(conn, &rooms, now).await?;
     let entries: Vec<NewTimelineEntry> = rows
         .iter()
         .map(|row| {
@@ -426,6 +437,33 @@ async fn write_table_by_table(
         .collect();
     timeline_store::insert_many(conn, &entries, now).await?;
     Ok((last_seqs, linked))
+}
+
+/// Each room's last sequence and what its conversation is linked to, as one row of JSON.
+async fn rooms_before(conn: &mut Conn, rooms: &[RoomId]) -> Result<HashMap<RoomId, (i64, Linked)>> {
+    let mut sql = Sql::new(
+        "select json_group_array(json_array(r.id, r.last_seq, c.deal_id, c.lead_id)) \
+         from rooms r left join conversations c on c.room_id = r.id \
+         where r.id in (select column1 from ",
+    );
+    sql.values(rooms).push(" v)");
+    let found: Vec<(String,)> = sql.fetch_all(conn).await?;
+    let json = found
+        .into_iter()
+        .next()
+        .map(|(json,)| json)
+        .unwrap_or_default();
+    let rows: Vec<(String, i64, Option<String>, Option<String>)> =
+        serde_json::from_str(if json.is_empty() { "[]" } else { &json })
+            .map_err(|error| Error::Internal(format!("the batch's rooms: {error}").into()))?;
+    rows.into_iter()
+        .map(|(room, last, deal, lead)| {
+            Ok((
+                parse_id(&room)?,
+                (last, conversation_links::from_row(Some((deal, lead)))?),
+            ))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,7 +1,5 @@
 //! The `conversations` and `inbound_receipts` tables.
 
-use std::collections::HashMap;
-
 use super::{
     Conn,
     conversation_links::{self, Linked},
@@ -364,27 +362,20 @@ pub(crate) async fn record_receipts(
     Ok(())
 }
 
-/// `client_wrote` for many conversations in one statement, returning each one's links
-/// (read under the row lock the update takes, as `client_wrote` does).
-pub(crate) async fn clients_wrote(
-    conn: &mut Conn,
-    rooms: &[RoomId],
-    now: Timestamp,
-) -> Result<HashMap<RoomId, Linked>> {
+/// `client_wrote` for many conversations in one statement. Nothing comes back: the caller
+/// read their links under the write lock it still holds.
+pub(crate) async fn clients_wrote(conn: &mut Conn, rooms: &[RoomId], now: Timestamp) -> Result<()> {
+    clients_wrote_update(rooms, now).execute(conn).await?;
+    Ok(())
+}
+
+fn clients_wrote_update(rooms: &[RoomId], now: Timestamp) -> Sql {
     let mut sql = Sql::new("update conversations set last_client_message_at = ");
     sql.int(now.millis())
         .push(", auto_close_at = null, snoozed_until = null, updated_at = ")
         .int(now.millis())
         .push(" from ")
         .values(rooms)
-        .push(" v where room_id = v.column1 returning room_id, deal_id, lead_id");
-    let rows: Vec<(String, Option<String>, Option<String>)> = sql.fetch_all(conn).await?;
-    rows.into_iter()
-        .map(|(room, deal, lead)| {
-            Ok((
-                parse_id(&room)?,
-                conversation_links::from_row(Some((deal, lead)))?,
-            ))
-        })
-        .collect()
+        .push(" v where room_id = v.column1");
+    sql
 }

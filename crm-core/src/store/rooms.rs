@@ -201,13 +201,18 @@ pub(crate) async fn public_channels(conn: &mut Conn) -> Result<Vec<Room>> {
 }
 
 /// `next_seq` for several rooms at once: `counts` names each room once with how many
-/// messages it takes; returns each room's last sequence after the update (the room's new
-/// messages take the `count` sequences ending there). `counts` is never empty.
-pub(crate) async fn take_seqs(
+/// messages it takes. Nothing comes back: the caller read the rooms' last sequences under
+/// the write lock it still holds, so it knows the new ones. `counts` is never empty.
+pub(crate) async fn advance_seqs(
     conn: &mut Conn,
     counts: &[(RoomId, i64)],
     now: Timestamp,
-) -> Result<Vec<(RoomId, i64)>> {
+) -> Result<()> {
+    seqs_update(counts, now).execute(conn).await?;
+    Ok(())
+}
+
+fn seqs_update(counts: &[(RoomId, i64)], now: Timestamp) -> Sql {
     let mut sql = Sql::new("update rooms set last_seq = last_seq + v.column2, updated_at = ");
     sql.int(now.millis()).push(" from (values ");
     // Padded rows (see `padded`) name no room.
@@ -219,9 +224,6 @@ pub(crate) async fn take_seqs(
             .opt_int(row.map(|(_, count)| *count))
             .push(")");
     }
-    sql.push(") v where id = v.column1 returning id, last_seq");
-    let rows: Vec<(String, i64)> = sql.fetch_all(conn).await?;
-    rows.into_iter()
-        .map(|(room, last)| Ok((super::rows::parse_id(&room)?, last)))
-        .collect()
+    sql.push(") v where id = v.column1");
+    sql
 }
