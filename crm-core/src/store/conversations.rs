@@ -365,11 +365,6 @@ pub(crate) async fn record_receipts(
 /// `client_wrote` for many conversations in one statement. Nothing comes back: the caller
 /// read their links under the write lock it still holds.
 pub(crate) async fn clients_wrote(conn: &mut Conn, rooms: &[RoomId], now: Timestamp) -> Result<()> {
-    clients_wrote_update(rooms, now).execute(conn).await?;
-    Ok(())
-}
-
-fn clients_wrote_update(rooms: &[RoomId], now: Timestamp) -> Sql {
     let mut sql = Sql::new("update conversations set last_client_message_at = ");
     sql.int(now.millis())
         .push(", auto_close_at = null, snoozed_until = null, updated_at = ")
@@ -377,5 +372,6 @@ fn clients_wrote_update(rooms: &[RoomId], now: Timestamp) -> Sql {
         .push(" from ")
         .values(rooms)
         .push(" v where room_id = v.column1");
-    sql
+    sql.execute(conn).await?;
+    Ok(())
 }

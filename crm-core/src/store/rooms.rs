@@ -208,11 +208,6 @@ pub(crate) async fn advance_seqs(
     counts: &[(RoomId, i64)],
     now: Timestamp,
 ) -> Result<()> {
-    seqs_update(counts, now).execute(conn).await?;
-    Ok(())
-}
-
-fn seqs_update(counts: &[(RoomId, i64)], now: Timestamp) -> Sql {
     let mut sql = Sql::new("update rooms set last_seq = last_seq + v.column2, updated_at = ");
     sql.int(now.millis()).push(" from (values ");
     // Padded rows (see `padded`) name no room.
@@ -225,5 +220,6 @@ fn seqs_update(counts: &[(RoomId, i64)], now: Timestamp) -> Sql {
             .push(")");
     }
     sql.push(") v where id = v.column1");
-    sql
+    sql.execute(conn).await?;
+    Ok(())
 }
