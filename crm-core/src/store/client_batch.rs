@@ -395,7 +395,7 @@ async fn write_table_by_table(
     let before = rooms_before(conn, &rooms).await?;
     let sorted: Vec<(RoomId, i64)> = counts.iter().map(|(room, n)| (*room, *n)).collect();
     room_store::advance_seqs(conn, &sorted, now).await?;
-    let last_seqs: LastSeqs = sorted
+    let last_seqs: LastSeqs = counts
         .iter()
         .filter_map(|(room, count)| before.get(room).map(|(last, _)| (*room, last + count)))
         .collect();
@@ -447,15 +447,11 @@ async fn rooms_before(conn: &mut Conn, rooms: &[RoomId]) -> Result<HashMap<RoomI
          where r.id in (select column1 from ",
     );
     sql.values(rooms).push(" v)");
+    // An aggregate answers one row, `[]` when no room matched.
     let found: Vec<(String,)> = sql.fetch_all(conn).await?;
-    let json = found
-        .into_iter()
-        .next()
-        .map(|(json,)| json)
-        .unwrap_or_default();
-    let rows: Vec<(String, i64, Option<String>, Option<String>)> =
-        serde_json::from_str(if json.is_empty() { "[]" } else { &json })
-            .map_err(|error| Error::Internal(format!("the batch's rooms: {error}").into()))?;
+    let json = found.first().map_or("[]", |(json,)| json.as_str());
+    let rows: Vec<(String, i64, Option<String>, Option<String>)> = serde_json::from_str(json)
+        .map_err(|error| Error::Internal(format!("the batch's rooms: {error}").into()))?;
     rows.into_iter()
         .map(|(room, last, deal, lead)| {
             Ok((
