@@ -47,9 +47,16 @@ pub(super) fn configure(options: AnyPoolOptions) -> AnyPoolOptions {
         Box::pin(async move {
             // WAL lets readers proceed while one writer commits; NORMAL sync is durable in WAL
             // mode across application crashes and fast enough for a chat hub.
+            //
+            // Temporary storage in memory: a statement that writes many rows keeps the
+            // pages it changes in a statement journal (to undo just that statement), and
+            // past 64 KiB SQLite moved that journal into a file under /var/tmp, two
+            // `pwrite`s per page, more than the commit then wrote to the log
+            // (BENCHMARKS.md "Statement journals in memory").
             let pragmas = format!(
                 "pragma journal_mode = wal; pragma synchronous = normal; \
-                 pragma foreign_keys = on; pragma busy_timeout = {BUSY_TIMEOUT_MS};"
+                 pragma foreign_keys = on; pragma busy_timeout = {BUSY_TIMEOUT_MS}; \
+                 pragma temp_store = memory;"
             );
             connection.execute(sqlx::AssertSqlSafe(pragmas)).await?;
             Ok(())
@@ -67,6 +74,51 @@ mod tests {
         let url = format!("sqlite://{}/x.db", dir.display());
         assert_eq!(prepare_url(&url).unwrap(), format!("{url}?mode=rwc"));
         assert!(dir.is_dir());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// The files SQLite has open for this process's temporary storage (it unlinks them at
+    /// once and names them `etilqs_*`).
+    fn temporary_files() -> usize {
+        std::fs::read_dir("/proc/self/fd")
+            .map(|fds| {
+                fds.filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+                    .filter(|target| target.to_string_lossy().contains("etilqs_"))
+                    .count()
+            })
+            .unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn a_statement_writing_many_rows_keeps_what_would_undo_it_in_memory() {
+        use sqlx::Connection as _;
+        // Arrange: a table whose unique index lets a multi-row insert fail halfway, so
+        // SQLite keeps a journal to undo just that statement.
+        let dir = std::env::temp_dir().join(format!("sb-stmt-journal-{}", std::process::id()));
+        let url = format!("sqlite://{}/x.db", dir.display());
+        let store = crate::Store::connect(&crate::StoreOptions::new(url))
+            .await
+            .unwrap();
+        let mut conn = store.acquire().await.unwrap();
+        conn.execute("create table t (id integer primary key, k text unique, v text)")
+            .await
+            .unwrap();
+        conn.execute(
+            "with recursive n (i) as (select 1 union all select i + 1 from n where i < 2000) \
+             insert into t (k, v) select 'a' || i, zeroblob(2000) from n",
+        )
+        .await
+        .unwrap();
+        // Act: rewrite every row (~4 MiB of pages) inside a transaction.
+        let mut tx = conn.begin().await.unwrap();
+        tx.execute("update t set k = 'b' || id, v = zeroblob(2100)")
+            .await
+            .unwrap();
+        let files = temporary_files();
+        tx.rollback().await.unwrap();
+        // Assert
+        assert_eq!(files, 0, "the statement journal went to a temporary file");
+        drop(conn);
         let _ = std::fs::remove_dir_all(dir);
     }
 
