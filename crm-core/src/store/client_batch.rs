@@ -5,7 +5,7 @@
 //! seven statements SQLite runs cost PostgreSQL a round trip each (0.2–0.5 ms apiece for a
 //! ten-message batch, more than the rows themselves), and a statement is atomic by itself,
 //! so a batch of one chunk needs no transaction around it either. SQLite runs in process,
-//! where a statement per table costs nothing extra, inside the caller's transaction.
+//! where a statement per table costs no round trip, inside the caller's transaction.
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -384,6 +384,9 @@ async fn write_in_one_statement(
 /// SQLite's thread to the writer's one at a time, and the writer's thread parked and was
 /// woken for most of them: ~150 times per batch of 120 messages, as many as the rooms
 /// updated twice and the messages read (BENCHMARKS.md "Rows that do not come back").
+/// The writes go as one script, one trip to SQLite's thread instead of one per statement:
+/// each trip waits for the other thread to be woken and scheduled, and the batch's lock is
+/// held meanwhile (BENCHMARKS.md "One trip for the writes").
 async fn write_table_by_table(
     conn: &mut Conn,
     rows: &[ClientRow<'_>],
@@ -394,7 +397,7 @@ async fn write_table_by_table(
     let rooms: Vec<RoomId> = counts.keys().copied().collect();
     let before = rooms_before(conn, &rooms).await?;
     let sorted: Vec<(RoomId, i64)> = counts.iter().map(|(room, n)| (*room, *n)).collect();
-    room_store::advance_seqs(conn, &sorted, now).await?;
+    let mut script = room_store::advance_seqs(&sorted, now);
     let last_seqs: LastSeqs = counts
         .iter()
         .filter_map(|(room, count)| before.get(room).map(|(last, _)| (*room, last + count)))
@@ -417,10 +420,10 @@ async fn write_table_by_table(
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    message_store::insert_client_messages(conn, &messages, now).await?;
+    script.followed_by(message_store::insert_client_messages(&messages, now));
     let receipts: Vec<(&str, MessageId)> = rows.iter().map(|row| (row.dedup_key, row.id)).collect();
-    conversations::record_receipts(conn, &receipts, now).await?;
-    conversations::clients_wrote(conn, &rooms, now).await?;
+    script.followed_by(conversations::record_receipts(&receipts, now));
+    script.followed_by(conversations::clients_wrote(&rooms, now));
     let entries: Vec<NewTimelineEntry> = rows
         .iter()
         .map(|row| {
@@ -435,7 +438,12 @@ async fn write_table_by_table(
         .zip(&entries)
         .map(|(row, entry)| (row.entry_id, entry, Some(row.room_id)))
         .collect();
-    timeline_store::insert_many(conn, &entries, now).await?;
+    let (entries, links) = timeline_store::insert_many_statements(&entries, now);
+    script.followed_by(entries);
+    if let Some(links) = links {
+        script.followed_by(links);
+    }
+    script.execute(conn).await?;
     Ok((last_seqs, linked))
 }
 

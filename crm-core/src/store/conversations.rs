@@ -336,11 +336,7 @@ pub(crate) async fn message_by_external(
 }
 
 /// `record_receipt` for many deliveries in one statement; `receipts` is never empty.
-pub(crate) async fn record_receipts(
-    conn: &mut Conn,
-    receipts: &[(&str, MessageId)],
-    now: Timestamp,
-) -> Result<()> {
+pub(crate) fn record_receipts(receipts: &[(&str, MessageId)], now: Timestamp) -> Sql {
     let mut sql = Sql::new(
         "insert into inbound_receipts (dedup_key, message_id, created_at, updated_at) \
          select * from (values ",
@@ -358,13 +354,12 @@ pub(crate) async fn record_receipts(
             .push(")");
     }
     sql.push(") v where column1 is not null");
-    sql.execute(conn).await?;
-    Ok(())
+    sql
 }
 
 /// `client_wrote` for many conversations in one statement. Nothing comes back: the caller
 /// read their links under the write lock it still holds.
-pub(crate) async fn clients_wrote(conn: &mut Conn, rooms: &[RoomId], now: Timestamp) -> Result<()> {
+pub(crate) fn clients_wrote(rooms: &[RoomId], now: Timestamp) -> Sql {
     let mut sql = Sql::new("update conversations set last_client_message_at = ");
     sql.int(now.millis())
         .push(", auto_close_at = null, snoozed_until = null, updated_at = ")
@@ -372,6 +367,5 @@ pub(crate) async fn clients_wrote(conn: &mut Conn, rooms: &[RoomId], now: Timest
         .push(" from ")
         .values(rooms)
         .push(" v where room_id = v.column1");
-    sql.execute(conn).await?;
-    Ok(())
+    sql
 }

@@ -277,11 +277,7 @@ pub(crate) struct ClientMessage<'a> {
 /// Inserts clients' plain text messages (no attachments, threads or replies) in one
 /// statement, with the provider's id and the client's name that `insert` leaves to
 /// `mark_external`. `messages` is never empty.
-pub(crate) async fn insert_client_messages(
-    conn: &mut Conn,
-    messages: &[ClientMessage<'_>],
-    now: Timestamp,
-) -> Result<()> {
+pub(crate) fn insert_client_messages(messages: &[ClientMessage<'_>], now: Timestamp) -> Sql {
     let mut sql = Sql::new(
         "insert into messages (id, room_id, seq, body, attachments, external_id, sender_name, \
          created_at, updated_at) select * from (values ",
@@ -307,6 +303,5 @@ pub(crate) async fn insert_client_messages(
             .push(")");
     }
     sql.push(") v where column1 is not null");
-    sql.execute(conn).await?;
-    Ok(())
+    sql
 }

@@ -203,11 +203,7 @@ pub(crate) async fn public_channels(conn: &mut Conn) -> Result<Vec<Room>> {
 /// `next_seq` for several rooms at once: `counts` names each room once with how many
 /// messages it takes. Nothing comes back: the caller read the rooms' last sequences under
 /// the write lock it still holds, so it knows the new ones. `counts` is never empty.
-pub(crate) async fn advance_seqs(
-    conn: &mut Conn,
-    counts: &[(RoomId, i64)],
-    now: Timestamp,
-) -> Result<()> {
+pub(crate) fn advance_seqs(counts: &[(RoomId, i64)], now: Timestamp) -> Sql {
     let mut sql = Sql::new("update rooms set last_seq = last_seq + v.column2, updated_at = ");
     sql.int(now.millis()).push(" from (values ");
     // Padded rows (see `padded`) name no room.
@@ -220,6 +216,5 @@ pub(crate) async fn advance_seqs(
             .push(")");
     }
     sql.push(") v where id = v.column1");
-    sql.execute(conn).await?;
-    Ok(())
+    sql
 }

@@ -75,6 +75,22 @@ impl Sql {
         self.placeholder(Value::Int(value))
     }
 
+    /// Appends `next` as a statement of its own after this one, its placeholders numbered on
+    /// from this one's. SQLite runs such a script in one call on its connection's thread
+    /// (binding the values in order across the statements); PostgreSQL prepares one
+    /// statement at a time, so only SQLite's callers use it.
+    pub fn followed_by(&mut self, next: Sql) -> &mut Self {
+        self.text.push_str("; ");
+        let mut from = 0;
+        for (placeholder, value) in next.placeholders.iter().zip(next.values) {
+            self.text.push_str(&next.text[from..placeholder.start]);
+            self.placeholder(value);
+            from = placeholder.end;
+        }
+        self.text.push_str(&next.text[from..]);
+        self
+    }
+
     /// `$a, $b, …` for each value; the caller writes the parentheses and never passes an
     /// empty list (`in ()` is not SQL).
     pub fn list<T: ToString>(&mut self, values: impl IntoIterator<Item = T>) -> &mut Self {

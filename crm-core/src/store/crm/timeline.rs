@@ -40,13 +40,27 @@ pub(crate) async fn insert_in_room(
     insert_many(conn, &[(id, entry, room)], now).await
 }
 
-/// `insert_in_room` for many entries in two statements (entries, then their links); the
-/// inbound batch writes a batch's entries this way. `entries` is never empty.
+/// `insert_in_room` for many entries in two statements (entries, then their links).
+/// `entries` is never empty.
 pub(crate) async fn insert_many(
     conn: &mut Conn,
     entries: &[(TimelineEntryId, &NewTimelineEntry, Option<RoomId>)],
     now: Timestamp,
 ) -> Result<()> {
+    let (entries, links) = insert_many_statements(entries, now);
+    entries.execute(&mut *conn).await?;
+    if let Some(links) = links {
+        links.execute(conn).await?;
+    }
+    Ok(())
+}
+
+/// The statements of `insert_many`: the entries, then their links, if any; the inbound
+/// batch runs them as part of its script on SQLite.
+pub(crate) fn insert_many_statements(
+    entries: &[(TimelineEntryId, &NewTimelineEntry, Option<RoomId>)],
+    now: Timestamp,
+) -> (Sql, Option<Sql>) {
     let mut sql = Sql::new(
         "insert into timeline_entries (id, kind, author_id, occurred_at, summary, payload, \
          created_at, updated_at, room_id) select * from (values ",
@@ -75,7 +89,6 @@ pub(crate) async fn insert_many(
             .push(")");
     }
     sql.push(") v where column1 is not null");
-    sql.execute(&mut *conn).await?;
     let mut rows: Vec<(EntityRef, i64, TimelineEntryId)> = Vec::new();
     for (id, entry, _) in entries {
         // An entry names each entity once, however often its links repeat it.
@@ -88,7 +101,7 @@ pub(crate) async fn insert_many(
         }
     }
     if rows.is_empty() {
-        return Ok(());
+        return (sql, None);
     }
     let mut links = Sql::new(
         "insert into timeline_links (entity_kind, entity_id, occurred_at, entry_id, created_at, \
@@ -112,8 +125,7 @@ pub(crate) async fn insert_many(
             .push(")");
     }
     links.push(") v where column1 is not null");
-    links.execute(conn).await?;
-    Ok(())
+    (sql, Some(links))
 }
 
 #[derive(sqlx::FromRow)]
