@@ -21,7 +21,8 @@ use serde_json::json;
 crate::on_both_stores!(
     a_batch_stores_plain_messages_and_leaves_the_rest_to_receive,
     concurrent_batches_and_single_messages_share_a_rooms_sequence,
-    a_long_batch_is_stored_whole_with_its_entries_on_the_conversations_deal
+    a_long_batch_is_stored_whole_with_its_entries_on_the_conversations_deal,
+    a_batch_that_stores_nothing_leaves_its_writer_and_the_database_free
 );
 
 async fn user(store: &Store, login: &str, role: Role) -> User {
@@ -395,4 +396,43 @@ async fn a_long_batch_is_stored_whole_with_its_entries_on_the_conversations_deal
         .map(|n| format!("m{n}"))
         .collect();
     assert_eq!(said, expected);
+}
+
+async fn a_batch_that_stores_nothing_leaves_its_writer_and_the_database_free(store: Store) {
+    // Arrange: two clients, the first one's conversation snoozed, so the batch finds it
+    // and then leaves it to `receive`.
+    let fixture = fixture(&store).await;
+    let rooms = open_chats(&fixture, 2, "1").await;
+    let later = Timestamp::from_millis(now().millis() + 3_600_000);
+    fixture
+        .lines
+        .snooze(&fixture.operator, rooms[0], later)
+        .await
+        .unwrap();
+    let mut writer = fixture.lines.inbound_writer();
+    let batch = |message| {
+        vec![BatchItem {
+            channel: &fixture.channel,
+            message,
+        }]
+    };
+
+    // Act
+    let to_snoozed = inbound(1, "2", "are you there?");
+    let nothing = writer.receive_batch(&batch(&to_snoozed)).await.unwrap();
+    let plain = inbound(2, "2", "thanks");
+    let next = writer.receive_batch(&batch(&plain)).await.unwrap();
+    let alone = fixture.lines.receive(&fixture.channel, &to_snoozed).await;
+
+    // Assert: the writer stored the next batch, and a writer elsewhere was not kept waiting.
+    assert!(nothing[0].is_none());
+    assert!(next[0].is_some(), "the next batch stored nothing");
+    if let Err(error) = alone {
+        panic!("the message alone was not stored: {error}");
+    }
+    assert_eq!(
+        history(&store, &fixture.operator, rooms[1]).await,
+        [(1, "hello".to_owned()), (2, "thanks".to_owned())]
+    );
+    assert_eq!(history(&store, &fixture.operator, rooms[0]).await.len(), 2);
 }
