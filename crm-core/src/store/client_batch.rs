@@ -397,7 +397,10 @@ async fn write_table_by_table(
     let rooms: Vec<RoomId> = counts.keys().copied().collect();
     let before = rooms_before(conn, &rooms).await?;
     let sorted: Vec<(RoomId, i64)> = counts.iter().map(|(room, n)| (*room, *n)).collect();
-    let mut script = room_store::advance_seqs(&sorted, now);
+    // The room lists are written with as many rows as the messages, so the script's text
+    // depends on the message and link counts alone: sqlx's cache of prepared statements
+    // keeps 100 per connection, fewer than the scripts with room counts of their own.
+    let mut script = room_store::advance_seqs(&sorted, rows.len(), now);
     let last_seqs: LastSeqs = counts
         .iter()
         .filter_map(|(room, count)| before.get(room).map(|(last, _)| (*room, last + count)))
@@ -423,7 +426,7 @@ async fn write_table_by_table(
     script.followed_by(message_store::insert_client_messages(&messages, now));
     let receipts: Vec<(&str, MessageId)> = rows.iter().map(|row| (row.dedup_key, row.id)).collect();
     script.followed_by(conversations::record_receipts(&receipts, now));
-    script.followed_by(conversations::clients_wrote(&rooms, now));
+    script.followed_by(conversations::clients_wrote(&rooms, rows.len(), now));
     let entries: Vec<NewTimelineEntry> = rows
         .iter()
         .map(|row| {

@@ -358,14 +358,15 @@ pub(crate) fn record_receipts(receipts: &[(&str, MessageId)], now: Timestamp) ->
 }
 
 /// `client_wrote` for many conversations in one statement. Nothing comes back: the caller
-/// read their links under the write lock it still holds.
-pub(crate) fn clients_wrote(rooms: &[RoomId], now: Timestamp) -> Sql {
+/// read their links under the write lock it still holds. Written with `padded(rows)` rows
+/// (see `Sql::values_of`).
+pub(crate) fn clients_wrote(rooms: &[RoomId], rows: usize, now: Timestamp) -> Sql {
     let mut sql = Sql::new("update conversations set last_client_message_at = ");
     sql.int(now.millis())
         .push(", auto_close_at = null, snoozed_until = null, updated_at = ")
         .int(now.millis())
         .push(" from ")
-        .values(rooms)
+        .values_of(rooms, rows)
         .push(" v where room_id = v.column1");
     sql
 }

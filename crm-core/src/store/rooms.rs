@@ -202,12 +202,13 @@ pub(crate) async fn public_channels(conn: &mut Conn) -> Result<Vec<Room>> {
 
 /// `next_seq` for several rooms at once: `counts` names each room once with how many
 /// messages it takes. Nothing comes back: the caller read the rooms' last sequences under
-/// the write lock it still holds, so it knows the new ones. `counts` is never empty.
-pub(crate) fn advance_seqs(counts: &[(RoomId, i64)], now: Timestamp) -> Sql {
+/// the write lock it still holds, so it knows the new ones. `counts` is never empty; the
+/// statement is written with `padded(rows)` rows (see `Sql::values_of`).
+pub(crate) fn advance_seqs(counts: &[(RoomId, i64)], rows: usize, now: Timestamp) -> Sql {
     let mut sql = Sql::new("update rooms set last_seq = last_seq + v.column2, updated_at = ");
     sql.int(now.millis()).push(" from (values ");
     // Padded rows (see `padded`) name no room.
-    for index in 0..padded(counts.len()) {
+    for index in 0..padded(rows.max(counts.len())) {
         let row = counts.get(index);
         sql.push(if index > 0 { ", (" } else { "(" })
             .opt_text(row.map(|(room, _)| room))

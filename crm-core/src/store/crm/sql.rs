@@ -109,8 +109,14 @@ impl Sql {
     /// values over 200 rows — while a join against the list looks each value up in an index.
     /// Padded to `padded` rows with nulls, which no join or `=` matches. Never empty.
     pub fn values<T: ToString>(&mut self, values: &[T]) -> &mut Self {
+        self.values_of(values, values.len())
+    }
+
+    /// `values` written as `padded(rows)` rows (`rows` at least `values.len()`): a statement
+    /// whose row count follows another list's.
+    pub fn values_of<T: ToString>(&mut self, values: &[T], rows: usize) -> &mut Self {
         self.text.push_str("(values ");
-        for row in 0..padded(values.len()) {
+        for row in 0..padded(rows.max(values.len())) {
             self.text.push_str(if row > 0 { ", (" } else { "(" });
             self.opt_text(values.get(row).map(|value| value.to_string()));
             self.text.push(')');
