@@ -81,12 +81,10 @@ mod tests {
     /// once and names them `etilqs_*`).
     fn temporary_files() -> usize {
         std::fs::read_dir("/proc/self/fd")
-            .map(|fds| {
-                fds.filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
-                    .filter(|target| target.to_string_lossy().contains("etilqs_"))
-                    .count()
-            })
-            .unwrap_or_default()
+            .unwrap()
+            .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+            .filter(|target| target.to_string_lossy().contains("etilqs_"))
+            .count()
     }
 
     #[tokio::test]
@@ -95,6 +93,7 @@ mod tests {
         // Arrange: a table whose unique index lets a multi-row insert fail halfway, so
         // SQLite keeps a journal to undo just that statement.
         let dir = std::env::temp_dir().join(format!("sb-stmt-journal-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
         let url = format!("sqlite://{}/x.db", dir.display());
         let store = crate::Store::connect(&crate::StoreOptions::new(url))
             .await
