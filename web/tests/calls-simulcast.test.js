@@ -97,10 +97,11 @@ test('a smaller tile gets a smaller simulcast layer and a larger one the larger 
 
   // Act: the window grows again.
   await pages.boris.setViewportSize(LARGE);
-  // Assert
+  // Assert (what Anna sends is read too, so that a failure tells a layer she stopped sending
+  // from one the server did not switch to)
   await eventually(
     'Boris decodes the larger layer again',
-    () => receivedFrom(pages.boris, anna),
+    async () => ({ ...(await receivedFrom(pages.boris, anna)), annaSends: await sentLayers(pages.anna) }),
     (r) => r.view !== 'low' && r.frameHeight > small.frameHeight,
   );
   for (const page of Object.values(pages)) assert.deepEqual(page.consoleErrors, []);
