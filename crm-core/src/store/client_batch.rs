@@ -64,14 +64,29 @@ struct FoundRow {
 /// Every lookup is a subquery of its own, which PostgreSQL can only answer by probing an
 /// index: joined against the list, it hashed the list and scanned every receipt ever
 /// stored, or walked every live contact of a database it had no statistics of yet.
-/// `wanted` is never empty.
+///
+/// SQLite answers with one row of JSON instead of a row per message: each row crossed from
+/// SQLite's thread to the writer's on its own, and waking the writer for it took the core
+/// from SQLite's thread, twice per message of every batch (BENCHMARKS.md "The batch's read
+/// in one row"). `wanted` is never empty.
 pub(crate) async fn read(conn: &mut Conn, wanted: &[Wanted<'_>]) -> Result<HashMap<String, Found>> {
-    let mut sql = Sql::new(
+    let backend = Backend::of(conn);
+    let mut sql = Sql::new(match backend {
+        Backend::Postgres => "",
+        Backend::Sqlite => {
+            "select json_group_array(json_array(dedup_key, found_contact, found_labels, \
+             json_array("
+        }
+    });
+    if backend == Backend::Sqlite {
+        sql.push(conversations::COLUMNS).push("))) from (");
+    }
+    sql.push(
         "select v.column1 as dedup_key, (select c.id from contacts c where c.id = \
          (select i.contact_id from contact_identities i where i.channel = v.column2 \
          and i.external_id = v.column3) and c.deleted_at is null) as found_contact, ",
     );
-    sql.push(match Backend::of(conn) {
+    sql.push(match backend {
         Backend::Postgres => {
             "(select json_agg(l.label)::text from conversation_labels l \
              where l.room_id = conversations.room_id) as found_labels, "
@@ -102,7 +117,37 @@ pub(crate) async fn read(conn: &mut Conn, wanted: &[Wanted<'_>]) -> Result<HashM
          and conversations.external_chat_id = v.column5 and conversations.status <> 'closed' \
          where (select 1 from inbound_receipts r where r.dedup_key = v.column1) is null",
     );
-    let rows: Vec<FoundRow> = sql.fetch_all(conn).await?;
+    let rows: Vec<FoundRow> = match backend {
+        Backend::Postgres => sql.fetch_all(conn).await?,
+        Backend::Sqlite => {
+            sql.push(")");
+            // An aggregate answers one row, `[]` when nothing matched.
+            let found: Vec<(String,)> = sql.fetch_all(conn).await?;
+            let json = found.first().map_or("[]", |(json,)| json.as_str());
+            let rows: Vec<(
+                String,
+                Option<String>,
+                Option<serde_json::Value>,
+                ConversationRow,
+            )> = serde_json::from_str(json).map_err(|error| {
+                Error::Internal(format!("the batch's conversations: {error}").into())
+            })?;
+            rows.into_iter()
+                .map(
+                    |(dedup_key, found_contact, labels, conversation)| FoundRow {
+                        dedup_key,
+                        found_contact,
+                        // json_array keeps the labels' array as JSON or, out of a subquery, as its text.
+                        found_labels: labels.map(|labels| match labels {
+                            serde_json::Value::String(text) => text,
+                            array => array.to_string(),
+                        }),
+                        conversation,
+                    },
+                )
+                .collect()
+        }
+    };
     rows.into_iter()
         .map(|row| {
             let mut conversation = Conversation::try_from(row.conversation)?;

@@ -15,7 +15,8 @@ use crate::{
     },
 };
 
-#[derive(sqlx::FromRow)]
+/// Also read from a JSON array of `COLUMNS`, in their order (`client_batch::read`).
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct ConversationRow {
     room_id: String,
     line_id: String,
@@ -37,6 +38,7 @@ pub(crate) struct ConversationRow {
     lead_id: Option<String>,
 }
 
+/// In the order of `ConversationRow`'s fields.
 pub(crate) const COLUMNS: &str = "room_id, line_id, channel_id, external_chat_id, client_name, status, assignee_id, queued_at, \
                        assigned_at, closed_at, contact_id, first_response_ms, resolution_ms, rating, snoozed_until, sla_due_at, \
                        deal_id, lead_id";
