@@ -21,6 +21,9 @@ before(async () => {
     people: { anna: 'Anna Ivanova', boris: 'Boris Petrov' },
     room: 'review',
     viewport: LARGE,
+    // The media server's view changes, keyframe requests and layer switches, for a failure
+    // to show which step stalled.
+    env: { RUST_LOG: 'warn,media::sfu=debug' },
   }));
 });
 
@@ -67,7 +70,17 @@ async function eventually(what, read, ok) {
     if (ok(last)) return last;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  assert.fail(`${what}; last seen: ${JSON.stringify(last)}`);
+  assert.fail(`${what}; last seen: ${JSON.stringify(last)}\nthe media server's last decisions:\n${sfuLog()}`);
+}
+
+function sfuLog() {
+  return server
+    .logs()
+    .replace(/\x1b\[[0-9;]*m/g, '')
+    .split('\n')
+    .filter((line) => line.includes('media::sfu'))
+    .slice(-40)
+    .join('\n');
 }
 
 test('a smaller tile gets a smaller simulcast layer and a larger one the larger layer again', { skip }, async () => {

@@ -257,6 +257,7 @@ impl Selection {
     }
 
     fn switch_to(&mut self, frame: &Frame) {
+        tracing::debug!(rid = ?frame.rid, wanted = ?self.wanted, "layer switched");
         self.current = Some(frame.rid);
         let Some((last, at)) = self.last_out else {
             return;

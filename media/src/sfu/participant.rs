@@ -301,10 +301,16 @@ impl Participant {
         };
         self.awake = true;
         // Fails when the rid names no layer the browser sends; the next request retries.
-        if writer.request_keyframe(rid, kind).is_ok() {
-            match last {
-                Some((_, at)) => *at = now,
-                None => entry.keyframe_requests.push((rid, now)),
+        match writer.request_keyframe(rid, kind) {
+            Ok(()) => {
+                tracing::debug!(participant = %self.key, ?rid, ?kind, "keyframe requested");
+                match last {
+                    Some((_, at)) => *at = now,
+                    None => entry.keyframe_requests.push((rid, now)),
+                }
+            }
+            Err(error) => {
+                tracing::debug!(participant = %self.key, ?rid, error.message = %error, "keyframe request failed");
             }
         }
     }
@@ -341,6 +347,7 @@ impl Participant {
     /// How this participant shows `publisher`'s video from now on: the simulcast layer it
     /// receives follows, or none at all for `Quality::Off`.
     pub fn set_quality(&mut self, publisher: ParticipantKey, quality: Quality) {
+        tracing::debug!(participant = %self.key, %publisher, ?quality, "view changed");
         match self.qualities.iter_mut().find(|(p, _)| *p == publisher) {
             Some((_, known)) => *known = quality,
             None => self.qualities.push((publisher, quality)),
@@ -373,6 +380,7 @@ impl Participant {
                 Step::Forward(time) => time,
                 Step::Drop => return,
                 Step::DropAskKeyframe(rid) => {
+                    tracing::trace!(participant = %self.key, publisher = %origin, ?rid, "waiting for a keyframe of the wanted layer");
                     self.need_keyframe.push((origin, data.mid, rid));
                     return;
                 }
