@@ -58,6 +58,9 @@ struct FoundRow {
     conversation: ConversationRow,
 }
 
+/// A row of `read`: dedup key, the sender's contact, the labels (unsorted), the conversation.
+type Answered = (String, Option<String>, Option<Vec<String>>, ConversationRow);
+
 /// For each of `wanted` that was not received before and whose chat has an open
 /// conversation, keyed by its dedup key: that conversation and the sender's contact. One
 /// statement for what would be a lookup each (receipt, contact, conversation, labels).
@@ -74,7 +77,8 @@ pub(crate) async fn read(conn: &mut Conn, wanted: &[Wanted<'_>]) -> Result<HashM
     let mut sql = Sql::new(match backend {
         Backend::Postgres => "",
         Backend::Sqlite => {
-            "select json_group_array(json_array(dedup_key, found_contact, found_labels, \
+            // `json()`: the labels' array goes in as an array, not as its text.
+            "select json_group_array(json_array(dedup_key, found_contact, json(found_labels), \
              json_array("
         }
     });
@@ -117,49 +121,39 @@ pub(crate) async fn read(conn: &mut Conn, wanted: &[Wanted<'_>]) -> Result<HashM
          and conversations.external_chat_id = v.column5 and conversations.status <> 'closed' \
          where (select 1 from inbound_receipts r where r.dedup_key = v.column1) is null",
     );
-    let rows: Vec<FoundRow> = match backend {
-        Backend::Postgres => sql.fetch_all(conn).await?,
+    let rows: Vec<Answered> = match backend {
+        Backend::Postgres => {
+            let rows: Vec<FoundRow> = sql.fetch_all(conn).await?;
+            rows.into_iter()
+                .map(|row| {
+                    let labels = row.found_labels.as_deref().map(serde_json::from_str);
+                    let labels = labels.transpose().map_err(|error| {
+                        Error::Internal(format!("conversation labels: {error}").into())
+                    })?;
+                    Ok((row.dedup_key, row.found_contact, labels, row.conversation))
+                })
+                .collect::<Result<_>>()?
+        }
         Backend::Sqlite => {
             sql.push(")");
             // An aggregate answers one row, `[]` when nothing matched.
             let found: Vec<(String,)> = sql.fetch_all(conn).await?;
             let json = found.first().map_or("[]", |(json,)| json.as_str());
-            let rows: Vec<(
-                String,
-                Option<String>,
-                Option<serde_json::Value>,
-                ConversationRow,
-            )> = serde_json::from_str(json).map_err(|error| {
+            serde_json::from_str(json).map_err(|error| {
                 Error::Internal(format!("the batch's conversations: {error}").into())
-            })?;
-            rows.into_iter()
-                .map(
-                    |(dedup_key, found_contact, labels, conversation)| FoundRow {
-                        dedup_key,
-                        found_contact,
-                        // json_array keeps the labels' array as JSON or, out of a subquery, as its text.
-                        found_labels: labels.map(|labels| match labels {
-                            serde_json::Value::String(text) => text,
-                            array => array.to_string(),
-                        }),
-                        conversation,
-                    },
-                )
-                .collect()
+            })?
         }
     };
     rows.into_iter()
-        .map(|row| {
-            let mut conversation = Conversation::try_from(row.conversation)?;
-            if let Some(labels) = row.found_labels {
-                conversation.labels = serde_json::from_str(&labels).map_err(|error| {
-                    Error::Internal(format!("conversation labels: {error}").into())
-                })?;
-                conversation.labels.sort_unstable();
+        .map(|(dedup_key, contact, labels, conversation)| {
+            let mut conversation = Conversation::try_from(conversation)?;
+            if let Some(mut labels) = labels {
+                labels.sort_unstable();
+                conversation.labels = labels;
             }
-            let contact = row.found_contact.as_deref().map(parse_id).transpose()?;
+            let contact = contact.as_deref().map(parse_id).transpose()?;
             Ok((
-                row.dedup_key,
+                dedup_key,
                 Found {
                     contact,
                     conversation,
