@@ -113,11 +113,11 @@ impl InboundBatcher {
     }
 }
 
-/// Runs SQLite's writer on a thread of its own. Each of its statements is a hand-off to the
-/// connection's thread and back; on the shared runtime every hand-back waited in line
-/// behind the webhook requests the batch was serving, which made each batch longer and
-/// the next one larger. A thread of its own is woken at once. If no thread can be
-/// started, the queue closes and messages are stored one by one.
+/// Runs SQLite's writer on a thread of its own, which drives the writer's connection itself
+/// (`OpenLines::inbound_writer`): its statements run to completion where they are called,
+/// so they must not run on the shared runtime, whose webhook requests would wait behind
+/// each batch. If no thread can be started, the queue closes and messages are stored one
+/// by one.
 fn on_own_thread(writer: impl std::future::Future<Output = ()> + Send + 'static) {
     let started = std::thread::Builder::new()
         .name("inbound-writer".into())

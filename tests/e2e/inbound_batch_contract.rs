@@ -1,4 +1,5 @@
-//! Clients' messages stored in shared transactions (`OpenLines::receive_batch`), on SQLite
+//! Clients' messages stored in shared transactions (`OpenLines::receive_batch`, and the
+//! gateway's writer, `OpenLines::inbound_writer`, on a connection of its own), on SQLite
 //! and PostgreSQL: what the batch takes is stored exactly as one-by-one storing would store
 //! it — sequences without gap or repeat, the provider's id, the contact's timeline — and
 //! what it cannot take (a repeat delivery, a first message, an edit, a snoozed
@@ -174,7 +175,7 @@ async fn a_batch_stores_plain_messages_and_leaves_the_rest_to_receive(store: Sto
             message,
         })
         .collect();
-    let answers = lines.receive_batch(&batch).await.unwrap();
+    let answers = lines.inbound_writer().receive_batch(&batch).await.unwrap();
 
     // Assert: the plain messages of open conversations are stored, in order.
     let taken: Vec<bool> = answers.iter().map(Option::is_some).collect();
@@ -251,7 +252,8 @@ async fn concurrent_batches_and_single_messages_share_a_rooms_sequence(store: St
         ..
     } = fixture;
 
-    // Act: four batches of 20 and 20 single messages at once, into both rooms.
+    // Act: four batches of 20 and 20 single messages at once, into both rooms; two of the
+    // batches from writers (their own connection on SQLite), two on pooled connections.
     let batches: Vec<Vec<InboundMessage>> = (0..4)
         .map(|batch| {
             (0..20)
@@ -268,20 +270,25 @@ async fn concurrent_batches_and_single_messages_share_a_rooms_sequence(store: St
             inbound(1 + n % 2, &id, &id)
         })
         .collect();
-    let batched = futures_util::future::join_all(batches.iter().map(|messages| {
-        let lines = lines.clone();
-        let channel = channel.clone();
-        async move {
-            let items: Vec<BatchItem> = messages
-                .iter()
-                .map(|message| BatchItem {
-                    channel: &channel,
-                    message,
-                })
-                .collect();
-            lines.receive_batch(&items).await
-        }
-    }));
+    let batched =
+        futures_util::future::join_all(batches.iter().enumerate().map(|(n, messages)| {
+            let lines = lines.clone();
+            let channel = channel.clone();
+            async move {
+                let items: Vec<BatchItem> = messages
+                    .iter()
+                    .map(|message| BatchItem {
+                        channel: &channel,
+                        message,
+                    })
+                    .collect();
+                if n % 2 == 0 {
+                    lines.inbound_writer().receive_batch(&items).await
+                } else {
+                    lines.receive_batch(&items).await
+                }
+            }
+        }));
     let single = futures_util::future::join_all(
         singles
             .iter()
@@ -350,7 +357,7 @@ async fn a_long_batch_is_stored_whole_with_its_entries_on_the_conversations_deal
             message,
         })
         .collect();
-    let answers = lines.receive_batch(&batch).await.unwrap();
+    let answers = lines.inbound_writer().receive_batch(&batch).await.unwrap();
 
     // Assert: every message stored in order; the linked conversation's answers carry its
     // labels and deal, its entries are on the deal's timeline; the other's are not.

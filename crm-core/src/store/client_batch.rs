@@ -22,6 +22,7 @@ use super::{
     },
     messages as message_store, rooms as room_store,
     rows::parse_id,
+    sqlite_native::NativeConn,
 };
 use crate::{
     Error, Result,
@@ -30,6 +31,57 @@ use crate::{
         crm::{ContactId, EntityKind, NewTimelineEntry, TimelineEntryId},
     },
 };
+
+/// The connection a batch runs on.
+pub(crate) enum BatchConn<'a> {
+    /// A pooled connection (or a transaction on one): PostgreSQL, or SQLite in memory.
+    Pooled(&'a mut Conn),
+    /// SQLite's writer connection, driven from the caller's thread, in its transaction.
+    Native(&'a NativeConn),
+}
+
+impl BatchConn<'_> {
+    fn backend(&self) -> Backend {
+        match self {
+            BatchConn::Pooled(conn) => Backend::of(conn),
+            BatchConn::Native(_) => Backend::Sqlite,
+        }
+    }
+
+    /// SQLite: the one row of JSON an aggregate answers.
+    async fn fetch_json(&mut self, sql: Sql) -> Result<Option<String>> {
+        match self {
+            BatchConn::Pooled(conn) => {
+                let found: Vec<(String,)> = sql.fetch_all(conn).await?;
+                Ok(found.into_iter().next().map(|(json,)| json))
+            }
+            BatchConn::Native(conn) => conn.fetch_text(sql),
+        }
+    }
+
+    /// SQLite: runs the statements in order, in the caller's transaction; through sqlx as
+    /// one script, one trip to the connection's thread (BENCHMARKS.md "One trip for the
+    /// writes"); on the writer's own connection one by one, each prepared once.
+    async fn execute_all(&mut self, statements: Vec<Sql>) -> Result<()> {
+        match self {
+            BatchConn::Pooled(conn) => {
+                let mut statements = statements.into_iter();
+                if let Some(mut script) = statements.next() {
+                    for next in statements {
+                        script.followed_by(next);
+                    }
+                    script.execute(conn).await?;
+                }
+            }
+            BatchConn::Native(conn) => {
+                for statement in statements {
+                    conn.execute(statement)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
 
 /// A message the batch may take, as `read` looks it up.
 pub(crate) struct Wanted<'a> {
@@ -72,8 +124,11 @@ type Answered = (String, Option<String>, Option<Vec<String>>, ConversationRow);
 /// SQLite's thread to the writer's on its own, and waking the writer for it took the core
 /// from SQLite's thread, twice per message of every batch (BENCHMARKS.md "The batch's read
 /// in one row"). `wanted` is never empty.
-pub(crate) async fn read(conn: &mut Conn, wanted: &[Wanted<'_>]) -> Result<HashMap<String, Found>> {
-    let backend = Backend::of(conn);
+pub(crate) async fn read(
+    conn: &mut BatchConn<'_>,
+    wanted: &[Wanted<'_>],
+) -> Result<HashMap<String, Found>> {
+    let backend = conn.backend();
     let mut sql = Sql::new(match backend {
         Backend::Postgres => "",
         Backend::Sqlite => {
@@ -121,8 +176,8 @@ pub(crate) async fn read(conn: &mut Conn, wanted: &[Wanted<'_>]) -> Result<HashM
          and conversations.external_chat_id = v.column5 and conversations.status <> 'closed' \
          where (select 1 from inbound_receipts r where r.dedup_key = v.column1) is null",
     );
-    let rows: Vec<Answered> = match backend {
-        Backend::Postgres => {
+    let rows: Vec<Answered> = match conn {
+        BatchConn::Pooled(conn) if backend == Backend::Postgres => {
             let rows: Vec<FoundRow> = sql.fetch_all(conn).await?;
             rows.into_iter()
                 .map(|row| {
@@ -134,11 +189,11 @@ pub(crate) async fn read(conn: &mut Conn, wanted: &[Wanted<'_>]) -> Result<HashM
                 })
                 .collect::<Result<_>>()?
         }
-        Backend::Sqlite => {
+        conn => {
             sql.push(")");
             // An aggregate answers one row, `[]` when nothing matched.
-            let found: Vec<(String,)> = sql.fetch_all(conn).await?;
-            let json = found.first().map_or("[]", |(json,)| json.as_str());
+            let found = conn.fetch_json(sql).await?;
+            let json = found.as_deref().unwrap_or("[]");
             serde_json::from_str(json).map_err(|error| {
                 Error::Internal(format!("the batch's conversations: {error}").into())
             })?
@@ -217,7 +272,7 @@ pub(crate) fn statement_chunks(bodies: impl IntoIterator<Item = usize>) -> Vec<R
 /// Writes `rows`, a statement (PostgreSQL) or a few (SQLite) per chunk of `chunks`. Each
 /// chunk is atomic on PostgreSQL; the caller's transaction makes the whole so.
 pub(crate) async fn write(
-    conn: &mut Conn,
+    conn: &mut BatchConn<'_>,
     rows: &[ClientRow<'_>],
     chunks: &[Range<usize>],
     now: Timestamp,
@@ -233,9 +288,11 @@ pub(crate) async fn write(
         for row in rows {
             *counts.entry(row.room_id).or_default() += 1;
         }
-        let (last_seqs, linked) = match Backend::of(conn) {
-            Backend::Postgres => write_in_one_statement(conn, rows, &places, now).await?,
-            Backend::Sqlite => write_table_by_table(conn, rows, &counts, &places, now).await?,
+        let (last_seqs, linked) = match &mut *conn {
+            BatchConn::Pooled(pooled) if Backend::of(pooled) == Backend::Postgres => {
+                write_in_one_statement(pooled, rows, &places, now).await?
+            }
+            conn => write_table_by_table(conn, rows, &counts, &places, now).await?,
         };
         for (row, place) in rows.iter().zip(&places) {
             written
@@ -423,11 +480,9 @@ async fn write_in_one_statement(
 /// SQLite's thread to the writer's one at a time, and the writer's thread parked and was
 /// woken for most of them: ~150 times per batch of 120 messages, as many as the rooms
 /// updated twice and the messages read (BENCHMARKS.md "Rows that do not come back").
-/// The writes go as one script, one trip to SQLite's thread instead of one per statement:
-/// each trip waits for the other thread to be woken and scheduled, and the batch's lock is
-/// held meanwhile (BENCHMARKS.md "One trip for the writes").
+/// The writes go together (`BatchConn::execute_all`).
 async fn write_table_by_table(
-    conn: &mut Conn,
+    conn: &mut BatchConn<'_>,
     rows: &[ClientRow<'_>],
     counts: &Counts,
     places: &[i64],
@@ -439,7 +494,7 @@ async fn write_table_by_table(
     // The room lists are written with as many rows as the messages, so the script's text
     // depends on the message and link counts alone: sqlx's cache of prepared statements
     // keeps 100 per connection, fewer than the scripts with room counts of their own.
-    let mut script = room_store::advance_seqs(&sorted, rows.len(), now);
+    let mut script = vec![room_store::advance_seqs(&sorted, rows.len(), now)];
     let last_seqs: LastSeqs = counts
         .iter()
         .filter_map(|(room, count)| before.get(room).map(|(last, _)| (*room, last + count)))
@@ -462,10 +517,10 @@ async fn write_table_by_table(
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    script.followed_by(message_store::insert_client_messages(&messages, now));
+    script.push(message_store::insert_client_messages(&messages, now));
     let receipts: Vec<(&str, MessageId)> = rows.iter().map(|row| (row.dedup_key, row.id)).collect();
-    script.followed_by(conversations::record_receipts(&receipts, now));
-    script.followed_by(conversations::clients_wrote(&rooms, rows.len(), now));
+    script.push(conversations::record_receipts(&receipts, now));
+    script.push(conversations::clients_wrote(&rooms, rows.len(), now));
     let entries: Vec<NewTimelineEntry> = rows
         .iter()
         .map(|row| {
@@ -481,16 +536,17 @@ async fn write_table_by_table(
         .map(|(row, entry)| (row.entry_id, entry, Some(row.room_id)))
         .collect();
     let (entries, links) = timeline_store::insert_many_statements(&entries, now);
-    script.followed_by(entries);
-    if let Some(links) = links {
-        script.followed_by(links);
-    }
-    script.execute(conn).await?;
+    script.push(entries);
+    script.extend(links);
+    conn.execute_all(script).await?;
     Ok((last_seqs, linked))
 }
 
 /// Each room's last sequence and what its conversation is linked to, as one row of JSON.
-async fn rooms_before(conn: &mut Conn, rooms: &[RoomId]) -> Result<HashMap<RoomId, (i64, Linked)>> {
+async fn rooms_before(
+    conn: &mut BatchConn<'_>,
+    rooms: &[RoomId],
+) -> Result<HashMap<RoomId, (i64, Linked)>> {
     let mut sql = Sql::new(
         "select json_group_array(json_array(r.id, r.last_seq, c.deal_id, c.lead_id)) \
          from rooms r left join conversations c on c.room_id = r.id \
@@ -498,8 +554,8 @@ async fn rooms_before(conn: &mut Conn, rooms: &[RoomId]) -> Result<HashMap<RoomI
     );
     sql.values(rooms).push(" v)");
     // An aggregate answers one row, `[]` when no room matched.
-    let found: Vec<(String,)> = sql.fetch_all(conn).await?;
-    let json = found.first().map_or("[]", |(json,)| json.as_str());
+    let found = conn.fetch_json(sql).await?;
+    let json = found.as_deref().unwrap_or("[]");
     let rows: Vec<(String, i64, Option<String>, Option<String>)> = serde_json::from_str(json)
         .map_err(|error| Error::Internal(format!("the batch's rooms: {error}").into()))?;
     rows.into_iter()

@@ -26,10 +26,11 @@ mod rows;
 pub(crate) mod search;
 pub(crate) mod sessions;
 mod sqlite;
+pub(crate) mod sqlite_native;
 pub(crate) mod users;
 pub(crate) mod widget;
 
-use std::{fmt, str::FromStr, sync::Arc, time::Duration};
+use std::{fmt, path::PathBuf, str::FromStr, sync::Arc, time::Duration};
 
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::{
@@ -172,6 +173,9 @@ pub struct Store {
     /// SQLite has one writer at a time; writers of this process queue here for their turn
     /// instead of in SQLite's busy handler, which sleeps whole milliseconds between tries.
     writer: Option<Arc<Mutex<()>>>,
+    /// SQLite's database file, for a connection outside the pool (`sqlite_native`); `None`
+    /// for PostgreSQL and an in-memory database.
+    sqlite_file: Option<PathBuf>,
     acquire_timeout: Duration,
 }
 
@@ -204,6 +208,10 @@ impl Store {
             pool,
             backend,
             writer: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
+            sqlite_file: match backend {
+                Backend::Sqlite => sqlite::file_of(&url),
+                Backend::Postgres => None,
+            },
             acquire_timeout: options.acquire_timeout,
         })
     }
@@ -260,7 +268,16 @@ impl Store {
         Ok(Tx { inner, _turn: turn })
     }
 
-    async fn turn_to_write(&self) -> Result<Option<OwnedMutexGuard<()>>> {
+    /// The connection a writer thread keeps for itself (`OpenLines::inbound_writer`): on a
+    /// SQLite file, one of its own outside the pool, driven from that thread.
+    pub(crate) fn native_writer(&self) -> Option<Result<sqlite_native::NativeConn>> {
+        self.sqlite_file
+            .as_deref()
+            .map(sqlite_native::NativeConn::open)
+    }
+
+    /// This process's turn to write, which `begin` takes; `None` on PostgreSQL.
+    pub(crate) async fn turn_to_write(&self) -> Result<Option<OwnedMutexGuard<()>>> {
         let Some(writer) = &self.writer else {
             return Ok(None);
         };

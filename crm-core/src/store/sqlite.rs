@@ -1,7 +1,7 @@
 //! What only SQLite needs: the database file is created with its folder, and every
 //! connection runs in WAL mode with foreign keys enforced.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use sqlx::{Executor, any::AnyPoolOptions};
 
@@ -37,6 +37,16 @@ pub(super) fn prepare_url(url: &str) -> Result<String> {
         format!("sqlite://{path}?{query}&mode=rwc")
     };
     Ok(prepared)
+}
+
+/// The database file a prepared URL (`prepare_url`) names; `None` in memory, and for a
+/// path written percent-encoded, which only sqlx decodes.
+pub(super) fn file_of(prepared: &str) -> Option<PathBuf> {
+    let rest = prepared.trim_start_matches("sqlite://");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let in_memory =
+        path.is_empty() || path == ":memory:" || query.split('&').any(|pair| pair == "mode=memory");
+    (!in_memory && !path.contains('%')).then(|| PathBuf::from(path))
 }
 
 /// How long a statement waits for another connection's lock before failing "busy".
@@ -119,6 +129,20 @@ mod tests {
         assert_eq!(files, 0, "the statement journal went to a temporary file");
         drop(conn);
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn names_the_file_of_a_url_and_none_in_memory() {
+        assert_eq!(
+            file_of("sqlite://data/x.db?mode=rwc"),
+            Some(PathBuf::from("data/x.db"))
+        );
+        assert_eq!(
+            file_of("sqlite:///tmp/x.db"),
+            Some(PathBuf::from("/tmp/x.db"))
+        );
+        assert_eq!(file_of("sqlite://:memory:"), None);
+        assert_eq!(file_of("sqlite://x.db?mode=memory&cache=shared"), None);
     }
 
     #[test]

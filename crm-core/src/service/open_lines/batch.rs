@@ -20,8 +20,9 @@ use crate::{
     },
     store::{
         Backend, Conn,
-        client_batch::{self, ClientRow, Found, Wanted, Written},
+        client_batch::{self, BatchConn, ClientRow, Found, Wanted, Written},
         conversation_links::Linked,
+        sqlite_native::NativeConn,
     },
 };
 
@@ -63,20 +64,39 @@ impl OpenLines {
             // lock, in one transaction.
             Backend::Sqlite => {
                 let mut tx = self.store.begin_on(conn).await?;
-                let answers = self.store_batch(&mut tx, batch).await?;
+                let answers = self
+                    .store_batch(&mut BatchConn::Pooled(&mut tx), batch)
+                    .await?;
                 tx.commit().await?;
                 Ok(answers)
             }
             // A statement reads what the batch needs to know; then the writes, a statement
             // per chunk, atomic by itself. A conversation closed between the two is no
             // different from one closed just after the batch.
-            Backend::Postgres => self.store_batch(conn, batch).await,
+            Backend::Postgres => self.store_batch(&mut BatchConn::Pooled(conn), batch).await,
         }
+    }
+
+    /// `receive_batch_on` for SQLite's writer connection: the same transaction, run from
+    /// the caller's thread.
+    async fn receive_batch_native(
+        &self,
+        conn: &NativeConn,
+        batch: &[BatchItem<'_>],
+    ) -> Result<Vec<Option<Received>>> {
+        let _turn = self.store.turn_to_write().await?;
+        conn.begin()?;
+        let stored = self.store_batch(&mut BatchConn::Native(conn), batch).await;
+        let committed = stored.and_then(|answers| conn.commit().map(|()| answers));
+        if committed.is_err() {
+            conn.rollback()?;
+        }
+        committed
     }
 
     async fn store_batch(
         &self,
-        conn: &mut Conn,
+        conn: &mut BatchConn<'_>,
         batch: &[BatchItem<'_>],
     ) -> Result<Vec<Option<Received>>> {
         let mut answers: Vec<Option<Received>> = batch.iter().map(|_| None).collect();
@@ -162,14 +182,17 @@ impl OpenLines {
         let chunks = client_batch::statement_chunks(rows.iter().map(|row| row.body.len()));
         // SQLite is inside its transaction already (`receive_batch_on`).
         let in_transaction = self.store.backend() == Backend::Sqlite;
-        let Written { seqs, linked } = if in_transaction || chunks.len() == 1 {
-            client_batch::write(conn, &rows, &chunks, now).await?
-        } else {
-            // Several statements: one transaction keeps the batch whole or absent.
-            let mut tx = self.store.begin_on(conn).await?;
-            let written = client_batch::write(&mut tx, &rows, &chunks, now).await?;
-            tx.commit().await?;
-            written
+        let Written { seqs, linked } = match conn {
+            BatchConn::Pooled(pooled) if !in_transaction && chunks.len() > 1 => {
+                // Several statements: one transaction keeps the batch whole or absent.
+                let mut tx = self.store.begin_on(pooled).await?;
+                let written =
+                    client_batch::write(&mut BatchConn::Pooled(&mut tx), &rows, &chunks, now)
+                        .await?;
+                tx.commit().await?;
+                written
+            }
+            conn => client_batch::write(conn, &rows, &chunks, now).await?,
         };
         for (message, seq) in messages.iter_mut().zip(seqs) {
             message.seq = seq;
@@ -193,10 +216,18 @@ impl OpenLines {
     }
 }
 
-/// `OpenLines::receive_batch` for one long-lived caller, on a connection it keeps.
+/// `OpenLines::receive_batch` for one long-lived caller, on a connection it keeps: on a
+/// SQLite file one of its own, which the caller's thread drives (`sqlite_native`), so a
+/// caller on SQLite should have a thread to itself; otherwise a pooled one
+/// (`Store::dedicated`).
 pub struct InboundWriter {
     lines: OpenLines,
-    conn: Option<PoolConnection<Any>>,
+    conn: Option<WriterConn>,
+}
+
+enum WriterConn {
+    Pooled(PoolConnection<Any>),
+    Native(NativeConn),
 }
 
 impl InboundWriter {
@@ -206,9 +237,18 @@ impl InboundWriter {
     ) -> Result<Vec<Option<Received>>> {
         let conn = match &mut self.conn {
             Some(conn) => conn,
-            None => self.conn.insert(self.lines.store.dedicated().await?),
+            None => {
+                let conn = match self.lines.store.native_writer() {
+                    Some(native) => WriterConn::Native(native?),
+                    None => WriterConn::Pooled(self.lines.store.dedicated().await?),
+                };
+                self.conn.insert(conn)
+            }
         };
-        let stored = self.lines.receive_batch_on(conn, batch).await;
+        let stored = match conn {
+            WriterConn::Pooled(conn) => self.lines.receive_batch_on(conn, batch).await,
+            WriterConn::Native(conn) => self.lines.receive_batch_native(conn, batch).await,
+        };
         if stored.is_err() {
             // The connection may be what failed; the next batch starts on a fresh one.
             self.conn = None;

@@ -25,7 +25,8 @@ pub(crate) fn padded(rows: usize) -> usize {
     rows.max(1).next_power_of_two()
 }
 
-enum Value {
+/// A bound value.
+pub(crate) enum Value {
     Text(Option<String>),
     Int(Option<i64>),
 }
@@ -157,6 +158,12 @@ impl Sql {
         }
         text.push_str(rest);
         Some(text)
+    }
+
+    /// SQLite's text (see `sql_for`) and the values in the order they bind.
+    pub fn into_sqlite(self) -> (String, Vec<Value>) {
+        let text = self.unnumbered().unwrap_or(self.text);
+        (text, self.values)
     }
 
     pub async fn fetch_all<T>(mut self, conn: &mut Conn) -> Result<Vec<T>>
