@@ -30,9 +30,12 @@ const MAX_BATCH: usize = 256;
 /// Least time between two checkpoints of SQLite's write-ahead log.
 const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(100);
 /// Write-ahead log length, in pages, past which a checkpoint makes the log start over
-/// (64 MiB with 4 KiB pages): the file's blocks are then written again instead of new
-/// ones allocated, and the log's size on disk stays bounded.
-const RESTART_LOG_AT_PAGES: i64 = 16_384;
+/// (256 MiB with 4 KiB pages): the file's blocks are then written again instead of new
+/// ones allocated, and the log's size on disk stays bounded. Each restart holds the
+/// writers for its two `fsync`s, ~45 ms here whatever the log's length; at 64 MiB that
+/// was twice a second at 8,000 messages/s, a tenth of the writer's time (BENCHMARKS.md
+/// "The writer in one thread").
+const RESTART_LOG_AT_PAGES: i64 = 65_536;
 /// How long the writers wait, at most, while a restart waits for readers to leave the log.
 const RESTART_READERS_WAIT: Duration = Duration::from_millis(20);
 /// Writers side by side on PostgreSQL, each keeping one of the pool's connections. Measured
@@ -150,8 +153,14 @@ async fn checkpoint(store: Store, committed: Arc<Notify>) {
             Ok(Some((log, copied))) => {
                 tracing::trace!(log, copied, "write-ahead log checkpointed");
                 if log >= RESTART_LOG_AT_PAGES {
+                    let started = std::time::Instant::now();
                     match store.restart_log(RESTART_READERS_WAIT).await {
-                        Ok(restarts) => tracing::debug!(log, ?restarts, "write-ahead log restart"),
+                        Ok(restarts) => tracing::debug!(
+                            log,
+                            ?restarts,
+                            elapsed_us = started.elapsed().as_micros() as u64,
+                            "write-ahead log restart"
+                        ),
                         Err(error) => {
                             tracing::warn!(error.message = %error, "write-ahead log restart failed");
                         }
