@@ -9,7 +9,7 @@
 
 use std::{path::Path, sync::Mutex, time::Duration};
 
-use rusqlite::{Connection, OpenFlags, types::ToSqlOutput};
+use rusqlite::{CachedStatement, Connection, OpenFlags, types::ToSqlOutput};
 
 use super::{
     crm::sql::{Sql, Value},
@@ -71,24 +71,13 @@ impl NativeConn {
 
     /// Runs a statement that returns no rows.
     pub fn execute(&self, sql: Sql) -> Result<usize> {
-        let (text, values) = sql.into_sqlite();
-        self.with(|conn| {
-            let mut statement = conn.prepare_cached(&text)?;
-            for (index, value) in values.iter().enumerate() {
-                statement.raw_bind_parameter(index + 1, value)?;
-            }
-            statement.raw_execute()
-        })
+        self.with(|conn| bound(conn, sql)?.raw_execute())
     }
 
     /// The first column of the first row as text; `None` without rows or for a null.
     pub fn fetch_text(&self, sql: Sql) -> Result<Option<String>> {
-        let (text, values) = sql.into_sqlite();
         self.with(|conn| {
-            let mut statement = conn.prepare_cached(&text)?;
-            for (index, value) in values.iter().enumerate() {
-                statement.raw_bind_parameter(index + 1, value)?;
-            }
+            let mut statement = bound(conn, sql)?;
             let mut rows = statement.raw_query();
             match rows.next()? {
                 Some(row) => row.get::<_, Option<String>>(0),
@@ -104,6 +93,16 @@ impl NativeConn {
             .map_err(|_| Error::Internal("the inbound writer's connection was poisoned".into()))?;
         run(&conn).map_err(failed)
     }
+}
+
+/// `sql` prepared (once per text: the connection keeps it) with its values bound.
+fn bound(conn: &Connection, sql: Sql) -> rusqlite::Result<CachedStatement<'_>> {
+    let (text, values) = sql.into_sqlite();
+    let mut statement = conn.prepare_cached(&text)?;
+    for (index, value) in values.iter().enumerate() {
+        statement.raw_bind_parameter(index + 1, value)?;
+    }
+    Ok(statement)
 }
 
 impl rusqlite::ToSql for Value {
