@@ -301,8 +301,7 @@ impl Store {
         use sqlx::Executor as _;
         let mut conn = self.pool.acquire().await?;
         if self.backend == Backend::Sqlite {
-            conn.execute("pragma cache_size = -65536; pragma wal_autocheckpoint = 0")
-                .await?;
+            conn.execute(sqlite::WRITER_PRAGMAS).await?;
         }
         Ok(conn)
     }

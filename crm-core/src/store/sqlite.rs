@@ -52,22 +52,29 @@ pub(super) fn file_of(prepared: &str) -> Option<PathBuf> {
 /// How long a statement waits for another connection's lock before failing "busy".
 pub(super) const BUSY_TIMEOUT_MS: u64 = 5000;
 
+/// Every connection's settings but the busy timeout (set through the driver's own call
+/// where there is one).
+///
+/// WAL lets readers proceed while one writer commits; NORMAL sync is durable in WAL mode
+/// across application crashes and fast enough for a chat hub.
+///
+/// Temporary storage in memory: a statement that writes many rows keeps the pages it
+/// changes in a statement journal (to undo just that statement), and past 64 KiB SQLite
+/// moved that journal into a file under /var/tmp, two `pwrite`s per page, more than the
+/// commit then wrote to the log (BENCHMARKS.md "Statement journals in memory").
+pub(super) const CONNECTION_PRAGMAS: &str = "pragma journal_mode = wal; \
+     pragma synchronous = normal; pragma foreign_keys = on; pragma temp_store = memory;";
+
+/// On top of `CONNECTION_PRAGMAS` for the connection a busy writer keeps (`Store::dedicated`,
+/// `sqlite_native`): a page cache large enough to stay warm, and no checkpoints inside its
+/// commits — the checkpointer beside it copies the log.
+pub(super) const WRITER_PRAGMAS: &str =
+    "pragma cache_size = -65536; pragma wal_autocheckpoint = 0;";
+
 pub(super) fn configure(options: AnyPoolOptions) -> AnyPoolOptions {
     options.after_connect(|connection, _meta| {
         Box::pin(async move {
-            // WAL lets readers proceed while one writer commits; NORMAL sync is durable in WAL
-            // mode across application crashes and fast enough for a chat hub.
-            //
-            // Temporary storage in memory: a statement that writes many rows keeps the
-            // pages it changes in a statement journal (to undo just that statement), and
-            // past 64 KiB SQLite moved that journal into a file under /var/tmp, two
-            // `pwrite`s per page, more than the commit then wrote to the log
-            // (BENCHMARKS.md "Statement journals in memory").
-            let pragmas = format!(
-                "pragma journal_mode = wal; pragma synchronous = normal; \
-                 pragma foreign_keys = on; pragma busy_timeout = {BUSY_TIMEOUT_MS}; \
-                 pragma temp_store = memory;"
-            );
+            let pragmas = format!("{CONNECTION_PRAGMAS} pragma busy_timeout = {BUSY_TIMEOUT_MS};");
             connection.execute(sqlx::AssertSqlSafe(pragmas)).await?;
             Ok(())
         })

@@ -13,7 +13,7 @@ use rusqlite::{CachedStatement, Connection, OpenFlags, types::ToSqlOutput};
 
 use super::{
     crm::sql::{Sql, Value},
-    sqlite::BUSY_TIMEOUT_MS,
+    sqlite::{BUSY_TIMEOUT_MS, CONNECTION_PRAGMAS, WRITER_PRAGMAS},
 };
 use crate::{Error, Result};
 
@@ -29,19 +29,14 @@ pub(crate) struct NativeConn {
 }
 
 impl NativeConn {
-    /// Opens `path` with the settings every pooled connection has (`sqlite::configure`), a
-    /// large page cache, and no checkpoints of its own: the writer's `Store::dedicated`.
+    /// Opens `path` with the settings of the writer's pooled connection (`Store::dedicated`).
     pub fn open(path: &Path) -> Result<Self> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(failed)?;
         conn.busy_timeout(Duration::from_millis(BUSY_TIMEOUT_MS))
             .map_err(failed)?;
-        conn.execute_batch(
-            "pragma journal_mode = wal; pragma synchronous = normal; \
-             pragma foreign_keys = on; pragma temp_store = memory; \
-             pragma cache_size = -65536; pragma wal_autocheckpoint = 0;",
-        )
-        .map_err(failed)?;
+        conn.execute_batch(CONNECTION_PRAGMAS).map_err(failed)?;
+        conn.execute_batch(WRITER_PRAGMAS).map_err(failed)?;
         conn.set_prepared_statement_cache_capacity(CACHED_STATEMENTS);
         Ok(Self {
             conn: Mutex::new(conn),
